@@ -1,0 +1,137 @@
+/**
+ * Report definitions: which events, grouped by what, in which order. Pure: takes priced events,
+ * returns rows for the renderers.
+ */
+import { agentOf, groupBy, sessionOf, sumTotals, type Group, type PricedEvent } from '../usage/aggregate.js';
+import type { Calendar } from '../usage/time.js';
+import type { FileWarnings, TokenTotals } from '../usage/types.js';
+import { encodeCwd } from '../sessions/attribution.js';
+
+export const REPORT_KINDS = ['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'model'] as const;
+export type ReportKind = (typeof REPORT_KINDS)[number];
+
+export interface ReportFilters {
+  /** Inclusive local dates `YYYY-MM-DD`. */
+  since?: string;
+  until?: string;
+  project?: string;
+  agent?: string;
+}
+
+export interface ModelBreakdown extends Omit<TokenTotals, 'totalCost'> {
+  modelName: string;
+  cost: number;
+}
+
+export interface ReportRow {
+  key: string;
+  totals: TokenTotals;
+  modelsUsed: string[];
+  modelBreakdowns: ModelBreakdown[];
+  agents: string[];
+  projects: string[];
+  projectPaths: string[];
+  group: Group;
+}
+
+export interface Report {
+  kind: ReportKind;
+  rows: ReportRow[];
+  totals: TokenTotals;
+  unpricedModels: string[];
+  warnings: FileWarnings[];
+  timeZone: string;
+}
+
+export interface BuildInput {
+  kind: ReportKind;
+  events: readonly PricedEvent[];
+  unpricedModels: string[];
+  warnings: FileWarnings[];
+  calendar: Calendar;
+  filters: ReportFilters;
+  order?: 'asc' | 'desc';
+}
+
+/** `--project` matches the encoded folder name, the real path, or a path encoded the way Claude Code does. */
+export function matchesProject(p: PricedEvent, want: string): boolean {
+  const f = p.file;
+  return f.project === want || f.projectDir === want || p.event.cwd === want || f.project === encodeCwd(want);
+}
+
+export function filterEvents(events: readonly PricedEvent[], calendar: Calendar, f: ReportFilters): PricedEvent[] {
+  return events.filter((p) => {
+    if (f.since || f.until) {
+      const day = calendar.day(p.event.timestamp);
+      if (f.since && day < f.since) return false;
+      if (f.until && day > f.until) return false;
+    }
+    if (f.project && !matchesProject(p, f.project)) return false;
+    if (f.agent && agentOf(p.file) !== f.agent) return false;
+    return true;
+  });
+}
+
+function keyFor(kind: ReportKind, calendar: Calendar): (p: PricedEvent) => string {
+  switch (kind) {
+    case 'daily':
+      return (p) => calendar.day(p.event.timestamp);
+    case 'weekly':
+      return (p) => calendar.week(p.event.timestamp);
+    case 'monthly':
+      return (p) => calendar.month(p.event.timestamp);
+    case 'session':
+      return sessionOf;
+    case 'project':
+      return (p) => p.file.project;
+    case 'agent':
+      return (p) => agentOf(p.file);
+    case 'model':
+      return (p) => p.event.model ?? '(no model)';
+  }
+}
+
+const TIME_KINDS = new Set<ReportKind>(['daily', 'weekly', 'monthly']);
+
+export function buildReport(input: BuildInput): Report {
+  const events = filterEvents(input.events, input.calendar, input.filters);
+  let groups = groupBy(events, keyFor(input.kind, input.calendar));
+  if (input.kind === 'model') groups = groups.filter((g) => g.models.size > 0); // <synthetic> stays out of model lists
+  const rows = groups.map(toRow);
+  const dir = (input.order ?? (TIME_KINDS.has(input.kind) || input.kind === 'session' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;
+  if (TIME_KINDS.has(input.kind)) rows.sort((a, b) => dir * a.key.localeCompare(b.key));
+  else if (input.kind === 'session') rows.sort((a, b) => dir * (a.group.lastTimestamp - b.group.lastTimestamp) || a.key.localeCompare(b.key));
+  else rows.sort((a, b) => dir * (a.totals.totalCost - b.totals.totalCost) || a.key.localeCompare(b.key));
+  return {
+    kind: input.kind,
+    rows,
+    totals: sumTotals(events),
+    unpricedModels: input.unpricedModels,
+    warnings: input.warnings,
+    timeZone: input.calendar.timeZone,
+  };
+}
+
+function toRow(g: Group): ReportRow {
+  const breakdowns = [...g.models.entries()]
+    .map(([modelName, t]) => ({
+      modelName,
+      inputTokens: t.inputTokens,
+      outputTokens: t.outputTokens,
+      cacheCreationTokens: t.cacheCreationTokens,
+      cacheReadTokens: t.cacheReadTokens,
+      totalTokens: t.totalTokens,
+      cost: t.totalCost,
+    }))
+    .sort((a, b) => b.cost - a.cost || a.modelName.localeCompare(b.modelName));
+  return {
+    key: g.key,
+    totals: g.totals,
+    modelsUsed: [...g.models.keys()].sort(),
+    modelBreakdowns: breakdowns,
+    agents: [...g.agents].sort(),
+    projects: [...g.projects].sort(),
+    projectPaths: [...g.cwds].sort(),
+    group: g,
+  };
+}

@@ -1,0 +1,179 @@
+/**
+ * Streaming scan of one session file: fixed-size buffers, candidate lines found in the raw bytes,
+ * only candidates parsed. Never holds a whole file (or a whole long non-usage line) in memory:
+ * a line longer than the buffer is skipped through unless it can carry usage, and then it alone
+ * is read back by offset.
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { eventsFromRecord } from '../usage/parse.js';
+import type { FileWarnings, UsageEvent } from '../usage/types.js';
+
+/** Every usage line holds `…_tokens"` (message usage) or `"tokens"` (the simple format). */
+const PATTERN = Buffer.from('tokens"');
+const NL = 10;
+const CR = 13;
+export const DEFAULT_CHUNK = 1 << 20;
+/** Longer usage lines than this are not parsed (V8 strings stop near 512 MiB anyway). */
+const MAX_LINE = 256 << 20;
+
+export interface ScanOptions {
+  fileIndex: number;
+  subagentFile: boolean;
+  /** Byte offset to start from (a ledger checkpoint); must be a line start. */
+  start?: number;
+  chunkSize?: number;
+}
+
+export interface FileScan {
+  events: UsageEvent[];
+  warnings: FileWarnings;
+  /** Offset just past the last complete line read; the next incremental read starts here. */
+  endOffset: number;
+  /** Size of the file when it was opened. */
+  size: number;
+}
+
+export function newWarnings(path: string): FileWarnings {
+  return { path, malformed: 0, invalid: 0, partialTail: false, error: null };
+}
+
+export function scanFile(path: string, opts: ScanOptions): FileScan {
+  const warnings = newWarnings(path);
+  const events: UsageEvent[] = [];
+  const start = opts.start ?? 0;
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    warnings.error = describeError(err);
+    return { events, warnings, endOffset: start, size: 0 };
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const endOffset = scanFd(fd, path, opts, start, events, warnings);
+    return { events, warnings, endOffset, size };
+  } catch (err) {
+    warnings.error = describeError(err);
+    return { events, warnings, endOffset: start, size: 0 };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function scanFd(fd: number, path: string, opts: ScanOptions, start: number, events: UsageEvent[], w: FileWarnings): number {
+  const buf = Buffer.allocUnsafe(Math.max(opts.chunkSize ?? DEFAULT_CHUNK, 64));
+  let bufStart = start; // file offset of buf[0]
+  let len = 0;
+  let committed = start;
+  // A line longer than the buffer: where it began, and whether the bytes dropped so far hold the pattern.
+  let longStart = -1;
+  let longCandidate = false;
+
+  const handle = (text: string, offset: number, terminated: boolean): boolean => {
+    let rec: unknown;
+    try {
+      rec = JSON.parse(text);
+    } catch {
+      if (terminated) w.malformed++;
+      return false;
+    }
+    const r = eventsFromRecord(rec, { fileIndex: opts.fileIndex, offset, subagentFile: opts.subagentFile });
+    w.invalid += r.invalid;
+    for (const e of r.events) events.push(e);
+    return true;
+  };
+  const readLine = (from: number, to: number, terminated: boolean): boolean => {
+    if (to - from > MAX_LINE) {
+      w.malformed++;
+      return false;
+    }
+    const b = Buffer.allocUnsafe(to - from);
+    let got = 0;
+    while (got < b.length) {
+      const n = readSync(fd, b, got, b.length - got, from + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return handle(trimCR(b.toString('utf8', 0, got)), from, terminated);
+  };
+
+  for (;;) {
+    const n = readSync(fd, buf, len, buf.length - len, bufStart + len);
+    len += n;
+    const eof = n === 0;
+    const lastNL = len > 0 ? buf.lastIndexOf(NL, len - 1) : -1;
+    let p = 0;
+    if (lastNL >= 0) {
+      const end = lastNL + 1;
+      if (longStart >= 0) {
+        // The first complete line began before this buffer.
+        const firstNL = buf.indexOf(NL);
+        const hit = buf.indexOf(PATTERN);
+        if (longCandidate || (hit >= 0 && hit < firstNL)) readLine(longStart, bufStart + firstNL, true);
+        longStart = -1;
+        longCandidate = false;
+        p = firstNL + 1;
+      }
+      while (p < end) {
+        const i = buf.indexOf(PATTERN, p);
+        if (i < 0 || i >= end) break;
+        const ls = i === 0 ? 0 : buf.lastIndexOf(NL, i - 1) + 1;
+        const le = buf.indexOf(NL, i);
+        handle(trimCR(buf.toString('utf8', Math.max(ls, p), le)), bufStart + Math.max(ls, p), true);
+        p = le + 1;
+      }
+      committed = bufStart + end;
+      p = end;
+    }
+    if (eof) {
+      // An unterminated last line: counted when it is already valid JSON (many writers omit the final
+      // newline), else left for the next read as a line still being written.
+      if (longStart >= 0 || p < len) {
+        const from = longStart >= 0 ? longStart : bufStart + p;
+        const tail = buf.subarray(p, len);
+        const candidate = (longStart >= 0 && longCandidate) || tail.indexOf(PATTERN) >= 0;
+        if (candidate) {
+          const ok = longStart >= 0 ? readLine(from, bufStart + len, false) : handle(trimCR(tail.toString('utf8')), from, false);
+          if (ok) committed = bufStart + len;
+          else w.partialTail = true;
+        } else if (isBlank(tail) && longStart < 0) {
+          committed = bufStart + len;
+        }
+      }
+      return committed;
+    }
+    // Keep the incomplete line at the front of the buffer.
+    if (p > 0) {
+      buf.copy(buf, 0, p, len);
+      bufStart += p;
+      len -= p;
+    }
+    if (len === buf.length) {
+      // No newline in a full buffer: remember the line and drop its bytes, keeping an overlap so a
+      // pattern split across the boundary is still seen.
+      if (longStart < 0) longStart = bufStart;
+      if (buf.indexOf(PATTERN) >= 0) longCandidate = true;
+      const keep = PATTERN.length - 1;
+      buf.copy(buf, 0, len - keep, len);
+      bufStart += len - keep;
+      len = keep;
+    }
+  }
+}
+
+function trimCR(s: string): string {
+  return s.length > 0 && s.charCodeAt(s.length - 1) === CR ? s.slice(0, -1) : s;
+}
+
+function isBlank(b: Buffer): boolean {
+  for (const c of b) if (c !== 32 && c !== 9 && c !== 13 && c !== 10) return false;
+  return true;
+}
+
+export function describeError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e && e.code === 'EACCES') return 'permission denied';
+  if (e && e.code === 'ENOENT') return 'file vanished or dangling link';
+  if (e && e.code === 'EISDIR') return 'is a folder';
+  return e && e.message ? e.message : String(err);
+}

@@ -1,0 +1,58 @@
+/**
+ * Global dedup on the message id (DESIGN §2). Of the copies of one response, keep one by a total
+ * order so the result never depends on the order files or hosts are read:
+ * most tokens, then the non-sidechain copy, then the earliest timestamp, then the smallest
+ * (host, file path, byte offset). Events without a message id cannot be matched: each counts once.
+ */
+import type { FileOrigin, UsageEvent } from './types.js';
+import { eventTokens } from './types.js';
+
+/** Negative when `a` is the copy to keep over `b`. */
+export function preferCopy(a: UsageEvent, b: UsageEvent, files: readonly FileOrigin[]): number {
+  const ta = eventTokens(a);
+  const tb = eventTokens(b);
+  if (ta !== tb) return tb - ta;
+  if (a.sidechain !== b.sidechain) return a.sidechain ? 1 : -1;
+  if (a.timestamp !== b.timestamp) return a.timestamp - b.timestamp;
+  const fa = files[a.fileIndex]!;
+  const fb = files[b.fileIndex]!;
+  if (fa.host !== fb.host) return fa.host < fb.host ? -1 : 1;
+  if (fa.path !== fb.path) return fa.path < fb.path ? -1 : 1;
+  return a.offset - b.offset;
+}
+
+export class Deduper {
+  private readonly byId = new Map<string, UsageEvent>();
+  private readonly anonymous: UsageEvent[] = [];
+  /** Copies seen beyond the first, for reporting how much dedup removed. */
+  duplicates = 0;
+
+  constructor(private readonly files: readonly FileOrigin[]) {}
+
+  add(e: UsageEvent): void {
+    if (e.messageId === null) {
+      this.anonymous.push(e);
+      return;
+    }
+    const kept = this.byId.get(e.messageId);
+    if (kept === undefined) {
+      this.byId.set(e.messageId, e);
+      return;
+    }
+    this.duplicates++;
+    if (preferCopy(e, kept, this.files) < 0) this.byId.set(e.messageId, e);
+  }
+
+  addAll(events: Iterable<UsageEvent>): void {
+    for (const e of events) this.add(e);
+  }
+
+  *events(): IterableIterator<UsageEvent> {
+    yield* this.byId.values();
+    yield* this.anonymous;
+  }
+
+  get size(): number {
+    return this.byId.size + this.anonymous.length;
+  }
+}

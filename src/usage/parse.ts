@@ -1,0 +1,182 @@
+/**
+ * Transcript line (already JSON-parsed) → usage events. Pure: no I/O.
+ *
+ * Usage sources (DESIGN §2): `message.usage` of any line; subagent responses nested in
+ * `type:"progress"` lines (`data.message.message.usage`); the seed guide's simple
+ * `{"timestamp","model","tokens","cost"}` line. `toolUseResult.usage` repeats usage already
+ * counted elsewhere and is deliberately ignored.
+ */
+import type { Speed, UsageEvent } from './types.js';
+
+export interface LineContext {
+  fileIndex: number;
+  offset: number;
+  /** The file itself is a subagent transcript. */
+  subagentFile: boolean;
+}
+
+export interface LineResult {
+  events: UsageEvent[];
+  /** Usage records present but rejected by validation. */
+  invalid: number;
+}
+
+// Z or ±hh:mm / ±hhmm offset is required: a zone-less time is ambiguous, so it is rejected.
+const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+export function parseTimestamp(v: unknown): number | null {
+  if (typeof v !== 'string' || !ISO_RE.test(v)) return null;
+  const ms = Date.parse(v);
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/** Required counts: a non-negative integer. */
+function required(v: unknown): number | null {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null;
+}
+
+/** Optional counts: absent or null mean 0; anything else must be a non-negative integer. */
+function optional(v: unknown): number | null {
+  if (v === undefined || v === null) return 0;
+  return required(v);
+}
+
+function str(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+function obj(v: unknown): Record<string, unknown> | null {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+function recordedCost(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
+}
+
+interface UsageFields {
+  inputTokens: number;
+  outputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  speed: Speed;
+}
+
+/** Validates a `usage` object; null rejects the record. */
+export function readUsage(u: Record<string, unknown>): UsageFields | null {
+  const input = required(u.input_tokens);
+  const output = required(u.output_tokens);
+  const creation = optional(u.cache_creation_input_tokens);
+  const read = optional(u.cache_read_input_tokens);
+  if (input === null || output === null || creation === null || read === null) return null;
+  let w5 = creation;
+  let w1 = 0;
+  const split = obj(u.cache_creation);
+  if (split && (split.ephemeral_5m_input_tokens != null || split.ephemeral_1h_input_tokens != null)) {
+    const a = optional(split.ephemeral_5m_input_tokens);
+    const b = optional(split.ephemeral_1h_input_tokens);
+    if (a === null || b === null) return null;
+    w5 = a;
+    w1 = b;
+  }
+  return {
+    inputTokens: input,
+    outputTokens: output,
+    cacheWrite5mTokens: w5,
+    cacheWrite1hTokens: w1,
+    cacheReadTokens: read,
+    speed: u.speed === 'fast' ? 'fast' : 'standard',
+  };
+}
+
+export function eventsFromRecord(rec: unknown, ctx: LineContext): LineResult {
+  const out: LineResult = { events: [], invalid: 0 };
+  const line = obj(rec);
+  if (!line) return out;
+  const sidechain = line.isSidechain === true;
+  const sessionId = str(line.sessionId);
+  const cwd = str(line.cwd);
+
+  const message = obj(line.message);
+  const usage = message ? obj(message.usage) : null;
+  if (message && usage) {
+    const fields = readUsage(usage);
+    const ts = parseTimestamp(line.timestamp);
+    if (!fields || ts === null) out.invalid++;
+    else
+      out.events.push({
+        messageId: str(message.id),
+        requestId: str(line.requestId),
+        timestamp: ts,
+        model: str(message.model),
+        ...fields,
+        unsplitTokens: 0,
+          simple: false,
+        recordedCost: recordedCost(line.costUSD),
+        sidechain,
+        subagent: ctx.subagentFile,
+        sessionId,
+        cwd,
+        fileIndex: ctx.fileIndex,
+        offset: ctx.offset,
+      });
+  }
+
+  if (line.type === 'progress') {
+    const outer = obj(obj(line.data)?.message);
+    const inner = outer ? obj(outer.message) : null;
+    const innerUsage = inner ? obj(inner.usage) : null;
+    if (outer && inner && innerUsage) {
+      const fields = readUsage(innerUsage);
+      const ts = parseTimestamp(outer.timestamp ?? line.timestamp);
+      if (!fields || ts === null) out.invalid++;
+      else
+        out.events.push({
+          messageId: str(inner.id),
+          requestId: str(outer.requestId),
+          timestamp: ts,
+          model: str(inner.model),
+          ...fields,
+          unsplitTokens: 0,
+          simple: false,
+          recordedCost: null,
+          sidechain,
+          subagent: true,
+          sessionId,
+          cwd,
+          fileIndex: ctx.fileIndex,
+          offset: ctx.offset,
+        });
+    }
+  }
+
+  // The seed guide's simple format: no message object, a bare token count.
+  if (!message && 'tokens' in line) {
+    const tokens = required(line.tokens);
+    const ts = parseTimestamp(line.timestamp);
+    if (tokens === null || ts === null) out.invalid++;
+    else
+      out.events.push({
+        messageId: null,
+        requestId: null,
+        timestamp: ts,
+        model: str(line.model),
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheWrite5mTokens: 0,
+        cacheWrite1hTokens: 0,
+        cacheReadTokens: 0,
+        unsplitTokens: tokens,
+        simple: true,
+        recordedCost: recordedCost(line.cost),
+        speed: 'standard',
+        sidechain,
+        subagent: ctx.subagentFile,
+        sessionId,
+        cwd,
+        fileIndex: ctx.fileIndex,
+        offset: ctx.offset,
+      });
+  }
+  return out;
+}

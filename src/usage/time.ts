@@ -1,0 +1,77 @@
+/**
+ * Calendar bucketing in an IANA time zone. Pure. Intl formatting is slow per call, so results are
+ * cached per 15 minutes: every real zone offset is a multiple of 15 minutes and changes only on
+ * such a boundary, so all instants of one quarter hour share a local date.
+ */
+
+const QUARTER_HOUR = 15 * 60 * 1000;
+
+export class InvalidTimeZoneError extends Error {}
+
+export function validateTimeZone(tz: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    throw new InvalidTimeZoneError(`unknown time zone "${tz}" (use an IANA name such as UTC or Europe/Berlin)`);
+  }
+  return tz;
+}
+
+export function systemTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+export type Weekday = 0 | 1 | 2 | 3 | 4 | 5 | 6; // 0 = Sunday
+
+export class Calendar {
+  private readonly fmt: Intl.DateTimeFormat;
+  private readonly dayCache = new Map<number, string>();
+
+  constructor(
+    readonly timeZone: string,
+    readonly weekStart: Weekday = 1,
+  ) {
+    this.fmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+  }
+
+  /** Local date `YYYY-MM-DD` of an instant. */
+  day(ms: number): string {
+    const q = Math.floor(ms / QUARTER_HOUR);
+    let d = this.dayCache.get(q);
+    if (d === undefined) {
+      const parts = this.fmt.formatToParts(new Date(ms));
+      const get = (t: string) => parts.find((p) => p.type === t)!.value;
+      d = `${get('year')}-${get('month')}-${get('day')}`;
+      this.dayCache.set(q, d);
+    }
+    return d;
+  }
+
+  month(ms: number): string {
+    return this.day(ms).slice(0, 7);
+  }
+
+  /** Local date of the first day of the instant's week. */
+  week(ms: number): string {
+    return weekOf(this.day(ms), this.weekStart);
+  }
+}
+
+/** First day (`YYYY-MM-DD`) of the week holding a calendar date. */
+export function weekOf(day: string, weekStart: Weekday): string {
+  const [y, m, d] = day.split('-').map(Number) as [number, number, number];
+  const utc = Date.UTC(y, m - 1, d);
+  const dow = new Date(utc).getUTCDay();
+  const back = (dow - weekStart + 7) % 7;
+  return new Date(utc - back * 86_400_000).toISOString().slice(0, 10);
+}
+
+/** `YYYY-MM-DD` or `YYYYMMDD` → `YYYY-MM-DD`; null for anything else or an impossible date. */
+export function parseDateArg(s: string): string | null {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(s.trim());
+  if (!m) return null;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(Date.UTC(y, mo - 1, d));
+  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d) return null;
+  return `${m[1]}-${m[2]}-${m[3]}`;
+}

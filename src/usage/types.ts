@@ -1,0 +1,97 @@
+/**
+ * Data shapes shared by the scanner, the dedup/pricing/aggregation core and every consumer.
+ * One UsageEvent is one usage record found in a transcript line (before global dedup).
+ */
+
+/** Where a session file sits and whom its spend belongs to. One per file, shared by its events. */
+export interface FileOrigin {
+  /** Host that holds the file (os.hostname() for local scans). */
+  host: string;
+  /** Absolute path of the session file as found (not resolved through links). */
+  path: string;
+  /** The Claude data folder (the one holding `projects/`). */
+  dataDir: string;
+  /** Folder name directly under `projects/` as written on disk. */
+  projectDir: string;
+  /** Encoded cwd of the project (projectDir without any `ccbox-<instance>-` prefix). */
+  project: string;
+  /** Container instance for isolated-mode folders; null for the host's own sessions. */
+  instance: string | null;
+  mode: 'isolated' | 'shared' | 'host';
+  /** From the `.ccbox.json` metadata file, when present. */
+  team: string | null;
+  agent: string | null;
+  role: string | null;
+  container: string | null;
+  /** Session id derived from the path (`<uuid>.jsonl` or `<uuid>/subagents/...`); null for old `agent-*.jsonl`. */
+  pathSessionId: string | null;
+  /** The file is a subagent transcript (`<session>/subagents/agent-*.jsonl` or `agent-*.jsonl`). */
+  subagentFile: boolean;
+}
+
+export type Speed = 'standard' | 'fast';
+
+/** One usage record from one line. Token counts are validated non-negative integers. */
+export interface UsageEvent {
+  /** `message.id`; null when the line has none (such events are never deduplicated). */
+  messageId: string | null;
+  requestId: string | null;
+  /** Epoch milliseconds. */
+  timestamp: number;
+  /** Model name as written; null when the line names none. */
+  model: string | null;
+  inputTokens: number;
+  outputTokens: number;
+  cacheWrite5mTokens: number;
+  cacheWrite1hTokens: number;
+  cacheReadTokens: number;
+  /** The line is in the seed guide's simple format (its cost is the recorded one, in every mode). */
+  simple: boolean;
+  /** Tokens of the seed guide's simple `{"timestamp","model","tokens","cost"}` line (no split known); else 0. */
+  unsplitTokens: number;
+  /** `costUSD` (or the simple format's `cost`) when the line records one. */
+  recordedCost: number | null;
+  speed: Speed;
+  /** The line's own `isSidechain` flag. */
+  sidechain: boolean;
+  /** Subagent usage: from a subagent file, or nested in a parent's `progress` line. */
+  subagent: boolean;
+  sessionId: string | null;
+  cwd: string | null;
+  /** Index of the file in the scan's file table (FileOrigin). */
+  fileIndex: number;
+  /** Byte offset of the line in its file. */
+  offset: number;
+}
+
+/** Per-file counts of what could not be used. */
+export interface FileWarnings {
+  path: string;
+  /** Lines that look like usage lines but are not valid JSON. */
+  malformed: number;
+  /** Usage records rejected by validation (bad timestamp, negative or non-integer counts). */
+  invalid: number;
+  /** An unterminated last line that is not (yet) valid JSON: left for the next read. */
+  partialTail: boolean;
+  /** The file could not be read (permissions, vanished, dangling link...). */
+  error: string | null;
+}
+
+export interface TokenTotals {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  totalTokens: number;
+  totalCost: number;
+}
+
+export type CostMode = 'auto' | 'calculate' | 'display';
+
+export function emptyTotals(): TokenTotals {
+  return { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0 };
+}
+
+export function eventTokens(e: UsageEvent): number {
+  return e.inputTokens + e.outputTokens + e.cacheWrite5mTokens + e.cacheWrite1hTokens + e.cacheReadTokens + e.unsplitTokens;
+}

@@ -138,6 +138,9 @@ function scanFd(fd: number, path: string, opts: ScanOptions, start: number, even
           else w.partialTail = true;
         } else if (isBlank(tail) && longStart < 0) {
           committed = bufStart + len;
+        } else if (lastNonBlank(tail) !== 0x7d) {
+          // Not a usage line so far, and not a finished JSON object either: still being written.
+          w.partialTail = true;
         }
       }
       return committed;
@@ -163,6 +166,11 @@ function scanFd(fd: number, path: string, opts: ScanOptions, start: number, even
 
 function trimCR(s: string): string {
   return s.length > 0 && s.charCodeAt(s.length - 1) === CR ? s.slice(0, -1) : s;
+}
+
+function lastNonBlank(b: Buffer): number {
+  for (let i = b.length - 1; i >= 0; i--) if (b[i] !== 32 && b[i] !== 9 && b[i] !== 13 && b[i] !== 10) return b[i]!;
+  return -1;
 }
 
 function isBlank(b: Buffer): boolean {

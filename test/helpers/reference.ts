@@ -40,7 +40,12 @@ function listJsonl(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    const st = statSync(p);
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      continue; // dangling link: nothing to count
+    }
     if (st.isDirectory()) out.push(...listJsonl(p));
     else if (name.endsWith('.jsonl')) out.push(p);
   }

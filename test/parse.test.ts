@@ -1,0 +1,128 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eventsFromRecord, parseTimestamp } from '../src/usage/parse.js';
+
+const ctx = { fileIndex: 0, offset: 0, subagentFile: false };
+const assistant = (usage: unknown, extra: Record<string, unknown> = {}) => ({
+  type: 'assistant',
+  timestamp: '2025-10-01T10:00:00.000Z',
+  sessionId: 's1',
+  requestId: 'req_1',
+  message: { id: 'msg_1', model: 'claude-sonnet-4-5-20250929', usage },
+  ...extra,
+});
+
+test('assistant usage: counts, cache split, speed, ids', () => {
+  const r = eventsFromRecord(
+    assistant({
+      input_tokens: 3,
+      output_tokens: 7,
+      cache_creation_input_tokens: 30,
+      cache_read_input_tokens: 11,
+      cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 20 },
+      speed: 'fast',
+    }),
+    ctx,
+  );
+  assert.equal(r.invalid, 0);
+  assert.equal(r.events.length, 1);
+  const e = r.events[0]!;
+  assert.deepEqual(
+    [e.messageId, e.requestId, e.inputTokens, e.outputTokens, e.cacheWrite5mTokens, e.cacheWrite1hTokens, e.cacheReadTokens, e.speed],
+    ['msg_1', 'req_1', 3, 7, 10, 20, 11, 'fast'],
+  );
+  assert.equal(e.timestamp, Date.UTC(2025, 9, 1, 10));
+});
+
+test('no breakdown: cache_creation_input_tokens are all 5-minute writes', () => {
+  const e = eventsFromRecord(assistant({ input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 500 }), ctx).events[0]!;
+  assert.equal(e.cacheWrite5mTokens, 500);
+  assert.equal(e.cacheWrite1hTokens, 0);
+});
+
+test('optional counts may be null or absent; odd fields do not reject', () => {
+  const r = eventsFromRecord(assistant({ input_tokens: 1, output_tokens: 2, cache_read_input_tokens: null }, { version: 42, costUSD: null }), ctx);
+  assert.equal(r.events.length, 1);
+  assert.equal(r.events[0]!.cacheReadTokens, 0);
+  assert.equal(r.events[0]!.recordedCost, null);
+});
+
+test('negative, fractional, null-required or string counts reject the record', () => {
+  for (const usage of [
+    { input_tokens: -1, output_tokens: 2 },
+    { input_tokens: 1.5, output_tokens: 2 },
+    { input_tokens: null, output_tokens: 2 },
+    { input_tokens: 1, output_tokens: '2' },
+    { input_tokens: 1, output_tokens: 2, cache_read_input_tokens: -5 },
+    { input_tokens: 1, output_tokens: 2, cache_creation: { ephemeral_5m_input_tokens: -1, ephemeral_1h_input_tokens: 0 } },
+  ]) {
+    const r = eventsFromRecord(assistant(usage), ctx);
+    assert.equal(r.events.length, 0, JSON.stringify(usage));
+    assert.equal(r.invalid, 1);
+  }
+});
+
+test('timestamps: Z and offsets accepted, zone-less and garbage rejected', () => {
+  assert.equal(parseTimestamp('2025-10-01T23:30:00-05:00'), Date.UTC(2025, 9, 2, 4, 30));
+  assert.equal(parseTimestamp('2025-10-01T10:00:00+0200'), Date.UTC(2025, 9, 1, 8));
+  assert.equal(parseTimestamp('2025-10-01T10:00:00'), null);
+  assert.equal(parseTimestamp('yesterday'), null);
+  assert.equal(parseTimestamp(12345), null);
+  const r = eventsFromRecord(assistant({ input_tokens: 1, output_tokens: 1 }, { timestamp: 'nope' }), ctx);
+  assert.equal(r.invalid, 1);
+});
+
+test('progress lines: nested subagent usage with its own id and timestamp', () => {
+  const r = eventsFromRecord(
+    {
+      type: 'progress',
+      timestamp: '2025-10-01T10:00:05Z',
+      isSidechain: false,
+      sessionId: 'parent',
+      data: {
+        message: {
+          type: 'assistant',
+          timestamp: '2025-10-01T10:00:01Z',
+          requestId: 'req_9',
+          message: { id: 'msg_9', model: 'claude-haiku-4-5', usage: { input_tokens: 5, output_tokens: 6 } },
+        },
+      },
+    },
+    ctx,
+  );
+  assert.equal(r.events.length, 1);
+  const e = r.events[0]!;
+  assert.equal(e.messageId, 'msg_9');
+  assert.equal(e.subagent, true);
+  assert.equal(e.timestamp, Date.UTC(2025, 9, 1, 10, 0, 1));
+  assert.equal(e.sessionId, 'parent');
+});
+
+test('toolUseResult.usage is never counted', () => {
+  const r = eventsFromRecord(
+    { type: 'user', timestamp: '2025-10-01T10:00:00Z', toolUseResult: { usage: { input_tokens: 100, output_tokens: 100 } }, message: { role: 'user', content: 'x' } },
+    ctx,
+  );
+  assert.equal(r.events.length, 0);
+  assert.equal(r.invalid, 0);
+});
+
+test('simple format: tokens unsplit, cost recorded', () => {
+  const r = eventsFromRecord({ timestamp: '2025-10-01T10:00:00Z', model: 'claude-opus-4-1', tokens: 1234, cost: 0.5 }, ctx);
+  const e = r.events[0]!;
+  assert.equal(e.simple, true);
+  assert.equal(e.unsplitTokens, 1234);
+  assert.equal(e.recordedCost, 0.5);
+  assert.equal(e.messageId, null);
+});
+
+test('a subagent file marks its events as subagent usage', () => {
+  const e = eventsFromRecord(assistant({ input_tokens: 1, output_tokens: 1 }, { isSidechain: true }), { ...ctx, subagentFile: true }).events[0]!;
+  assert.equal(e.subagent, true);
+  assert.equal(e.sidechain, true);
+});
+
+test('lines without usage produce nothing', () => {
+  for (const rec of [null, 42, 'x', [], { type: 'user' }, { message: { content: 'hi' } }, { type: 'summary', summary: 'tokens' }])
+    assert.deepEqual(eventsFromRecord(rec, ctx), { events: [], invalid: 0 });
+});

@@ -6,36 +6,42 @@ import type { FileOrigin, FileWarnings, UsageEvent } from '../usage/types.js';
 import { discover } from './discover.js';
 import { scanFile } from './scan-file.js';
 
-export interface LoadedUsage {
+export interface ScannedUsage {
   files: FileOrigin[];
-  /** Deduplicated events. */
-  events: UsageEvent[];
+  /** Every usage record found, before dedup. */
+  records: UsageEvent[];
   /** Files with something skipped or unreadable, and folders that could not be read. */
   warnings: FileWarnings[];
   dataDirs: string[];
-  stats: { files: number; bytes: number; records: number; duplicates: number };
+  bytes: number;
 }
 
-export function loadUsage(dirs: readonly string[]): LoadedUsage {
+export interface LoadedUsage extends Omit<ScannedUsage, 'records'> {
+  /** Deduplicated events. */
+  events: UsageEvent[];
+  records: number;
+  duplicates: number;
+}
+
+export function scanAll(dirs: readonly string[]): ScannedUsage {
   const found = discover(dirs);
   const files = found.files.map((f) => f.origin);
-  const dedup = new Deduper(files);
   const warnings: FileWarnings[] = found.problems.map((p) => ({ path: p.path, malformed: 0, invalid: 0, partialTail: false, error: p.error }));
+  const records: UsageEvent[] = [];
   let bytes = 0;
-  let records = 0;
   found.files.forEach((f, i) => {
     const scan = scanFile(f.origin.path, { fileIndex: i, subagentFile: f.origin.subagentFile });
     bytes += scan.size;
-    records += scan.events.length;
-    dedup.addAll(scan.events);
+    for (const e of scan.events) records.push(e);
     const w = scan.warnings;
     if (w.malformed || w.invalid || w.partialTail || w.error) warnings.push(w);
   });
-  return {
-    files,
-    events: [...dedup.events()],
-    warnings,
-    dataDirs: found.dataDirs,
-    stats: { files: files.length, bytes, records, duplicates: dedup.duplicates },
-  };
+  return { files, records, warnings, dataDirs: found.dataDirs, bytes };
+}
+
+export function loadUsage(dirs: readonly string[]): LoadedUsage {
+  const scanned = scanAll(dirs);
+  const dedup = new Deduper(scanned.files);
+  dedup.addAll(scanned.records);
+  return { ...scanned, events: [...dedup.events()], records: scanned.records.length, duplicates: dedup.duplicates };
 }

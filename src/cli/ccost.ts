@@ -5,7 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { loadUsage } from '../sessions/load.js';
 import { dataDirs } from '../sessions/discover.js';
-import { priceAll } from '../usage/aggregate.js';
+import { costRows, rollup, unpricedModels } from '../usage/aggregate.js';
 import { embeddedPricing } from '../usage/prices-file.js';
 import { Calendar, parseDateArg, systemTimeZone, validateTimeZone, InvalidTimeZoneError, type Weekday } from '../usage/time.js';
 import { buildReport, REPORT_KINDS, type ReportKind } from '../reports/build.js';
@@ -85,11 +85,11 @@ function runReport(kind: ReportKind, opts: ReportOptions): void {
   }
   const { dirs } = dataDirs({ dirs: opts.dir });
   const loaded = loadUsage(dirs);
-  const priced = priceAll(loaded.events, loaded.files, embeddedPricing(), opts.mode);
+  const rows = rollup(loaded.events, loaded.files, embeddedPricing());
   const report = buildReport({
     kind,
-    events: priced.events,
-    unpricedModels: priced.unpricedModels,
+    rows: costRows(rows, loaded.files, opts.mode),
+    unpricedModels: unpricedModels(rows, opts.mode),
     warnings: loaded.warnings,
     calendar: new Calendar(tz, WEEKDAYS.indexOf(opts.startOfWeek) as Weekday),
     filters: { since: opts.since, until: opts.until, project: opts.project, agent: opts.agent },

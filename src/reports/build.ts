@@ -2,7 +2,7 @@
  * Report definitions: which events, grouped by what, in which order. Pure: takes priced events,
  * returns rows for the renderers.
  */
-import { agentOf, groupBy, sessionOf, sumTotals, type Group, type PricedEvent } from '../usage/aggregate.js';
+import { agentOf, BUCKET_MS, groupBy, sumTotals, type CostedRow, type Group } from '../usage/aggregate.js';
 import type { Calendar } from '../usage/time.js';
 import type { FileWarnings, TokenTotals } from '../usage/types.js';
 import { encodeCwd } from '../sessions/attribution.js';
@@ -45,7 +45,7 @@ export interface Report {
 
 export interface BuildInput {
   kind: ReportKind;
-  events: readonly PricedEvent[];
+  rows: readonly CostedRow[];
   unpricedModels: string[];
   warnings: FileWarnings[];
   calendar: Calendar;
@@ -54,15 +54,17 @@ export interface BuildInput {
 }
 
 /** `--project` matches the encoded folder name, the real path, or a path encoded the way Claude Code does. */
-export function matchesProject(p: PricedEvent, want: string): boolean {
-  const f = p.file;
-  return f.project === want || f.projectDir === want || p.event.cwd === want || f.project === encodeCwd(want);
+export function matchesProject(c: CostedRow, want: string): boolean {
+  const f = c.file;
+  return f.project === want || f.projectDir === want || c.row.cwd === want || f.project === encodeCwd(want);
 }
 
-export function filterEvents(events: readonly PricedEvent[], calendar: Calendar, f: ReportFilters): PricedEvent[] {
-  return events.filter((p) => {
+const instantOf = (c: CostedRow) => c.row.bucket * BUCKET_MS;
+
+export function filterRows(rows: readonly CostedRow[], calendar: Calendar, f: ReportFilters): CostedRow[] {
+  return rows.filter((p) => {
     if (f.since || f.until) {
-      const day = calendar.day(p.event.timestamp);
+      const day = calendar.day(instantOf(p));
       if (f.since && day < f.since) return false;
       if (f.until && day > f.until) return false;
     }
@@ -72,30 +74,30 @@ export function filterEvents(events: readonly PricedEvent[], calendar: Calendar,
   });
 }
 
-function keyFor(kind: ReportKind, calendar: Calendar): (p: PricedEvent) => string {
+function keyFor(kind: ReportKind, calendar: Calendar): (c: CostedRow) => string {
   switch (kind) {
     case 'daily':
-      return (p) => calendar.day(p.event.timestamp);
+      return (c) => calendar.day(instantOf(c));
     case 'weekly':
-      return (p) => calendar.week(p.event.timestamp);
+      return (c) => calendar.week(instantOf(c));
     case 'monthly':
-      return (p) => calendar.month(p.event.timestamp);
+      return (c) => calendar.month(instantOf(c));
     case 'session':
-      return sessionOf;
+      return (c) => c.row.session;
     case 'project':
-      return (p) => p.file.project;
+      return (c) => c.file.project;
     case 'agent':
-      return (p) => agentOf(p.file);
+      return (c) => agentOf(c.file);
     case 'model':
-      return (p) => p.event.model ?? '(no model)';
+      return (c) => c.row.model;
   }
 }
 
 const TIME_KINDS = new Set<ReportKind>(['daily', 'weekly', 'monthly']);
 
 export function buildReport(input: BuildInput): Report {
-  const events = filterEvents(input.events, input.calendar, input.filters);
-  let groups = groupBy(events, keyFor(input.kind, input.calendar));
+  const selected = filterRows(input.rows, input.calendar, input.filters);
+  let groups = groupBy(selected, keyFor(input.kind, input.calendar));
   if (input.kind === 'model') groups = groups.filter((g) => g.models.size > 0); // <synthetic> stays out of model lists
   const rows = groups.map(toRow);
   const dir = (input.order ?? (TIME_KINDS.has(input.kind) || input.kind === 'session' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;
@@ -105,7 +107,7 @@ export function buildReport(input: BuildInput): Report {
   return {
     kind: input.kind,
     rows,
-    totals: sumTotals(events),
+    totals: sumTotals(selected),
     unpricedModels: input.unpricedModels,
     warnings: input.warnings,
     timeZone: input.calendar.timeZone,

@@ -41,7 +41,7 @@ function rowJson(r: Report, row: ReportRow): Record<string, unknown> {
     out.modelsUsed = row.modelsUsed;
     out.modelBreakdowns = row.modelBreakdowns;
   }
-  const file = g.sample.file;
+  const file = g.file;
   switch (r.kind) {
     case 'session':
       out.project = file.project;

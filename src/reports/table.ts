@@ -98,7 +98,7 @@ export function renderTable(r: Report, opts: TableOptions): string {
   const head = [TITLES[r.kind], ...(layout.models ? ['Models'] : []), 'Input', 'Output', 'Cache Write', 'Cache Read', 'Total', 'Cost'];
   const table = new Table({
     head: head.map((h) => c.cyan(h)),
-    style: { head: [], border: [], compact: false },
+    style: { head: [], border: [], compact: true },
     colAligns: ['left', ...(layout.models ? ['left' as const] : []), 'right', 'right', 'right', 'right', 'right', 'right'],
     wordWrap: false,
   });

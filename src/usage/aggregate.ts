@@ -1,5 +1,10 @@
 /**
- * Deduplicated events → priced groups (rows keyed by day, week, session, agent...). Pure.
+ * Deduplicated events → rollup rows → groups (report rows). Pure.
+ *
+ * A rollup row sums the events of one quarter hour (UTC), file, model, session, cwd and subagent
+ * flag, with the cost under every cost mode. Every report (any time zone: zone offsets are multiples
+ * of 15 minutes; any filter; any cost mode) can be computed exactly from rollup rows, which are far
+ * fewer than events: the ledger stores them so that a run with nothing new never touches events.
  */
 import type { CostMode, FileOrigin, TokenTotals, UsageEvent } from './types.js';
 import { emptyTotals } from './types.js';
@@ -7,45 +12,120 @@ import { costOf, type Pricing } from './pricing.js';
 
 /** Claude Code writes `<synthetic>` for locally generated messages: counted, never listed as a model. */
 export const SYNTHETIC_MODEL = '<synthetic>';
+export const NO_MODEL = '(no model)';
+export const BUCKET_MS = 15 * 60 * 1000;
 
-export interface PricedEvent {
-  event: UsageEvent;
+export interface RollupRow {
+  /** Quarter hour since the epoch (UTC). */
+  bucket: number;
+  fileIndex: number;
+  model: string;
+  session: string;
+  cwd: string | null;
+  subagent: boolean;
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  totalTokens: number;
+  costAuto: number;
+  costCalculate: number;
+  costDisplay: number;
+  /** Some event here needed a calculated price and the model has none (per mode; display never does). */
+  unpricedAuto: boolean;
+  unpricedCalculate: boolean;
+  events: number;
+  firstTimestamp: number;
+  lastTimestamp: number;
+}
+
+/** Session an event belongs to: its own sessionId, else the one in its path, else the file itself. */
+export function sessionKey(e: UsageEvent, file: FileOrigin): string {
+  return e.sessionId ?? file.pathSessionId ?? file.path;
+}
+
+export function rollup(events: Iterable<UsageEvent>, files: readonly FileOrigin[], pricing: Pricing): RollupRow[] {
+  const rows = new Map<string, RollupRow>();
+  for (const e of events) {
+    const file = files[e.fileIndex]!;
+    const bucket = Math.floor(e.timestamp / BUCKET_MS);
+    const model = e.model ?? NO_MODEL;
+    const session = sessionKey(e, file);
+    const key = `${bucket}\u0000${e.fileIndex}\u0000${model}\u0000${session}\u0000${e.cwd ?? ''}\u0000${e.subagent ? 1 : 0}`;
+    let r = rows.get(key);
+    if (!r) {
+      r = {
+        bucket,
+        fileIndex: e.fileIndex,
+        model,
+        session,
+        cwd: e.cwd,
+        subagent: e.subagent,
+        inputTokens: 0,
+        outputTokens: 0,
+        cacheCreationTokens: 0,
+        cacheReadTokens: 0,
+        totalTokens: 0,
+        costAuto: 0,
+        costCalculate: 0,
+        costDisplay: 0,
+        unpricedAuto: false,
+        unpricedCalculate: false,
+        events: 0,
+        firstTimestamp: e.timestamp,
+        lastTimestamp: e.timestamp,
+      };
+      rows.set(key, r);
+    }
+    const write = e.cacheWrite5mTokens + e.cacheWrite1hTokens;
+    r.inputTokens += e.inputTokens;
+    r.outputTokens += e.outputTokens;
+    r.cacheCreationTokens += write;
+    r.cacheReadTokens += e.cacheReadTokens;
+    r.totalTokens += e.inputTokens + e.outputTokens + write + e.cacheReadTokens + e.unsplitTokens;
+    if (model !== SYNTHETIC_MODEL) {
+      const auto = costOf(e, 'auto', pricing);
+      const calc = costOf(e, 'calculate', pricing);
+      r.costAuto += auto.cost;
+      r.costCalculate += calc.cost;
+      r.costDisplay += costOf(e, 'display', pricing).cost;
+      r.unpricedAuto ||= auto.unpriced;
+      r.unpricedCalculate ||= calc.unpriced;
+    }
+    r.events++;
+    if (e.timestamp < r.firstTimestamp) r.firstTimestamp = e.timestamp;
+    if (e.timestamp > r.lastTimestamp) r.lastTimestamp = e.timestamp;
+  }
+  return [...rows.values()];
+}
+
+export function costIn(r: RollupRow, mode: CostMode): number {
+  return mode === 'auto' ? r.costAuto : mode === 'calculate' ? r.costCalculate : r.costDisplay;
+}
+
+export function unpricedModels(rows: readonly RollupRow[], mode: CostMode): string[] {
+  const out = new Set<string>();
+  for (const r of rows) if (mode === 'auto' ? r.unpricedAuto : mode === 'calculate' ? r.unpricedCalculate : false) out.add(r.model);
+  return [...out].sort();
+}
+
+/** Rows bound to their file, with the cost of the chosen mode: what reports work on. */
+export interface CostedRow {
+  row: RollupRow;
   file: FileOrigin;
   cost: number;
 }
 
-export interface Priced {
-  events: PricedEvent[];
-  unpricedModels: string[];
+export function costRows(rows: readonly RollupRow[], files: readonly FileOrigin[], mode: CostMode): CostedRow[] {
+  return rows.map((row) => ({ row, file: files[row.fileIndex]!, cost: costIn(row, mode) }));
 }
 
-export function priceAll(
-  events: Iterable<UsageEvent>,
-  files: readonly FileOrigin[],
-  pricing: Pricing,
-  mode: CostMode,
-): Priced {
-  const out: PricedEvent[] = [];
-  const unpriced = new Set<string>();
-  for (const e of events) {
-    let cost = 0;
-    if (e.model !== SYNTHETIC_MODEL) {
-      const c = costOf(e, mode, pricing);
-      if (c.unpriced) unpriced.add(e.model ?? '(no model)');
-      cost = c.cost;
-    }
-    out.push({ event: e, file: files[e.fileIndex]!, cost });
-  }
-  return { events: out, unpricedModels: [...unpriced].sort() };
-}
-
-export function addTo(t: TokenTotals, e: UsageEvent, cost: number): void {
-  const write = e.cacheWrite5mTokens + e.cacheWrite1hTokens;
-  t.inputTokens += e.inputTokens;
-  t.outputTokens += e.outputTokens;
-  t.cacheCreationTokens += write;
-  t.cacheReadTokens += e.cacheReadTokens;
-  t.totalTokens += e.inputTokens + e.outputTokens + write + e.cacheReadTokens + e.unsplitTokens;
+export function addTo(t: TokenTotals, r: RollupRow, cost: number): void {
+  t.inputTokens += r.inputTokens;
+  t.outputTokens += r.outputTokens;
+  t.cacheCreationTokens += r.cacheCreationTokens;
+  t.cacheReadTokens += r.cacheReadTokens;
+  t.totalTokens += r.totalTokens;
   t.totalCost += cost;
 }
 
@@ -63,23 +143,20 @@ export interface Group {
   firstTimestamp: number;
   lastTimestamp: number;
   events: number;
-  /** The first event's file: reports use it for per-row attribution (team, role, mode...). */
-  sample: PricedEvent;
+  /** The first row's file: reports use it for per-row attribution (team, role, mode...). */
+  file: FileOrigin;
 }
 
-/** Name of the agent (container instance) an event belongs to; host sessions are `host`. */
+/** Name of the agent (container instance) a file belongs to; host sessions are `host`. */
 export function agentOf(file: FileOrigin): string {
   return file.instance ?? 'host';
 }
 
-export function sessionOf(p: PricedEvent): string {
-  return p.event.sessionId ?? p.file.pathSessionId ?? p.file.path;
-}
-
-export function groupBy(events: readonly PricedEvent[], keyOf: (p: PricedEvent) => string): Group[] {
+export function groupBy(rows: readonly CostedRow[], keyOf: (c: CostedRow) => string): Group[] {
   const groups = new Map<string, Group>();
-  for (const p of events) {
-    const key = keyOf(p);
+  for (const c of rows) {
+    const key = keyOf(c);
+    const r = c.row;
     let g = groups.get(key);
     if (!g) {
       g = {
@@ -91,35 +168,33 @@ export function groupBy(events: readonly PricedEvent[], keyOf: (p: PricedEvent) 
         projects: new Set(),
         cwds: new Set(),
         sessions: new Set(),
-        firstTimestamp: p.event.timestamp,
-        lastTimestamp: p.event.timestamp,
+        firstTimestamp: r.firstTimestamp,
+        lastTimestamp: r.lastTimestamp,
         events: 0,
-        sample: p,
+        file: c.file,
       };
       groups.set(key, g);
     }
-    const e = p.event;
-    addTo(g.totals, e, p.cost);
-    if (e.subagent) addTo(g.subagent, e, p.cost);
-    const model = e.model ?? '(no model)';
-    if (model !== SYNTHETIC_MODEL) {
-      let m = g.models.get(model);
-      if (!m) g.models.set(model, (m = emptyTotals()));
-      addTo(m, e, p.cost);
+    addTo(g.totals, r, c.cost);
+    if (r.subagent) addTo(g.subagent, r, c.cost);
+    if (r.model !== SYNTHETIC_MODEL) {
+      let m = g.models.get(r.model);
+      if (!m) g.models.set(r.model, (m = emptyTotals()));
+      addTo(m, r, c.cost);
     }
-    g.agents.add(agentOf(p.file));
-    g.projects.add(p.file.project);
-    if (e.cwd) g.cwds.add(e.cwd);
-    g.sessions.add(sessionOf(p));
-    if (e.timestamp < g.firstTimestamp) g.firstTimestamp = e.timestamp;
-    if (e.timestamp > g.lastTimestamp) g.lastTimestamp = e.timestamp;
-    g.events++;
+    g.agents.add(agentOf(c.file));
+    g.projects.add(c.file.project);
+    if (r.cwd) g.cwds.add(r.cwd);
+    g.sessions.add(r.session);
+    if (r.firstTimestamp < g.firstTimestamp) g.firstTimestamp = r.firstTimestamp;
+    if (r.lastTimestamp > g.lastTimestamp) g.lastTimestamp = r.lastTimestamp;
+    g.events += r.events;
   }
   return [...groups.values()];
 }
 
-export function sumTotals(events: readonly PricedEvent[]): TokenTotals {
+export function sumTotals(rows: readonly CostedRow[]): TokenTotals {
   const t = emptyTotals();
-  for (const p of events) addTo(t, p.event, p.cost);
+  for (const c of rows) addTo(t, c.row, c.cost);
   return t;
 }

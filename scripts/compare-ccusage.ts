@@ -29,7 +29,7 @@ if (!existsSync(ccusageBin)) {
 }
 
 const pricing = embeddedPricing();
-const scanned = scanAll([dir]);
+const scanned = await scanAll([dir]);
 
 function ccusageDedup(records: UsageEvent[]): UsageEvent[] {
   const byKey = new Map<string, UsageEvent>();

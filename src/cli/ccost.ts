@@ -73,7 +73,7 @@ function addReportOptions(cmd: Command): Command {
     .option('-v, --verbose', 'list every file with skipped lines or read errors');
 }
 
-function runReport(kind: ReportKind, opts: ReportOptions): void {
+async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
   if (opts.json && opts.csv) throw new UsageError('choose one of --json and --csv');
   if (opts.since && opts.until && opts.since > opts.until) throw new UsageError(`--since ${opts.since} is after --until ${opts.until}`);
   let tz: string;
@@ -84,7 +84,7 @@ function runReport(kind: ReportKind, opts: ReportOptions): void {
     throw err;
   }
   const { dirs } = dataDirs({ dirs: opts.dir });
-  const loaded = loadUsage(dirs);
+  const loaded = await loadUsage(dirs);
   const rows = rollup(loaded.events, loaded.files, embeddedPricing());
   const report = buildReport({
     kind,
@@ -144,9 +144,9 @@ export function buildProgram(): Command {
   return program;
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[]): Promise<number> {
   try {
-    buildProgram().parse(argv, { from: 'user' });
+    await buildProgram().parseAsync(argv, { from: 'user' });
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) {
@@ -161,4 +161,4 @@ export function main(argv: string[]): number {
   }
 }
 
-process.exitCode = main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2));

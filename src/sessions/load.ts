@@ -4,7 +4,7 @@
 import { Deduper } from '../usage/dedup.js';
 import type { FileOrigin, FileWarnings, UsageEvent } from '../usage/types.js';
 import { discover } from './discover.js';
-import { scanFile } from './scan-file.js';
+import { scanMany } from './scan-pool.js';
 
 export interface ScannedUsage {
   files: FileOrigin[];
@@ -23,14 +23,17 @@ export interface LoadedUsage extends Omit<ScannedUsage, 'records'> {
   duplicates: number;
 }
 
-export function scanAll(dirs: readonly string[]): ScannedUsage {
+export async function scanAll(dirs: readonly string[], threads?: number): Promise<ScannedUsage> {
   const found = discover(dirs);
   const files = found.files.map((f) => f.origin);
   const warnings: FileWarnings[] = found.problems.map((p) => ({ path: p.path, malformed: 0, invalid: 0, partialTail: false, error: p.error }));
   const records: UsageEvent[] = [];
   let bytes = 0;
-  found.files.forEach((f, i) => {
-    const scan = scanFile(f.origin.path, { fileIndex: i, subagentFile: f.origin.subagentFile });
+  const scans = await scanMany(
+    found.files.map((f, i) => ({ path: f.origin.path, fileIndex: i, subagentFile: f.origin.subagentFile, start: 0, bytes: f.size })),
+    { threads },
+  );
+  scans.forEach((scan) => {
     bytes += scan.size;
     for (const e of scan.events) records.push(e);
     const w = scan.warnings;
@@ -39,8 +42,8 @@ export function scanAll(dirs: readonly string[]): ScannedUsage {
   return { files, records, warnings, dataDirs: found.dataDirs, bytes };
 }
 
-export function loadUsage(dirs: readonly string[]): LoadedUsage {
-  const scanned = scanAll(dirs);
+export async function loadUsage(dirs: readonly string[], threads?: number): Promise<LoadedUsage> {
+  const scanned = await scanAll(dirs, threads);
   const dedup = new Deduper(scanned.files);
   dedup.addAll(scanned.records);
   return { ...scanned, events: [...dedup.events()], records: scanned.records.length, duplicates: dedup.duplicates };

@@ -12,7 +12,7 @@ import type { FileWarnings, UsageEvent } from '../usage/types.js';
 const PATTERN = Buffer.from('tokens"');
 const NL = 10;
 const CR = 13;
-export const DEFAULT_CHUNK = 1 << 20;
+export const DEFAULT_CHUNK = 128 << 10;
 /** Longer usage lines than this are not parsed (V8 strings stop near 512 MiB anyway). */
 const MAX_LINE = 256 << 20;
 
@@ -50,7 +50,7 @@ export function scanFile(path: string, opts: ScanOptions): FileScan {
   }
   try {
     const size = fstatSync(fd).size;
-    const endOffset = scanFd(fd, path, opts, start, events, warnings);
+    const endOffset = scanFd(fd, opts, start, events, warnings);
     return { events, warnings, endOffset, size };
   } catch (err) {
     warnings.error = describeError(err);
@@ -60,8 +60,15 @@ export function scanFile(path: string, opts: ScanOptions): FileScan {
   }
 }
 
-function scanFd(fd: number, path: string, opts: ScanOptions, start: number, events: UsageEvent[], w: FileWarnings): number {
-  const buf = Buffer.allocUnsafe(Math.max(opts.chunkSize ?? DEFAULT_CHUNK, 64));
+// One buffer per thread, reused for every file: a fresh large buffer per file costs page faults.
+let shared: Buffer | null = null;
+function bufferOf(size: number): Buffer {
+  if (size !== DEFAULT_CHUNK) return Buffer.allocUnsafe(Math.max(size, 64));
+  return (shared ??= Buffer.allocUnsafeSlow(DEFAULT_CHUNK));
+}
+
+function scanFd(fd: number, opts: ScanOptions, start: number, events: UsageEvent[], w: FileWarnings): number {
+  const buf = bufferOf(opts.chunkSize ?? DEFAULT_CHUNK);
   let bufStart = start; // file offset of buf[0]
   let len = 0;
   let committed = start;

@@ -8,7 +8,9 @@ import type { FileOrigin, UsageEvent } from './types.js';
 import { eventTokens } from './types.js';
 
 /** Negative when `a` is the copy to keep over `b`. */
-export function preferCopy(a: UsageEvent, b: UsageEvent, files: readonly FileOrigin[]): number {
+export type FilePlaces = ReadonlyArray<Pick<FileOrigin, 'host' | 'path'> | undefined>;
+
+export function preferCopy(a: UsageEvent, b: UsageEvent, files: FilePlaces): number {
   const ta = eventTokens(a);
   const tb = eventTokens(b);
   if (ta !== tb) return tb - ta;
@@ -27,7 +29,7 @@ export class Deduper {
   /** Copies seen beyond the first, for reporting how much dedup removed. */
   duplicates = 0;
 
-  constructor(private readonly files: readonly FileOrigin[]) {}
+  constructor(private readonly files: FilePlaces) {}
 
   add(e: UsageEvent): void {
     if (e.messageId === null) {
@@ -55,4 +57,17 @@ export class Deduper {
   get size(): number {
     return this.byId.size + this.anonymous.length;
   }
+}
+
+/**
+ * The best copy of each message id among one file's events (and every id-less event). Safe before
+ * global dedup: whichever copy wins globally, no other copy from this file could have.
+ */
+export function bestWithinFile(events: readonly UsageEvent[]): UsageEvent[] {
+  if (events.length < 2) return [...events];
+  const places: Array<{ host: string; path: string }> = [];
+  places[events[0]!.fileIndex] = { host: '', path: '' }; // one file: host and path tie, offsets decide
+  const d = new Deduper(places);
+  d.addAll(events);
+  return [...d.events()].sort((a, b) => a.offset - b.offset);
 }

@@ -3,9 +3,12 @@
  * ccost: the cost monitor. Thin: parse arguments, load usage, build a report, print it.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { loadUsage } from '../sessions/load.js';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { dataDirs } from '../sessions/discover.js';
-import { costRows, rollup, unpricedModels } from '../usage/aggregate.js';
+import { costRows, unpricedModels } from '../usage/aggregate.js';
+import { LedgerError, LedgerStore } from '../ledger/store.js';
+import { viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
 import { embeddedPricing } from '../usage/prices-file.js';
 import { Calendar, parseDateArg, systemTimeZone, validateTimeZone, InvalidTimeZoneError, type Weekday } from '../usage/time.js';
 import { buildReport, REPORT_KINDS, type ReportKind } from '../reports/build.js';
@@ -29,6 +32,13 @@ interface ReportOptions {
   mode: CostMode;
   verbose?: boolean;
   startOfWeek: string;
+  ledger: string | boolean;
+}
+
+/** `--ledger`, else $CCORC_LEDGER, else $XDG_CACHE_HOME/ccorc/ledger.db (~/.cache/ccorc/ledger.db). */
+export function defaultLedgerPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CCORC_LEDGER) return env.CCORC_LEDGER;
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ccorc', 'ledger.db');
 }
 
 const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
@@ -70,7 +80,9 @@ function addReportOptions(cmd: Command): Command {
     .addOption(new Option('-m, --mode <mode>', 'cost mode: auto (recorded cost if present, else calculated), calculate, display').choices(['auto', 'calculate', 'display']).default('auto'))
     .addOption(new Option('--start-of-week <day>', 'first day of a week for the weekly report').choices(WEEKDAYS).default('monday'))
     .option('-O, --offline', 'accepted for ccusage compatibility: prices are always embedded')
-    .option('-v, --verbose', 'list every file with skipped lines or read errors');
+    .option('-v, --verbose', 'list every file with skipped lines or read errors')
+    .option('--ledger <path>', 'the ledger (SQLite) that keeps counted usage and checkpoints (default: $CCORC_LEDGER, else ~/.cache/ccorc/ledger.db)')
+    .option('--no-ledger', 'read the session files alone; write nothing');
 }
 
 async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
@@ -84,29 +96,49 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
     throw err;
   }
   const { dirs } = dataDirs({ dirs: opts.dir });
-  const loaded = await loadUsage(dirs);
-  const rows = rollup(loaded.events, loaded.files, embeddedPricing());
+  const view = await loadView(dirs, opts.ledger);
   const report = buildReport({
     kind,
-    rows: costRows(rows, loaded.files, opts.mode),
-    unpricedModels: unpricedModels(rows, opts.mode),
-    warnings: loaded.warnings,
+    rows: costRows(view.rows, view.files, opts.mode),
+    unpricedModels: unpricedModels(view.rows, opts.mode),
+    warnings: view.warnings,
     calendar: new Calendar(tz, WEEKDAYS.indexOf(opts.startOfWeek) as Weekday),
     filters: { since: opts.since, until: opts.until, project: opts.project, agent: opts.agent },
     order: opts.order,
   });
   if (opts.json) {
-    process.stdout.write(JSON.stringify(reportJson(report), null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...reportJson(report), ledger: view.ledger }, null, 2) + '\n');
   } else if (opts.csv) {
     process.stdout.write(renderCsv(report, Boolean(opts.breakdown)));
   } else {
-    if (loaded.files.length === 0) {
+    if (view.files.length === 0) {
       process.stderr.write(`No session files found in: ${dirs.join(', ')}\n`);
     }
     const tty = Boolean(process.stdout.isTTY);
     process.stdout.write(renderTable(report, { width: tty ? process.stdout.columns || 80 : 80, color: tty && !process.env.NO_COLOR, breakdown: Boolean(opts.breakdown) }) + '\n');
   }
-  reportWarnings(loaded.warnings, Boolean(opts.verbose));
+  reportWarnings(view.warnings, Boolean(opts.verbose));
+  if (view.ledger && view.ledger.filesGone > 0 && !opts.json && !opts.csv)
+    process.stderr.write(`note: ${view.ledger.eventsFromGoneFiles} counted response(s) come from ${view.ledger.filesGone} file(s) no longer on disk (kept in the ledger)\n`);
+}
+
+async function loadView(dirs: string[], ledger: string | boolean): Promise<UsageView> {
+  const pricing = embeddedPricing();
+  if (ledger === false) return viewFromFiles(dirs, pricing);
+  const path = typeof ledger === "string" ? ledger : defaultLedgerPath();
+  let opened;
+  try {
+    opened = LedgerStore.open(path);
+  } catch (err) {
+    if (err instanceof LedgerError) throw new UsageError(err.message);
+    throw new UsageError(`cannot open the ledger ${path}: ${(err as Error).message} (use --ledger PATH or --no-ledger)`);
+  }
+  if (opened.notice) process.stderr.write(`note: ${opened.notice}\n`);
+  try {
+    return await viewFromLedger(opened.store, dirs, pricing);
+  } finally {
+    opened.store.close();
+  }
 }
 
 function reportWarnings(warnings: FileWarnings[], verbose: boolean): void {

@@ -9,6 +9,7 @@ const QUARTER_HOUR = 15 * 60 * 1000;
 export class InvalidTimeZoneError extends Error {}
 
 export function validateTimeZone(tz: string): string {
+  if (UTC_NAMES.has(tz)) return tz;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
   } catch {
@@ -17,29 +18,38 @@ export function validateTimeZone(tz: string): string {
   return tz;
 }
 
-export function systemTimeZone(): string {
+/** $TZ when it names a zone (cheap: no ICU start-up), else what Intl reports. */
+export function systemTimeZone(env: NodeJS.ProcessEnv = process.env): string {
+  const tz = env.TZ?.replace(/^:/, '');
+  if (tz && /^[A-Za-z0-9_+\-/]+$/.test(tz) && !tz.startsWith('/')) return tz;
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
+
+const UTC_NAMES = new Set(['UTC', 'Etc/UTC', 'Etc/GMT', 'GMT', 'Etc/Universal', 'Universal', 'Zulu', 'Etc/Zulu', 'UCT', 'Etc/UCT', 'Etc/GMT0', 'GMT0']);
 
 export type Weekday = 0 | 1 | 2 | 3 | 4 | 5 | 6; // 0 = Sunday
 
 export class Calendar {
-  private readonly fmt: Intl.DateTimeFormat;
+  private readonly fmt: Intl.DateTimeFormat | null;
   private readonly dayCache = new Map<number, string>();
 
   constructor(
     readonly timeZone: string,
     readonly weekStart: Weekday = 1,
   ) {
-    this.fmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    // UTC needs no ICU (whose start-up alone costs more than a warm report).
+    this.fmt = UTC_NAMES.has(timeZone) ? null : new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
   }
 
   /** Local date `YYYY-MM-DD` of an instant. */
   day(ms: number): string {
     const q = Math.floor(ms / QUARTER_HOUR);
     let d = this.dayCache.get(q);
-    if (d === undefined) {
-      const parts = this.fmt.formatToParts(new Date(ms));
+    if (d === undefined && this.fmt === null) {
+      d = new Date(ms).toISOString().slice(0, 10);
+      this.dayCache.set(q, d);
+    } else if (d === undefined) {
+      const parts = this.fmt!.formatToParts(new Date(ms));
       const get = (t: string) => parts.find((p) => p.type === t)!.value;
       d = `${get('year')}-${get('month')}-${get('day')}`;
       this.dayCache.set(q, d);

@@ -1,0 +1,318 @@
+/**
+ * The embedded store (SQLite, WAL): per-file checkpoints, each file's usage events (in segments, one
+ * per read), and cached rollups. History outlives the transcripts: events of deleted files stay.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync, renameSync, existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { EncodedEvents } from '../usage/event-codec.js';
+import type { FileOrigin, FileWarnings } from '../usage/types.js';
+
+/** Bump with a migration when the tables change. */
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  data_dir TEXT NOT NULL,
+  dev INTEGER NOT NULL,
+  ino INTEGER NOT NULL,
+  head BLOB NOT NULL,          -- the first bytes of the file, as last read
+  tail BLOB NOT NULL,          -- the bytes just before the checkpoint
+  size INTEGER NOT NULL,       -- size when last read
+  mtime_ms REAL NOT NULL,
+  checkpoint INTEGER NOT NULL, -- byte offset just past the last complete line read
+  present INTEGER NOT NULL,    -- 0 once the file is gone from disk (its events stay)
+  origin TEXT NOT NULL,        -- attribution (FileOrigin, JSON)
+  malformed INTEGER NOT NULL,
+  invalid INTEGER NOT NULL,
+  partial_tail INTEGER NOT NULL,
+  error TEXT
+);
+CREATE INDEX IF NOT EXISTS files_inode ON files (dev, ino);
+CREATE TABLE IF NOT EXISTS segments (
+  file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+  start INTEGER NOT NULL,
+  end INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  nums BLOB NOT NULL,
+  strs TEXT NOT NULL,
+  PRIMARY KEY (file_id, start)
+);
+CREATE TABLE IF NOT EXISTS rollups (
+  scope TEXT PRIMARY KEY,
+  generation INTEGER NOT NULL,
+  price_hash TEXT NOT NULL,
+  data TEXT NOT NULL
+);
+`;
+
+export interface StoredFile {
+  id: number;
+  path: string;
+  dataDir: string;
+  dev: number;
+  ino: number;
+  head: Buffer;
+  tail: Buffer;
+  size: number;
+  mtimeMs: number;
+  checkpoint: number;
+  present: boolean;
+  origin: FileOrigin;
+  warnings: FileWarnings;
+}
+
+/** What planning a sync needs of a stored file: enough to see that nothing changed. */
+export interface FileState {
+  id: number;
+  path: string;
+  dataDir: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  checkpoint: number;
+  present: boolean;
+  errored: boolean;
+}
+
+export class LedgerError extends Error {}
+
+interface FileRowRaw {
+  id: number;
+  path: string;
+  data_dir: string;
+  dev: number;
+  ino: number;
+  head: Buffer;
+  tail: Buffer;
+  size: number;
+  mtime_ms: number;
+  checkpoint: number;
+  present: number;
+  origin: string;
+  malformed: number;
+  invalid: number;
+  partial_tail: number;
+  error: string | null;
+}
+
+export interface OpenResult {
+  store: LedgerStore;
+  /** Said to the user: a rebuilt or migrated ledger. */
+  notice: string | null;
+}
+
+export class LedgerStore {
+  private constructor(
+    readonly path: string,
+    readonly db: Database.Database,
+  ) {}
+
+  /**
+   * Opens (creating) the ledger. A file that is not a database, or a schema this version cannot
+   * migrate, is moved aside and rebuilt with a notice; a newer schema is refused (an older ccost must
+   * not damage a newer one's ledger).
+   */
+  static open(path: string): OpenResult {
+    mkdirSync(dirname(path), { recursive: true });
+    let notice: string | null = null;
+    let db: Database.Database;
+    try {
+      db = LedgerStore.connect(path);
+      const version = LedgerStore.schemaVersion(db);
+      if (version > SCHEMA_VERSION) {
+        db.close();
+        throw new LedgerError(`ledger ${path} was written by a newer ccost (schema ${version}, this one knows ${SCHEMA_VERSION}); use --ledger PATH or --no-ledger`);
+      }
+      if (version !== 0 && version < SCHEMA_VERSION) {
+        // No older schema exists yet; when one does, its migration goes here.
+        throw new Error(`no migration from schema ${version}`);
+      }
+    } catch (err) {
+      if (err instanceof LedgerError) throw err;
+      const aside = `${path}.broken-${Date.now()}`;
+      try {
+        // Keep the old file for inspection: never delete what might be someone's only history.
+        for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+      } catch (moveErr) {
+        throw new LedgerError(`ledger ${path} cannot be read (${(err as Error).message}) nor moved aside (${(moveErr as Error).message})`);
+      }
+      notice = `ledger ${path} could not be used (${(err as Error).message}); moved it to ${aside} and rebuilt it from the session files`;
+      db = LedgerStore.connect(path);
+    }
+    db.exec(SCHEMA);
+    db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+    db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0')`).run();
+    return { store: new LedgerStore(path, db), notice };
+  }
+
+  private static connect(path: string): Database.Database {
+    const db = new Database(path, { timeout: 120_000 });
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    return db;
+  }
+
+  private static schemaVersion(db: Database.Database): number {
+    const hasMeta = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).get();
+    if (!hasMeta) {
+      const tables = db.prepare(`SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'`).get() as { n: number };
+      if (tables.n > 0) throw new Error('not a ccost ledger');
+      return 0;
+    }
+    const row = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string } | undefined;
+    return row ? Number(row.value) : 0;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  meta(key: string): string | null {
+    const row = this.db.prepare(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined;
+    return row ? row.value : null;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value);
+  }
+
+  generation(): number {
+    return Number(this.meta('generation') ?? 0);
+  }
+
+  bumpGeneration(): void {
+    this.db.prepare(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'`).run();
+  }
+
+  files(): StoredFile[] {
+    return (this.db.prepare(`SELECT * FROM files`).all() as FileRowRaw[]).map(toStored);
+  }
+
+  file(id: number): StoredFile {
+    return toStored(this.db.prepare(`SELECT * FROM files WHERE id = ?`).get(id) as FileRowRaw);
+  }
+
+  fileStates(): FileState[] {
+    const rows = this.db
+      .prepare(`SELECT id, path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, error IS NOT NULL AS errored FROM files`)
+      .raw()
+      .all() as Array<[number, string, string, number, number, number, number, number, number, number]>;
+    return rows.map((r) => ({ id: r[0], path: r[1], dataDir: r[2], dev: r[3], ino: r[4], size: r[5], mtimeMs: r[6], checkpoint: r[7], present: r[8] === 1, errored: r[9] === 1 }));
+  }
+
+  fingerprint(id: number): { head: Buffer; tail: Buffer } {
+    return this.db.prepare(`SELECT head, tail FROM files WHERE id = ?`).get(id) as { head: Buffer; tail: Buffer };
+  }
+
+  /** Inserts or updates a file's row; returns its id. */
+  saveFile(f: Omit<StoredFile, 'id'> & { id?: number }): number {
+    const values = [
+      f.path,
+      f.dataDir,
+      f.dev,
+      f.ino,
+      f.head,
+      f.tail,
+      f.size,
+      f.mtimeMs,
+      f.checkpoint,
+      f.present ? 1 : 0,
+      JSON.stringify(f.origin),
+      f.warnings.malformed,
+      f.warnings.invalid,
+      f.warnings.partialTail ? 1 : 0,
+      f.warnings.error,
+    ];
+    if (f.id !== undefined) {
+      this.db
+        .prepare(
+          `UPDATE files SET path = ?, data_dir = ?, dev = ?, ino = ?, head = ?, tail = ?, size = ?, mtime_ms = ?, checkpoint = ?, present = ?, origin = ?, malformed = ?, invalid = ?, partial_tail = ?, error = ? WHERE id = ?`,
+        )
+        .run(...values, f.id);
+      return f.id;
+    }
+    const r = this.db
+      .prepare(
+        `INSERT INTO files (path, data_dir, dev, ino, head, tail, size, mtime_ms, checkpoint, present, origin, malformed, invalid, partial_tail, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(...values);
+    return Number(r.lastInsertRowid);
+  }
+
+  setPresent(id: number, present: boolean): void {
+    this.db.prepare(`UPDATE files SET present = ? WHERE id = ?`).run(present ? 1 : 0, id);
+  }
+
+  clearSegments(fileId: number): void {
+    this.db.prepare(`DELETE FROM segments WHERE file_id = ?`).run(fileId);
+  }
+
+  addSegment(fileId: number, start: number, end: number, events: EncodedEvents): void {
+    this.db
+      .prepare(`INSERT OR REPLACE INTO segments (file_id, start, end, count, nums, strs) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(fileId, start, end, events.count, Buffer.from(events.nums.buffer, events.nums.byteOffset, events.nums.byteLength), events.strs);
+  }
+
+  /** Every stored segment of the given files. */
+  segments(fileIds: ReadonlySet<number>): Array<{ fileId: number; events: EncodedEvents }> {
+    const out: Array<{ fileId: number; events: EncodedEvents }> = [];
+    for (const row of this.db.prepare(`SELECT file_id, count, nums, strs FROM segments`).iterate() as IterableIterator<{ file_id: number; count: number; nums: Buffer; strs: string }>) {
+      if (!fileIds.has(row.file_id) || row.count === 0) continue;
+      // Copy into an aligned buffer: SQLite's blob need not be 8-byte aligned.
+      const nums = new Float64Array(row.nums.byteLength / 8);
+      new Uint8Array(nums.buffer).set(row.nums);
+      out.push({ fileId: row.file_id, events: { count: row.count, nums, strs: row.strs } });
+    }
+    return out;
+  }
+
+  rollupCache(scope: string): { generation: number; priceHash: string; data: string } | null {
+    const row = this.db.prepare(`SELECT generation, price_hash, data FROM rollups WHERE scope = ?`).get(scope) as
+      | { generation: number; price_hash: string; data: string }
+      | undefined;
+    return row ? { generation: row.generation, priceHash: row.price_hash, data: row.data } : null;
+  }
+
+  saveRollupCache(scope: string, generation: number, priceHash: string, data: string): void {
+    this.db
+      .prepare(`INSERT INTO rollups (scope, generation, price_hash, data) VALUES (?, ?, ?, ?) ON CONFLICT (scope) DO UPDATE SET generation = excluded.generation, price_hash = excluded.price_hash, data = excluded.data`)
+      .run(scope, generation, priceHash, data);
+  }
+
+  /** Runs fn holding the write lock (BEGIN IMMEDIATE): concurrent writers queue instead of clashing. */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const r = await fn();
+      this.db.exec('COMMIT');
+      return r;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+}
+
+function toStored(r: FileRowRaw): StoredFile {
+  return {
+    id: r.id,
+    path: r.path,
+    dataDir: r.data_dir,
+    dev: r.dev,
+    ino: r.ino,
+    head: r.head,
+    tail: r.tail,
+    size: r.size,
+    mtimeMs: r.mtime_ms,
+    checkpoint: r.checkpoint,
+    present: r.present === 1,
+    origin: JSON.parse(r.origin) as FileOrigin,
+    warnings: { path: r.path, malformed: r.malformed, invalid: r.invalid, partialTail: r.partial_tail === 1, error: r.error },
+  };
+}

@@ -1,0 +1,166 @@
+/**
+ * Brings the ledger up to date with the session files on disk, reading only what is new:
+ * a grown file from its checkpoint; a shrunk or replaced one again from the start (its old events
+ * replaced); a renamed one keeps its events; a deleted one keeps its events (marked gone).
+ */
+import { closeSync, openSync, readSync } from 'node:fs';
+import type { FoundFile } from '../sessions/discover.js';
+import { scanMany, type ScanJob } from '../sessions/scan-pool.js';
+import { encodeEvents } from '../usage/event-codec.js';
+import type { FileWarnings } from '../usage/types.js';
+import type { FileState, LedgerStore, StoredFile } from './store.js';
+
+/** Bump when parsing rules change: every file on disk is then read again. */
+export const PARSER_VERSION = '1';
+const HEAD_BYTES = 256;
+const TAIL_BYTES = 64;
+
+type Action =
+  | { kind: 'unchanged'; stored: FileState; found: FoundFile }
+  | { kind: 'append'; stored: FileState; found: FoundFile; renamed: boolean }
+  | { kind: 'reread'; stored: FileState | null; found: FoundFile }
+  | { kind: 'gone'; stored: FileState };
+
+type Fingerprint = (id: number) => { head: Buffer; tail: Buffer };
+
+function readRange(path: string, start: number, end: number): Buffer | null {
+  if (end <= start) return Buffer.alloc(0);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const b = Buffer.alloc(end - start);
+    let got = 0;
+    while (got < b.length) {
+      const n = readSync(fd, b, got, b.length - got, start + got);
+      if (n === 0) break;
+      got += n;
+    }
+    return b.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function headOf(path: string, checkpoint: number): Buffer {
+  return readRange(path, 0, Math.min(HEAD_BYTES, checkpoint)) ?? Buffer.alloc(0);
+}
+
+function tailOf(path: string, checkpoint: number): Buffer {
+  return readRange(path, Math.max(0, checkpoint - TAIL_BYTES), checkpoint) ?? Buffer.alloc(0);
+}
+
+/** The bytes we read before are still there: the file only grew (or is the same file renamed). */
+function sameContent(path: string, s: FileState, size: number, fingerprint: Fingerprint): boolean {
+  if (size < s.checkpoint) return false;
+  const was = fingerprint(s.id);
+  return headOf(path, s.checkpoint).equals(was.head) && tailOf(path, s.checkpoint).equals(was.tail);
+}
+
+export function plan(known: readonly FileState[], found: readonly FoundFile[], scopeDirs: ReadonlySet<string>, reparse: boolean, fingerprint: Fingerprint): Action[] {
+  const byPath = new Map(known.map((s) => [s.path, s]));
+  const foundPaths = new Set(found.map((f) => f.origin.path));
+  const byInode = new Map<string, FileState[]>();
+  for (const s of known) {
+    if (foundPaths.has(s.path)) continue; // only files missing from their old path can have moved
+    const k = `${s.dev}:${s.ino}`;
+    byInode.set(k, [...(byInode.get(k) ?? []), s]);
+  }
+  const matched = new Set<number>();
+  const actions: Action[] = [];
+  for (const f of found) {
+    let s = byPath.get(f.origin.path) ?? null;
+    let renamed = false;
+    if (!s) {
+      const moved = (byInode.get(`${f.dev}:${f.ino}`) ?? []).find((c) => !matched.has(c.id) && sameContent(f.origin.path, c, f.size, fingerprint));
+      if (moved) {
+        s = moved;
+        renamed = true;
+      }
+    }
+    if (!s) {
+      actions.push({ kind: 'reread', stored: null, found: f });
+      continue;
+    }
+    matched.add(s.id);
+    if (reparse || s.dev !== f.dev || s.ino !== f.ino) {
+      actions.push({ kind: 'reread', stored: s, found: f });
+    } else if (!renamed && s.present && f.size === s.size && f.mtimeMs === s.mtimeMs && !s.errored) {
+      actions.push({ kind: 'unchanged', stored: s, found: f });
+    } else if (renamed || sameContent(f.origin.path, s, f.size, fingerprint)) {
+      actions.push({ kind: 'append', stored: s, found: f, renamed });
+    } else {
+      actions.push({ kind: 'reread', stored: s, found: f });
+    }
+  }
+  for (const s of known) if (s.present && !matched.has(s.id) && scopeDirs.has(s.dataDir)) actions.push({ kind: 'gone', stored: s });
+  return actions;
+}
+
+export interface SyncResult {
+  generation: number;
+  bytesRead: number;
+}
+
+export async function syncLedger(store: LedgerStore, found: readonly FoundFile[], dataDirs: readonly string[], threads?: number): Promise<SyncResult> {
+  const scope = new Set(dataDirs);
+  const reparse = () => store.meta('parser_version') !== PARSER_VERSION;
+  const fingerprint: Fingerprint = (id) => store.fingerprint(id);
+  let bytesRead = 0;
+  const first = plan(store.fileStates(), found, scope, reparse(), fingerprint);
+  if (first.some((a) => a.kind !== 'unchanged')) {
+    await store.exclusive(async () => {
+      // Another process may have caught up while we waited for the lock: plan again under it.
+      const actions = plan(store.fileStates(), found, scope, reparse(), fingerprint);
+      const work = actions.filter((a): a is Extract<Action, { kind: 'append' | 'reread' }> => a.kind === 'append' || a.kind === 'reread');
+      const jobs: ScanJob[] = work.map((a, i) => {
+        const start = a.kind === 'append' ? a.stored.checkpoint : 0;
+        return { path: a.found.origin.path, fileIndex: i, subagentFile: a.found.origin.subagentFile, start, bytes: Math.max(0, a.found.size - start) };
+      });
+      const scans = await scanMany(jobs, { threads });
+      work.forEach((a, i) => {
+        const scan = scans[i]!;
+        const f = a.found;
+        const before: StoredFile | null = a.stored ? store.file(a.stored.id) : null;
+        bytesRead += Math.max(0, scan.endOffset - jobs[i]!.start);
+        if (scan.warnings.error && before) {
+          // Unreadable now: keep what was counted, remember why.
+          store.saveFile({ ...before, path: f.origin.path, present: true, warnings: { ...before.warnings, error: scan.warnings.error } });
+          return;
+        }
+        const base = a.kind === 'append' ? before!.warnings : null;
+        const warnings: FileWarnings = {
+          path: f.origin.path,
+          malformed: (base?.malformed ?? 0) + scan.warnings.malformed,
+          invalid: (base?.invalid ?? 0) + scan.warnings.invalid,
+          partialTail: scan.warnings.partialTail,
+          error: scan.warnings.error,
+        };
+        const id = store.saveFile({
+          id: before?.id,
+          path: f.origin.path,
+          dataDir: f.origin.dataDir,
+          dev: f.dev,
+          ino: f.ino,
+          head: headOf(f.origin.path, scan.endOffset),
+          tail: tailOf(f.origin.path, scan.endOffset),
+          size: scan.size,
+          mtimeMs: f.mtimeMs,
+          checkpoint: scan.endOffset,
+          present: true,
+          origin: f.origin,
+          warnings,
+        });
+        if (a.kind === 'reread') store.clearSegments(id);
+        if (scan.events.length > 0) store.addSegment(id, jobs[i]!.start, scan.endOffset, encodeEvents(scan.events));
+      });
+      for (const a of actions) if (a.kind === 'gone') store.setPresent(a.stored.id, false);
+      store.setMeta('parser_version', PARSER_VERSION);
+      if (actions.some((a) => a.kind !== 'unchanged')) store.bumpGeneration();
+    });
+  }
+  return { generation: store.generation(), bytesRead };
+}

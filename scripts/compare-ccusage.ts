@@ -22,7 +22,7 @@ import { SYNTHETIC_MODEL } from '../src/usage/aggregate.js';
 
 const root = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 const dir = resolve(process.argv[2] ?? join(root, '..', 'shared', 'corpus', 'real-a'));
-const ccusageBin = join(root, 'node_modules', '.bin', 'ccusage');
+const ccusageBin = join(root, 'node_modules', '@ccusage', 'ccusage-linux-x64', 'bin', 'ccusage');
 if (!existsSync(ccusageBin)) {
   console.error(`ccusage not installed at ${ccusageBin}: run npm ci first`);
   process.exit(2);

@@ -13,8 +13,6 @@ import { embeddedPricing } from '../usage/prices-file.js';
 import { Calendar, parseDateArg, systemTimeZone, validateTimeZone, InvalidTimeZoneError, type Weekday } from '../usage/time.js';
 import { buildReport, REPORT_KINDS, type ReportKind } from '../reports/build.js';
 import { reportJson } from '../reports/json.js';
-import { renderTable } from '../reports/table.js';
-import { renderCsv } from '../reports/csv.js';
 import type { CostMode, FileWarnings } from '../usage/types.js';
 
 interface ReportOptions {
@@ -109,11 +107,14 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
   if (opts.json) {
     process.stdout.write(JSON.stringify({ ...reportJson(report), ledger: view.ledger }, null, 2) + '\n');
   } else if (opts.csv) {
+    const { renderCsv } = await import('../reports/csv.js');
     process.stdout.write(renderCsv(report, Boolean(opts.breakdown)));
   } else {
     if (view.files.length === 0) {
       process.stderr.write(`No session files found in: ${dirs.join(', ')}\n`);
     }
+    // Loaded only here: the table library costs more start-up time than a warm JSON report.
+    const { renderTable } = await import('../reports/table.js');
     const tty = Boolean(process.stdout.isTTY);
     process.stdout.write(renderTable(report, { width: tty ? process.stdout.columns || 80 : 80, color: tty && !process.env.NO_COLOR, breakdown: Boolean(opts.breakdown) }) + '\n');
   }

@@ -107,10 +107,19 @@ export interface OpenResult {
 }
 
 export class LedgerStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
   private constructor(
     readonly path: string,
     readonly db: Database.Database,
   ) {}
+
+  /** Prepared once per connection: preparing costs more than running these small statements. */
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
+    return st;
+  }
 
   /**
    * Opens (creating) the ledger. A file that is not a database, or a schema this version cannot
@@ -174,12 +183,12 @@ export class LedgerStore {
   }
 
   meta(key: string): string | null {
-    const row = this.db.prepare(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined;
+    const row = this.sql(`SELECT value FROM meta WHERE key = ?`).get(key) as { value: string } | undefined;
     return row ? row.value : null;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value);
+    this.sql(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(key, value);
   }
 
   generation(): number {
@@ -187,27 +196,26 @@ export class LedgerStore {
   }
 
   bumpGeneration(): void {
-    this.db.prepare(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'`).run();
+    this.sql(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'`).run();
   }
 
   files(): StoredFile[] {
-    return (this.db.prepare(`SELECT * FROM files`).all() as FileRowRaw[]).map(toStored);
+    return (this.sql(`SELECT * FROM files`).all() as FileRowRaw[]).map(toStored);
   }
 
   file(id: number): StoredFile {
-    return toStored(this.db.prepare(`SELECT * FROM files WHERE id = ?`).get(id) as FileRowRaw);
+    return toStored(this.sql(`SELECT * FROM files WHERE id = ?`).get(id) as FileRowRaw);
   }
 
   fileStates(): FileState[] {
-    const rows = this.db
-      .prepare(`SELECT id, path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, error IS NOT NULL AS errored FROM files`)
+    const rows = this.sql(`SELECT id, path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, error IS NOT NULL AS errored FROM files`)
       .raw()
       .all() as Array<[number, string, string, number, number, number, number, number, number, number]>;
     return rows.map((r) => ({ id: r[0], path: r[1], dataDir: r[2], dev: r[3], ino: r[4], size: r[5], mtimeMs: r[6], checkpoint: r[7], present: r[8] === 1, errored: r[9] === 1 }));
   }
 
   fingerprint(id: number): { head: Buffer; tail: Buffer } {
-    return this.db.prepare(`SELECT head, tail FROM files WHERE id = ?`).get(id) as { head: Buffer; tail: Buffer };
+    return this.sql(`SELECT head, tail FROM files WHERE id = ?`).get(id) as { head: Buffer; tail: Buffer };
   }
 
   /** Inserts or updates a file's row; returns its id. */
@@ -230,15 +238,13 @@ export class LedgerStore {
       f.warnings.error,
     ];
     if (f.id !== undefined) {
-      this.db
-        .prepare(
+      this.sql(
           `UPDATE files SET path = ?, data_dir = ?, dev = ?, ino = ?, head = ?, tail = ?, size = ?, mtime_ms = ?, checkpoint = ?, present = ?, origin = ?, malformed = ?, invalid = ?, partial_tail = ?, error = ? WHERE id = ?`,
         )
         .run(...values, f.id);
       return f.id;
     }
-    const r = this.db
-      .prepare(
+    const r = this.sql(
         `INSERT INTO files (path, data_dir, dev, ino, head, tail, size, mtime_ms, checkpoint, present, origin, malformed, invalid, partial_tail, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(...values);
@@ -246,24 +252,24 @@ export class LedgerStore {
   }
 
   setPresent(id: number, present: boolean): void {
-    this.db.prepare(`UPDATE files SET present = ? WHERE id = ?`).run(present ? 1 : 0, id);
+    this.sql(`UPDATE files SET present = ? WHERE id = ?`).run(present ? 1 : 0, id);
   }
 
   clearSegments(fileId: number): void {
-    this.db.prepare(`DELETE FROM segments WHERE file_id = ?`).run(fileId);
+    this.sql(`DELETE FROM segments WHERE file_id = ?`).run(fileId);
   }
 
   addSegment(fileId: number, start: number, end: number, events: EncodedEvents): void {
-    this.db
-      .prepare(`INSERT OR REPLACE INTO segments (file_id, start, end, count, nums, strs) VALUES (?, ?, ?, ?, ?, ?)`)
+    this.sql(`INSERT OR REPLACE INTO segments (file_id, start, end, count, nums, strs) VALUES (?, ?, ?, ?, ?, ?)`)
       .run(fileId, start, end, events.count, Buffer.from(events.nums.buffer, events.nums.byteOffset, events.nums.byteLength), events.strs);
   }
 
-  /** Every stored segment of the given files. */
-  segments(fileIds: ReadonlySet<number>): Array<{ fileId: number; events: EncodedEvents }> {
+  /** Stored segments of the given files, but those that `skip` rejects (by file id and start). */
+  segments(fileIds: ReadonlySet<number>, skip: (fileId: number, start: number) => boolean = () => false): Array<{ fileId: number; events: EncodedEvents }> {
     const out: Array<{ fileId: number; events: EncodedEvents }> = [];
-    for (const row of this.db.prepare(`SELECT file_id, count, nums, strs FROM segments`).iterate() as IterableIterator<{ file_id: number; count: number; nums: Buffer; strs: string }>) {
-      if (!fileIds.has(row.file_id) || row.count === 0) continue;
+    if (fileIds.size === 0) return out;
+    for (const row of this.sql(`SELECT file_id, start, count, nums, strs FROM segments`).iterate() as IterableIterator<{ file_id: number; start: number; count: number; nums: Buffer; strs: string }>) {
+      if (!fileIds.has(row.file_id) || row.count === 0 || skip(row.file_id, row.start)) continue;
       // Copy into an aligned buffer: SQLite's blob need not be 8-byte aligned.
       const nums = new Float64Array(row.nums.byteLength / 8);
       new Uint8Array(nums.buffer).set(row.nums);
@@ -273,15 +279,14 @@ export class LedgerStore {
   }
 
   rollupCache(scope: string): { generation: number; priceHash: string; data: string } | null {
-    const row = this.db.prepare(`SELECT generation, price_hash, data FROM rollups WHERE scope = ?`).get(scope) as
+    const row = this.sql(`SELECT generation, price_hash, data FROM rollups WHERE scope = ?`).get(scope) as
       | { generation: number; price_hash: string; data: string }
       | undefined;
     return row ? { generation: row.generation, priceHash: row.price_hash, data: row.data } : null;
   }
 
   saveRollupCache(scope: string, generation: number, priceHash: string, data: string): void {
-    this.db
-      .prepare(`INSERT INTO rollups (scope, generation, price_hash, data) VALUES (?, ?, ?, ?) ON CONFLICT (scope) DO UPDATE SET generation = excluded.generation, price_hash = excluded.price_hash, data = excluded.data`)
+    this.sql(`INSERT INTO rollups (scope, generation, price_hash, data) VALUES (?, ?, ?, ?) ON CONFLICT (scope) DO UPDATE SET generation = excluded.generation, price_hash = excluded.price_hash, data = excluded.data`)
       .run(scope, generation, priceHash, data);
   }
 

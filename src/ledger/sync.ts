@@ -7,7 +7,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { FoundFile } from '../sessions/discover.js';
 import { scanMany, type ScanJob } from '../sessions/scan-pool.js';
 import { encodeEvents } from '../usage/event-codec.js';
-import type { FileWarnings } from '../usage/types.js';
+import type { FileWarnings, UsageEvent } from '../usage/types.js';
 import type { FileState, LedgerStore, StoredFile } from './store.js';
 
 /** Bump when parsing rules change: every file on disk is then read again. */
@@ -103,6 +103,8 @@ export function plan(known: readonly FileState[], found: readonly FoundFile[], s
 export interface SyncResult {
   generation: number;
   bytesRead: number;
+  /** Events read by this sync, per file id, and the offset they start at (0: the file's only events). */
+  fresh: Map<number, { from: number; events: UsageEvent[] }>;
 }
 
 export async function syncLedger(store: LedgerStore, found: readonly FoundFile[], dataDirs: readonly string[], threads?: number): Promise<SyncResult> {
@@ -110,6 +112,7 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
   const reparse = () => store.meta('parser_version') !== PARSER_VERSION;
   const fingerprint: Fingerprint = (id) => store.fingerprint(id);
   let bytesRead = 0;
+  const fresh = new Map<number, { from: number; events: UsageEvent[] }>();
   const first = plan(store.fileStates(), found, scope, reparse(), fingerprint);
   if (first.some((a) => a.kind !== 'unchanged')) {
     await store.exclusive(async () => {
@@ -155,12 +158,13 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
           warnings,
         });
         if (a.kind === 'reread') store.clearSegments(id);
-        if (scan.events.length > 0) store.addSegment(id, jobs[i]!.start, scan.endOffset, encodeEvents(scan.events));
+        if (scan.events.length > 0) store.addSegment(id, jobs[i]!.start, scan.endOffset, scan.encoded ?? encodeEvents(scan.events));
+        fresh.set(id, { from: jobs[i]!.start, events: scan.events });
       });
       for (const a of actions) if (a.kind === 'gone') store.setPresent(a.stored.id, false);
       store.setMeta('parser_version', PARSER_VERSION);
       if (actions.some((a) => a.kind !== 'unchanged')) store.bumpGeneration();
     });
   }
-  return { generation: store.generation(), bytesRead };
+  return { generation: store.generation(), bytesRead, fresh };
 }

@@ -99,7 +99,16 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   const indexOf = new Map(inScope.map((s, i) => [s.id, i]));
   const gone = new Set(inScope.filter((s) => !s.present).map((s) => s.id));
   const dedup = new Deduper(files);
-  for (const seg of store.segments(new Set(indexOf.keys()))) dedup.addAll(decodeEvents(seg.events, indexOf.get(seg.fileId)!));
+  // What this run just read is in memory; the rest comes from the stored segments.
+  for (const [id, f] of sync.fresh) {
+    const index = indexOf.get(id);
+    if (index === undefined) continue;
+    for (const e of f.events) e.fileIndex = index;
+    dedup.addAll(f.events);
+  }
+  const stored = new Set([...indexOf.keys()].filter((id) => sync.fresh.get(id)?.from !== 0));
+  const isFresh = (id: number, start: number) => start >= (sync.fresh.get(id)?.from ?? Infinity);
+  for (const seg of store.segments(stored, isFresh)) dedup.addAll(decodeEvents(seg.events, indexOf.get(seg.fileId)!));
   const events: UsageEvent[] = [...dedup.events()];
   let goneEvents = 0;
   for (const e of events) if (gone.has(inScope[e.fileIndex]!.id)) goneEvents++;

@@ -2,7 +2,7 @@
  * Finding data folders and session files. Follows links to folders (isolated-mode host folders may
  * be links) without looping, and reads each physical file once even when reached by two paths.
  */
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FileOrigin } from '../usage/types.js';
@@ -48,17 +48,19 @@ export interface Discovery {
 
 export function discover(dirs: readonly string[], host = hostname()): Discovery {
   const out: Discovery = { files: [], problems: [], dataDirs: [] };
-  const seenFiles = new Set<string>();
   for (const dir of dirs) {
     // A data folder holds projects/; a path that is itself a projects folder is accepted too.
     const projects = isDir(join(dir, 'projects')) ? join(dir, 'projects') : isDir(dir) ? dir : null;
     if (!projects) continue;
     out.dataDirs.push(dir);
-    const seenDirs = new Set<string>();
+    const linkedDirs = new Set<string>();
     for (const entry of list(projects, out)) {
       const projectPath = join(projects, entry.name);
-      const st = statOf(projectPath, entry, out);
-      if (!st || !st.isDirectory()) continue;
+      if (!entry.isDirectory()) {
+        if (!entry.isSymbolicLink()) continue;
+        const st = statOf(projectPath, entry, out);
+        if (!st || !st.isDirectory() || !firstVisit(st, linkedDirs)) continue;
+      }
       const folder = parseProjectFolder(entry.name);
       const meta = loadMetadata(projectPath);
       const base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'> = {
@@ -73,58 +75,53 @@ export function discover(dirs: readonly string[], host = hostname()): Discovery 
         role: meta?.role ?? null,
         container: meta?.container ?? null,
       };
-      walk(projectPath, [], st, base, seenDirs, seenFiles, out);
+      walk(projectPath, [], base, linkedDirs, out);
     }
   }
-  // A stable order: results never depend on readdir order.
+  // One physical file reached by two paths is read once, under its first path in sort order, so
+  // the result never depends on readdir order.
   out.files.sort((a, b) => (a.origin.path < b.origin.path ? -1 : a.origin.path > b.origin.path ? 1 : 0));
+  const seen = new Set<string>();
+  out.files = out.files.filter((f) => {
+    const id = `${f.dev}:${f.ino}`;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
   return out;
 }
 
-function walk(
-  dir: string,
-  rel: string[],
-  dirStat: Stats,
-  base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'>,
-  seenDirs: Set<string>,
-  seenFiles: Set<string>,
-  out: Discovery,
-): void {
-  const id = `${dirStat.dev}:${dirStat.ino}`;
-  if (seenDirs.has(id)) return; // a link loop, or a folder reached twice
-  seenDirs.add(id);
+/** Links are the only way to loop: each linked folder is entered once. */
+function firstVisit(st: Stats, linkedDirs: Set<string>): boolean {
+  const id = `${st.dev}:${st.ino}`;
+  if (linkedDirs.has(id)) return false;
+  linkedDirs.add(id);
+  return true;
+}
+
+function walk(dir: string, rel: string[], base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'>, linkedDirs: Set<string>, out: Discovery): void {
   for (const entry of list(dir, out)) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory() || entry.isSymbolicLink()) {
+    if (entry.isDirectory()) {
+      walk(path, [...rel, entry.name], base, linkedDirs, out);
+    } else if (entry.isSymbolicLink()) {
       const st = statOf(path, entry, out);
       if (!st) continue;
       if (st.isDirectory()) {
-        walk(path, [...rel, entry.name], st, base, seenDirs, seenFiles, out);
-        continue;
+        if (firstVisit(st, linkedDirs)) walk(path, [...rel, entry.name], base, linkedDirs, out);
+      } else if (st.isFile() && entry.name.endsWith('.jsonl')) {
+        addFile(path, [...rel, entry.name], st, base, out);
       }
-      if (!st.isFile() || !entry.name.endsWith('.jsonl')) continue;
-      addFile(path, [...rel, entry.name], st, base, seenFiles, out);
     } else if (entry.isFile() && entry.name.endsWith('.jsonl')) {
       const st = statOf(path, entry, out);
-      if (st) addFile(path, [...rel, entry.name], st, base, seenFiles, out);
+      if (st) addFile(path, [...rel, entry.name], st, base, out);
     }
   }
 }
 
-function addFile(
-  path: string,
-  parts: string[],
-  st: Stats,
-  base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'>,
-  seenFiles: Set<string>,
-  out: Discovery,
-): void {
-  const id = `${st.dev}:${st.ino}`;
-  if (seenFiles.has(id)) return;
-  seenFiles.add(id);
-  const place = classifySessionPath(parts);
+function addFile(path: string, parts: string[], st: Stats, base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'>, out: Discovery): void {
   out.files.push({
-    origin: { ...base, path, ...place },
+    origin: { ...base, path, ...classifySessionPath(parts) },
     size: st.size,
     mtimeMs: st.mtimeMs,
     dev: st.dev,
@@ -134,7 +131,7 @@ function addFile(
 
 function list(dir: string, out: Discovery): Dirent[] {
   try {
-    return readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     out.problems.push({ path: dir, error: describeError(err) });
     return [];
@@ -160,19 +157,15 @@ function isDir(p: string): boolean {
 }
 
 function loadMetadata(projectPath: string): CcboxMetadata | null {
-  const p = join(projectPath, METADATA_FILE);
-  if (!existsSync(p)) return null;
+  let text: string;
   try {
-    return readMetadata(JSON.parse(readFileSync(p, 'utf8')));
+    text = readFileSync(join(projectPath, METADATA_FILE), 'utf8');
+  } catch {
+    return null; // none: attribution comes from the folder name
+  }
+  try {
+    return readMetadata(JSON.parse(text));
   } catch {
     return null;
-  }
-}
-
-export function realPath(p: string): string {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
   }
 }

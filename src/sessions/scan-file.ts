@@ -7,6 +7,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { eventsFromRecord } from '../usage/parse.js';
 import type { FileWarnings, UsageEvent } from '../usage/types.js';
+import type { EncodedEvents } from '../usage/event-codec.js';
 
 /** Every usage line holds `…_tokens"` (message usage) or `"tokens"` (the simple format). */
 const PATTERN = Buffer.from('tokens"');
@@ -26,6 +27,8 @@ export interface ScanOptions {
 
 export interface FileScan {
   events: UsageEvent[];
+  /** The same events already encoded (when they came from a worker), for storing without re-encoding. */
+  encoded?: EncodedEvents;
   warnings: FileWarnings;
   /** Offset just past the last complete line read; the next incremental read starts here. */
   endOffset: number;

@@ -61,7 +61,7 @@ export async function scanMany(jobs: readonly ScanJob[], opts: PoolOptions = {})
           const w = new Worker(WORKER_URL, { workerData: { jobs: share.jobs } });
           w.once('message', (scans: WorkerResult[]) => {
             scans.forEach((s, k) => {
-              results[share.slots[k]!] = { warnings: s.warnings, endOffset: s.endOffset, size: s.size, events: decodeEvents(s.events) };
+              results[share.slots[k]!] = { warnings: s.warnings, endOffset: s.endOffset, size: s.size, events: decodeEvents(s.events), encoded: s.events };
             });
             resolve();
           });

@@ -3,8 +3,11 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './paths.js';
 
-/** The reference tool, ccusage 20.0.24 (native), installed as a dev dependency. */
-export const CCUSAGE = join(ROOT, 'node_modules', '.bin', 'ccusage');
+/**
+ * The reference tool, ccusage 20.0.24: its native binary, installed as a dev dependency. Named by
+ * path, not through node_modules/.bin, where ccusage 18 (the benchmark's alias) claims the same name.
+ */
+export const CCUSAGE = join(ROOT, 'node_modules', '@ccusage', 'ccusage-linux-x64', 'bin', 'ccusage');
 
 export function ccusageMissing(): string | false {
   if (!existsSync(CCUSAGE)) return `SKIPPED LOUDLY: ccusage not installed at ${CCUSAGE} (npm ci installs it)`;

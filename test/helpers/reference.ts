@@ -90,10 +90,11 @@ function toRecord(u: any, ts: unknown, id: unknown, model: unknown, extra: Parti
   };
 }
 
-export function referenceRecords(dataDir: string): { records: RefRecord[]; skipped: number } {
+export function referenceRecords(dataDirs: string | string[]): { records: RefRecord[]; skipped: number } {
   const records: RefRecord[] = [];
   let skipped = 0;
-  for (const path of listJsonl(join(dataDir, 'projects'))) {
+  const paths = (Array.isArray(dataDirs) ? dataDirs : [dataDirs]).flatMap((d) => listJsonl(join(d, 'projects')));
+  for (const path of paths) {
     const bytes = readFileSync(path);
     let offset = 0;
     for (const raw of bytes.toString('utf8').split('\n')) {
@@ -200,7 +201,7 @@ export interface ReferenceResult {
 }
 
 /** Totals and per-day totals (days in UTC) of a Claude data folder under the DESIGN rules. */
-export function reference(dataDir: string, pricesPath: string, mode: 'auto' | 'calculate' | 'display' = 'auto'): ReferenceResult {
+export function reference(dataDir: string | string[], pricesPath: string, mode: 'auto' | 'calculate' | 'display' = 'auto'): ReferenceResult {
   const prices = JSON.parse(readFileSync(pricesPath, 'utf8')) as Record<string, Price>;
   const { records, skipped } = referenceRecords(dataDir);
   const totals: RefTotals = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0 };

@@ -1,0 +1,204 @@
+/**
+ * npm run bench [-- --sizes 200,1024 --runs 5 --data DIR --no-ts]
+ *
+ * Generates deterministic corpora shaped like real transcripts (bench/generate.ts), then, in one run,
+ * times `ccost daily --json` cold (fresh ledger), warm (nothing changed), after appending 1 MiB, and
+ * with --no-ledger, against the native reference tool (ccusage 20.0.24's binary,
+ * `ccusage claude daily --json --offline`) and ccusage 18.0.11 (TypeScript). Reports the median wall
+ * time, the ratio to the native tool and the peak RSS (GNU time), and checks that all tools agree
+ * with the generator's own totals.
+ *
+ * Every tool runs with TZ=UTC and without NODE_EXTRA_CA_CERTS: that variable (set in some sandboxes)
+ * makes every Node process parse a CA bundle at start-up, ~80 ms here, which is no part of any tool.
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { generateCorpus, type Truth } from './generate.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+const CCOST = join(ROOT, 'dist', 'src', 'cli', 'ccost.js');
+const NATIVE = join(ROOT, 'node_modules', '@ccusage', 'ccusage-linux-x64', 'bin', 'ccusage');
+const TS18 = join(ROOT, 'node_modules', 'ccusage18', 'dist', 'index.js');
+const PRICES = join(ROOT, 'data', 'claude-model-prices.json');
+const GNU_TIME = '/usr/bin/time';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '200,1024' },
+    runs: { type: 'string', default: '5' },
+    data: { type: 'string', default: join(ROOT, 'bench-data') },
+    'no-ts': { type: 'boolean', default: false },
+    'ts-runs': { type: 'string', default: '1' },
+  },
+});
+const sizes = values.sizes!.split(',').map(Number);
+const runs = Number(values.runs);
+const tsRuns = Number(values['ts-runs']);
+
+for (const [what, path] of [
+  ['ccost (run npm run build)', CCOST],
+  ['ccusage 20.0.24 native binary (npm ci)', NATIVE],
+  ['GNU time (apt-get install time)', GNU_TIME],
+] as const)
+  if (!existsSync(path)) {
+    console.error(`bench: ${what} not found at ${path}`);
+    process.exit(2);
+  }
+
+const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC' };
+delete env.NODE_EXTRA_CA_CERTS;
+
+interface Run {
+  wall: number;
+  rssMiB: number;
+  stdout: string;
+}
+
+function timed(cmd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Run {
+  const r = spawnSync(GNU_TIME, ['-f', '%e %M', cmd, ...args], { env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  const last = r.stderr.trim().split('\n').pop()!.split(' ');
+  return { wall: Number(last[0]), rssMiB: Number(last[1]) / 1024, stdout: r.stdout };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+interface Row {
+  size: number;
+  case: string;
+  tool: string;
+  wall: number;
+  rss: number;
+  target?: { ratio?: number; ms?: number };
+}
+
+function corpus(size: number): { dir: string; truth: Truth } {
+  const dir = join(values.data!, `corpus-${size}mib`);
+  const marker = join(dir, 'truth.json');
+  if (existsSync(marker)) return { dir, truth: JSON.parse(readFileSync(marker, 'utf8')) as Truth };
+  rmSync(dir, { recursive: true, force: true });
+  process.stderr.write(`generating ${size} MiB corpus in ${dir} ...\n`);
+  const truth = generateCorpus(dir, { bytes: size << 20, seed: 42 + size, pricesPath: PRICES });
+  writeFileSync(marker, JSON.stringify(truth));
+  return { dir, truth };
+}
+
+/** 1 MiB of new responses in Claude Code's format, appended to a session file of its own folder. */
+function appendMiB(dir: string, round: number): void {
+  const folder = join(dir, 'projects', '-bench-append');
+  mkdirSync(folder, { recursive: true });
+  const lines: string[] = [];
+  let bytes = 0;
+  for (let i = 0; bytes < 1 << 20; i++) {
+    const line = JSON.stringify({
+      type: 'assistant',
+      timestamp: new Date(Date.UTC(2025, 10, 20, 12) + i * 1000).toISOString(),
+      sessionId: `append-${round}`,
+      cwd: '/bench/append',
+      requestId: `req_append_${round}_${i}`,
+      message: { id: `msg_append_${round}_${i}`, model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'x'.repeat(900) }], usage: { input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 1000 } },
+    });
+    lines.push(line);
+    bytes += line.length + 1;
+  }
+  appendFileSync(join(folder, 'session.jsonl'), lines.join('\n') + '\n');
+}
+
+const rows: Row[] = [];
+const checks: string[] = [];
+let failed = false;
+
+for (const size of sizes) {
+  const { dir, truth } = corpus(size);
+  rmSync(join(dir, 'projects', '-bench-append'), { recursive: true, force: true });
+  const ledger = join(values.data!, `ledger-${size}.db`);
+  const fresh = () => {
+    for (const s of ['', '-wal', '-shm']) rmSync(ledger + s, { force: true });
+  };
+  const ccost = (extra: string[]) => timed(process.execPath, [CCOST, 'daily', '--json', '--dir', dir, '-z', 'UTC', ...extra]);
+  process.stderr.write(`${size} MiB: measuring (${runs} runs per case)...\n`);
+
+  const native = Array.from({ length: runs }, () => timed(NATIVE, ['claude', 'daily', '--json', '--offline'], { CLAUDE_CONFIG_DIR: dir }));
+  const nativeWall = median(native.map((r) => r.wall));
+  const add = (c: string, tool: string, rs: Run[], target?: Row['target']) =>
+    rows.push({ size, case: c, tool, wall: median(rs.map((r) => r.wall)), rss: Math.max(...rs.map((r) => r.rssMiB)), target });
+  add('reference', 'ccusage 20.0.24 (native)', native);
+
+  const cold = Array.from({ length: runs }, () => {
+    fresh();
+    return ccost(['--ledger', ledger]);
+  });
+  add('cold, fresh ledger', 'ccost', cold, { ratio: 0.5 });
+  const warm = Array.from({ length: runs }, () => ccost(['--ledger', ledger]));
+  add('warm, nothing changed', 'ccost', warm, { ratio: 0.05, ms: 150 });
+  const noLedger = Array.from({ length: runs }, () => ccost(['--no-ledger']));
+  add('--no-ledger', 'ccost', noLedger, { ratio: 2 });
+
+  // Totals: every tool against the generator's own truth (before the appends change the corpus).
+  const ours = JSON.parse(cold[0]!.stdout).totals;
+  const oursFiles = JSON.parse(noLedger[0]!.stdout).totals;
+  const theirs = JSON.parse(native[0]!.stdout).totals;
+  const agree = (name: string, t: { totalTokens: number; totalCost: number }) => {
+    const ok = t.totalTokens === truth.totals.totalTokens && Math.abs(t.totalCost - truth.totals.totalCost) <= 1e-6 * truth.totals.totalCost;
+    checks.push(`${size} MiB: ${name}: ${t.totalTokens.toLocaleString('en-US')} tokens, $${t.totalCost.toFixed(4)} ${ok ? '= truth' : 'DIFFERS from truth'}`);
+    return ok;
+  };
+  checks.push(`${size} MiB: generator truth: ${truth.totals.totalTokens.toLocaleString('en-US')} tokens, $${truth.totals.totalCost.toFixed(4)} (${truth.files} files, ${(truth.bytes / 2 ** 20).toFixed(0)} MiB)`);
+  failed = !agree('ccost (ledger, cold)', ours) || failed;
+  failed = !agree('ccost --no-ledger', oursFiles) || failed;
+  failed = !agree('ccost (ledger, warm)', JSON.parse(warm[warm.length - 1]!.stdout).totals) || failed;
+  failed = !agree('ccusage 20.0.24', theirs) || failed;
+
+  if (!values['no-ts'] && existsSync(TS18)) {
+    const ts = Array.from({ length: tsRuns }, () => timed(process.execPath, [TS18, 'daily', '--json', '--offline'], { CLAUDE_CONFIG_DIR: dir }));
+    add('reference', 'ccusage 18.0.11 (TypeScript)', ts);
+    agree('ccusage 18.0.11', JSON.parse(ts[0]!.stdout).totals);
+  }
+
+  const appended = Array.from({ length: runs }, (_, i) => {
+    appendMiB(dir, i);
+    return ccost(['--ledger', ledger]);
+  });
+  add('after appending 1 MiB', 'ccost', appended, { ratio: 0.1 });
+  rmSync(join(dir, 'projects', '-bench-append'), { recursive: true, force: true });
+
+  for (const r of rows.filter((x) => x.size === size)) (r as Row & { native: number }).native = nativeWall;
+}
+
+console.log('');
+console.log('| corpus | case | tool | median wall (s) | ratio to native | peak RSS (MiB) | target | met |');
+console.log('|---|---|---|---|---|---|---|---|');
+for (const r of rows as Array<Row & { native: number }>) {
+  const ratio = r.wall / r.native;
+  let target = '';
+  let met = '';
+  if (r.target) {
+    const parts: string[] = [];
+    let ok = r.rss < 200;
+    if (r.target.ratio !== undefined) {
+      parts.push(`<= ${r.target.ratio}x`);
+      ok &&= ratio <= r.target.ratio;
+    }
+    if (r.target.ms !== undefined) {
+      parts.push(`< ${r.target.ms} ms`);
+      ok &&= r.wall * 1000 < r.target.ms;
+    }
+    parts.push('RSS < 200');
+    target = parts.join(', ');
+    met = ok ? 'yes' : 'NO';
+  }
+  console.log(`| ${r.size} MiB | ${r.case} | ${r.tool} | ${r.wall.toFixed(3)} | ${ratio.toFixed(3)}x | ${r.rss.toFixed(0)} | ${target} | ${met} |`);
+}
+console.log('');
+for (const c of checks) console.log(c);
+console.log(`\nwall times are GNU time's %e (10 ms resolution), medians of ${runs} runs (ccusage 18: ${tsRuns}).`);
+if (failed) {
+  console.error('bench: the tools disagree on the totals');
+  process.exit(1);
+}

@@ -1,0 +1,269 @@
+/**
+ * The ledger: reports from it always equal a full scan of the same files (plus the kept events of
+ * deleted files), whatever happens to the files between runs; several processes at once; old or
+ * broken ledger files.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { ccost, ccostJson } from './helpers/cli.js';
+import { CCOST, PRICES } from './helpers/paths.js';
+import { reference } from './helpers/reference.js';
+import { generateCorpus } from '../bench/generate.js';
+
+const root = mkdtempSync(join(tmpdir(), 'ccost-ledger-test-'));
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-6', 'claude-haiku-4-5-20251001'];
+
+/** A usage line; one message id always has one model, so copies differ only in token counts. */
+function usageLine(r: () => number, ids: number): string {
+  const id = Math.floor(r() * ids);
+  return JSON.stringify({
+    type: 'assistant',
+    timestamp: new Date(Date.UTC(2025, 9, 1) + Math.floor(r() * 5) * 86_400_000 + id * 1000).toISOString(),
+    sessionId: `s${id % 7}`,
+    requestId: r() < 0.8 ? `req_${id}` : undefined,
+    isSidechain: false,
+    message: {
+      id: `msg_${id}`,
+      model: MODELS[id % MODELS.length],
+      content: [{ type: 'text', text: 'x'.repeat(Math.floor(r() * 300)) }],
+      usage: { input_tokens: 10 + (id % 13), output_tokens: 1 + Math.floor(r() * 400), cache_read_input_tokens: id * 3, cache_creation: { ephemeral_5m_input_tokens: id % 5, ephemeral_1h_input_tokens: id % 3 } },
+    },
+  });
+}
+
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  if (!existsSync(dir)) return out;
+  for (const n of readdirSync(dir)) {
+    const p = join(dir, n);
+    if (statSync(p).isDirectory()) out.push(...listFiles(p));
+    else if (n.endsWith('.jsonl')) out.push(p);
+  }
+  return out.sort();
+}
+
+function assertMatches(data: string, graveyard: string, ledger: string, step: string): void {
+  const out = ccostJson(['daily', '--dir', data, '-z', 'UTC', '--ledger', ledger]);
+  const ref = reference([data, graveyard], PRICES);
+  for (const k of ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens', 'totalTokens'] as const)
+    assert.equal(out.totals[k], ref.totals[k], `${step}: ${k}`);
+  assert.ok(Math.abs(out.totals.totalCost - ref.totals.totalCost) <= 1e-9 * Math.max(1, ref.totals.totalCost), `${step}: cost ${out.totals.totalCost} vs ${ref.totals.totalCost}`);
+}
+
+test('property: after every change to the files, ledger totals = a full scan (+ kept events of deleted files)', () => {
+  const seed = Number(process.env.LEDGER_SEED ?? 20261124);
+  const r = rng(seed);
+  const data = join(root, 'prop', 'data');
+  const graveyard = join(root, 'prop', 'graveyard');
+  const ledger = join(root, 'prop', 'ledger.db');
+  const folders = ['-w-a', '-w-b', 'ccbox-agent1--w-a'].map((f) => join(data, 'projects', f));
+  for (const f of folders) mkdirSync(f, { recursive: true });
+  mkdirSync(join(graveyard, 'projects'), { recursive: true });
+  const partial = new Map<string, string>(); // file → the rest of its unfinished last line
+  let serial = 0;
+  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+  const lines = (n: number) => Array.from({ length: n }, () => usageLine(r, 60)).join('\n') + '\n';
+
+  for (let step = 0; step < 45; step++) {
+    const files = listFiles(join(data, 'projects'));
+    const op = files.length === 0 ? 'append' : pick(['append', 'append', 'append', 'partial', 'truncate', 'replace', 'rewrite', 'rename', 'delete', 'copy']);
+    let what = op;
+    if (op === 'append') {
+      const target = files.length === 0 || r() < 0.3 ? join(pick(folders), `f${serial++}.jsonl`) : pick(files);
+      const rest = partial.get(target);
+      if (rest !== undefined) {
+        appendFileSync(target, rest + '\n');
+        partial.delete(target);
+      }
+      appendFileSync(target, lines(1 + Math.floor(r() * 6)));
+      what += ` ${basename(target)}`;
+    } else if (op === 'partial') {
+      const target = pick(files);
+      if (partial.has(target)) continue;
+      const line = usageLine(r, 60);
+      const cut = 20 + Math.floor(r() * (line.length - 40));
+      appendFileSync(target, line.slice(0, cut));
+      partial.set(target, line.slice(cut));
+      what += ` ${basename(target)}`;
+    } else if (op === 'truncate') {
+      const target = pick(files);
+      const text = readFileSync(target, 'utf8');
+      const keep = text.split('\n').slice(0, Math.floor(r() * 3)).join('\n');
+      truncateSync(target, Buffer.byteLength(keep.length ? keep + '\n' : ''));
+      partial.delete(target);
+      what += ` ${basename(target)}`;
+    } else if (op === 'replace') {
+      // New content under the old name, as an editor or log rotation would (a new inode).
+      const target = pick(files);
+      const tmp = `${target}.tmp`;
+      writeFileSync(tmp, lines(1 + Math.floor(r() * 5)));
+      renameSync(tmp, target);
+      partial.delete(target);
+      what += ` ${basename(target)}`;
+    } else if (op === 'rewrite') {
+      // Same inode, different content of at least the old size: only the fingerprints can tell.
+      const target = pick(files);
+      const old = statSync(target).size;
+      let text = '';
+      while (Buffer.byteLength(text) < old + 1) text += lines(1);
+      writeFileSync(target, text);
+      partial.delete(target);
+      what += ` ${basename(target)}`;
+    } else if (op === 'rename') {
+      const from = pick(files);
+      const to = join(pick(folders), `f${serial++}.jsonl`);
+      renameSync(from, to);
+      if (partial.has(from)) {
+        partial.set(to, partial.get(from)!);
+        partial.delete(from);
+      }
+      what += ` ${basename(from)} → ${basename(to)}`;
+    } else if (op === 'delete') {
+      // Its events stay in the ledger: keep a copy of what was counted where the reference sees it.
+      const target = pick(files);
+      const dest = join(graveyard, 'projects', basename(dirname(target)), `${serial++}-${basename(target)}`);
+      mkdirSync(dirname(dest), { recursive: true });
+      copyFileSync(target, dest);
+      rmSync(target);
+      partial.delete(target);
+      what += ` ${basename(target)}`;
+    } else if (op === 'copy') {
+      const from = pick(files);
+      const to = join(pick(folders), `f${serial++}.jsonl`);
+      copyFileSync(from, to);
+      if (partial.has(from)) partial.set(to, partial.get(from)!);
+      what += ` ${basename(from)} → ${basename(to)}`;
+    }
+    assertMatches(data, graveyard, ledger, `seed ${seed} step ${step} (${what})`);
+  }
+  const final = ccostJson(['daily', '--dir', data, '--ledger', ledger]);
+  assert.ok(final.ledger.filesGone >= 0);
+});
+
+test('deleted files: their events stay and the report says so', () => {
+  const data = join(root, 'gone');
+  const proj = join(data, 'projects', '-w');
+  mkdirSync(proj, { recursive: true });
+  const r = rng(7);
+  writeFileSync(join(proj, 'a.jsonl'), usageLine(r, 1000) + '\n' + usageLine(r, 1000) + '\n');
+  writeFileSync(join(proj, 'b.jsonl'), usageLine(r, 1000) + '\n');
+  const ledger = join(root, 'gone.db');
+  const before = ccostJson(['daily', '--dir', data, '--ledger', ledger]);
+  rmSync(join(proj, 'a.jsonl'));
+  const after = ccostJson(['daily', '--dir', data, '--ledger', ledger]);
+  assert.deepEqual(after.totals, before.totals);
+  assert.equal(after.ledger.filesGone, 1);
+  assert.equal(after.ledger.eventsFromGoneFiles, 2);
+  const text = ccost(['daily', '--dir', data, '--ledger', ledger]);
+  assert.match(text.stderr, /2 counted response\(s\) come from 1 file\(s\) no longer on disk/);
+  // Without the ledger only what is on disk counts.
+  assert.ok(ccostJson(['daily', '--dir', data, '--no-ledger']).totals.totalTokens < before.totals.totalTokens);
+});
+
+test('--no-ledger writes nothing; the ledger path can come from CCORC_LEDGER', () => {
+  const data = join(root, 'noledger');
+  mkdirSync(join(data, 'projects', '-w'), { recursive: true });
+  writeFileSync(join(data, 'projects', '-w', 's.jsonl'), usageLine(rng(3), 10) + '\n');
+  const path = join(root, 'env-ledger', 'l.db');
+  ccostJson(['daily', '--dir', data, '--no-ledger'], { CCORC_LEDGER: path });
+  assert.equal(existsSync(path), false);
+  ccostJson(['daily', '--dir', data], { CCORC_LEDGER: path });
+  assert.equal(existsSync(path), true);
+});
+
+function runAsync(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [CCOST, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d) => (stdout += d));
+    p.stderr.on('data', (d) => (stderr += d));
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+test('several processes on one ledger at once: no corruption, no double counting', async () => {
+  const data = join(root, 'concurrent');
+  generateCorpus(data, { bytes: 6 << 20, seed: 99, pricesPath: PRICES });
+  const ref = reference(data, PRICES);
+  const ledger = join(root, 'concurrent.db');
+  for (let round = 0; round < 3; round++) {
+    if (round === 2) appendFileSync(join(data, 'projects', '-home-dev-proj0', 'extra.jsonl'), usageLine(rng(5), 50) + '\n');
+    const runs = await Promise.all([0, 1, 2].map(() => runAsync(['daily', '--json', '--dir', data, '-z', 'UTC', '--ledger', ledger])));
+    const expected = round === 2 ? reference(data, PRICES) : ref;
+    for (const r of runs) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).totals.totalTokens, expected.totals.totalTokens, `round ${round}`);
+    }
+  }
+  const db = new Database(ledger, { readonly: true });
+  assert.equal((db.prepare('PRAGMA integrity_check').get() as { integrity_check: string }).integrity_check, 'ok');
+  db.close();
+});
+
+test('a broken ledger file is moved aside and rebuilt with a message', () => {
+  const data = join(root, 'broken');
+  mkdirSync(join(data, 'projects', '-w'), { recursive: true });
+  writeFileSync(join(data, 'projects', '-w', 's.jsonl'), usageLine(rng(4), 10) + '\n');
+  const dir = join(root, 'broken-ledger');
+  mkdirSync(dir);
+  const ledger = join(dir, 'ledger.db');
+  writeFileSync(ledger, 'this is not a database, just some bytes that happen to be here'.repeat(100));
+  const r = ccost(['daily', '--json', '--dir', data, '--ledger', ledger]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /could not be used .* moved it to .*broken-\d+ and rebuilt it/);
+  assert.equal(JSON.parse(r.stdout).totals.totalTokens, reference(data, PRICES).totals.totalTokens);
+  assert.ok(readdirSync(dir).some((n) => n.startsWith('ledger.db.broken-')));
+});
+
+test('a ledger from a newer schema is refused, not damaged', () => {
+  const data = join(root, 'newer');
+  mkdirSync(join(data, 'projects'), { recursive: true });
+  const ledger = join(root, 'newer.db');
+  const db = new Database(ledger);
+  db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '999');`);
+  db.close();
+  const r = ccost(['daily', '--dir', data, '--ledger', ledger]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /written by a newer ccost/);
+  const again = new Database(ledger, { readonly: true });
+  assert.equal((again.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string }).value, '999');
+  again.close();
+});
+
+test('an unfinished last line is not counted until complete, then counted once', () => {
+  const data = join(root, 'tail');
+  const proj = join(data, 'projects', '-w');
+  mkdirSync(proj, { recursive: true });
+  const r = rng(11);
+  const a = usageLine(r, 1000);
+  const b = usageLine(r, 1000);
+  const file = join(proj, 's.jsonl');
+  writeFileSync(file, a + '\n' + b.slice(0, 50));
+  const ledger = join(root, 'tail.db');
+  const first = ccostJson(['daily', '--dir', data, '-z', 'UTC', '--ledger', ledger]);
+  writeFileSync(join(root, 'tail-a.jsonl'), a + '\n');
+  appendFileSync(file, b.slice(50) + '\n');
+  const second = ccostJson(['daily', '--dir', data, '-z', 'UTC', '--ledger', ledger]);
+  const ref = reference(data, PRICES);
+  assert.equal(second.totals.totalTokens, ref.totals.totalTokens);
+  assert.ok(first.totals.totalTokens < second.totals.totalTokens);
+  assert.equal(second.ledger.bytesRead, Buffer.byteLength(b) + 1); // only the finished line was read again
+});

@@ -13,7 +13,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { scanAll } from '../src/sessions/load.js';
+import { scanFiles } from '../src/sessions/load.js';
+import { discover } from '../src/sessions/discover.js';
 import { Deduper } from '../src/usage/dedup.js';
 import { embeddedPricing } from '../src/usage/prices-file.js';
 import { calculateCost, LONG_CONTEXT_THRESHOLD, type ModelPrice } from '../src/usage/pricing.js';
@@ -29,7 +30,8 @@ if (!existsSync(ccusageBin)) {
 }
 
 const pricing = embeddedPricing();
-const scanned = await scanAll([dir]);
+const records: UsageEvent[] = [];
+const scanned = await scanFiles(discover([dir]), (events) => records.push(...events), { allRecords: true });
 
 function ccusageDedup(records: UsageEvent[]): UsageEvent[] {
   const byKey = new Map<string, UsageEvent>();
@@ -75,9 +77,9 @@ function totals(events: UsageEvent[], tiered: boolean): { tokens: number; cost: 
 }
 
 const dedup = new Deduper(scanned.files);
-dedup.addAll(scanned.records);
+dedup.addAll(records);
 const A = totals([...dedup.events()], false);
-const ccDedup = ccusageDedup(scanned.records);
+const ccDedup = ccusageDedup(records);
 const B = totals(ccDedup, false);
 const C = totals(ccDedup, true);
 const r = spawnSync(ccusageBin, ['claude', 'daily', '--json', '--offline'], { encoding: 'utf8', env: { ...process.env, CLAUDE_CONFIG_DIR: dir, TZ: 'UTC' }, maxBuffer: 512 << 20 });
@@ -91,7 +93,7 @@ const D = { tokens: ccu.totalTokens as number, cost: ccu.totalCost as number };
 const pct = (x: number, base: number) => (base === 0 ? '0' : ((100 * x) / base).toFixed(2));
 const row = (name: string, dt: number, dc: number) =>
   `| ${name} | ${dt >= 0 ? '+' : ''}${dt.toLocaleString('en-US')} (${pct(dt, A.tokens)}%) | ${dc >= 0 ? '+' : ''}$${dc.toFixed(4)} (${pct(dc, A.cost)}%) |`;
-console.log(`Data: ${dir} (${scanned.files.length} files, ${scanned.records.length} usage records)`);
+console.log(`Data: ${dir} (${scanned.files.length} files, ${records.length} usage records)`);
 console.log(`ccost: ${A.tokens.toLocaleString('en-US')} tokens, $${A.cost.toFixed(4)}; ccusage: ${D.tokens.toLocaleString('en-US')} tokens, $${D.cost.toFixed(4)}`);
 console.log('');
 console.log('| difference (ccusage minus ccost) | tokens | cost |');

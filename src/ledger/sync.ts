@@ -7,7 +7,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { FoundFile } from '../sessions/discover.js';
 import { scanMany, type ScanJob } from '../sessions/scan-pool.js';
 import { encodeEvents } from '../usage/event-codec.js';
-import type { FileWarnings, UsageEvent } from '../usage/types.js';
+import type { FileOrigin, FileWarnings, UsageEvent } from '../usage/types.js';
 import type { FileState, LedgerStore, StoredFile } from './store.js';
 
 /** Bump when parsing rules change: every file on disk is then read again. */
@@ -103,16 +103,19 @@ export function plan(known: readonly FileState[], found: readonly FoundFile[], s
 export interface SyncResult {
   generation: number;
   bytesRead: number;
-  /** Events read by this sync, per file id, and the offset they start at (0: the file's only events). */
-  fresh: Map<number, { from: number; events: UsageEvent[] }>;
+  /** Files read by this sync: file id → the offset its new events start at (0: all its events are new). */
+  fresh: Map<number, number>;
 }
 
-export async function syncLedger(store: LedgerStore, found: readonly FoundFile[], dataDirs: readonly string[], threads?: number): Promise<SyncResult> {
+/** Receives the events a sync has just read, file by file, as they come. */
+export type OnFresh = (fileId: number, origin: FileOrigin, events: UsageEvent[]) => void;
+
+export async function syncLedger(store: LedgerStore, found: readonly FoundFile[], dataDirs: readonly string[], onFresh: OnFresh = () => {}, threads?: number): Promise<SyncResult> {
   const scope = new Set(dataDirs);
   const reparse = () => store.meta('parser_version') !== PARSER_VERSION;
   const fingerprint: Fingerprint = (id) => store.fingerprint(id);
   let bytesRead = 0;
-  const fresh = new Map<number, { from: number; events: UsageEvent[] }>();
+  const fresh = new Map<number, number>();
   const first = plan(store.fileStates(), found, scope, reparse(), fingerprint);
   if (first.some((a) => a.kind !== 'unchanged')) {
     await store.exclusive(async () => {
@@ -123,44 +126,49 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
         const start = a.kind === 'append' ? a.stored.checkpoint : 0;
         return { path: a.found.origin.path, fileIndex: i, subagentFile: a.found.origin.subagentFile, start, bytes: Math.max(0, a.found.size - start) };
       });
-      const scans = await scanMany(jobs, { threads });
-      work.forEach((a, i) => {
-        const scan = scans[i]!;
-        const f = a.found;
-        const before: StoredFile | null = a.stored ? store.file(a.stored.id) : null;
-        bytesRead += Math.max(0, scan.endOffset - jobs[i]!.start);
-        if (scan.warnings.error && before) {
-          // Unreadable now: keep what was counted, remember why.
-          store.saveFile({ ...before, path: f.origin.path, present: true, warnings: { ...before.warnings, error: scan.warnings.error } });
-          return;
-        }
-        const base = a.kind === 'append' ? before!.warnings : null;
-        const warnings: FileWarnings = {
-          path: f.origin.path,
-          malformed: (base?.malformed ?? 0) + scan.warnings.malformed,
-          invalid: (base?.invalid ?? 0) + scan.warnings.invalid,
-          partialTail: scan.warnings.partialTail,
-          error: scan.warnings.error,
-        };
-        const id = store.saveFile({
-          id: before?.id,
-          path: f.origin.path,
-          dataDir: f.origin.dataDir,
-          dev: f.dev,
-          ino: f.ino,
-          head: headOf(f.origin.path, scan.endOffset),
-          tail: tailOf(f.origin.path, scan.endOffset),
-          size: scan.size,
-          mtimeMs: f.mtimeMs,
-          checkpoint: scan.endOffset,
-          present: true,
-          origin: f.origin,
-          warnings,
-        });
-        if (a.kind === 'reread') store.clearSegments(id);
-        if (scan.events.length > 0) store.addSegment(id, jobs[i]!.start, scan.endOffset, scan.encoded ?? encodeEvents(scan.events));
-        fresh.set(id, { from: jobs[i]!.start, events: scan.events });
-      });
+      await scanMany(
+        jobs,
+        (i, scan) => {
+          const a = work[i]!;
+          const start = jobs[i]!.start;
+          const f = a.found;
+          const before: StoredFile | null = a.stored ? store.file(a.stored.id) : null;
+          bytesRead += Math.max(0, scan.endOffset - start);
+          if (scan.warnings.error && before) {
+            // Unreadable now: keep what was counted, remember why.
+            store.saveFile({ ...before, path: f.origin.path, present: true, warnings: { ...before.warnings, error: scan.warnings.error } });
+            return;
+          }
+          const base = a.kind === 'append' ? before!.warnings : null;
+          const warnings: FileWarnings = {
+            path: f.origin.path,
+            malformed: (base?.malformed ?? 0) + scan.warnings.malformed,
+            invalid: (base?.invalid ?? 0) + scan.warnings.invalid,
+            partialTail: scan.warnings.partialTail,
+            error: scan.warnings.error,
+          };
+          const id = store.saveFile({
+            id: before?.id,
+            path: f.origin.path,
+            dataDir: f.origin.dataDir,
+            dev: f.dev,
+            ino: f.ino,
+            head: headOf(f.origin.path, scan.endOffset),
+            tail: tailOf(f.origin.path, scan.endOffset),
+            size: scan.size,
+            mtimeMs: f.mtimeMs,
+            checkpoint: scan.endOffset,
+            present: true,
+            origin: f.origin,
+            warnings,
+          });
+          if (a.kind === 'reread') store.clearSegments(id);
+          if (scan.events.length > 0) store.addSegment(id, start, scan.endOffset, scan.encoded ?? encodeEvents(scan.events));
+          fresh.set(id, start);
+          onFresh(id, f.origin, scan.events);
+        },
+        { threads },
+      );
       for (const a of actions) if (a.kind === 'gone') store.setPresent(a.stored.id, false);
       store.setMeta('parser_version', PARSER_VERSION);
       if (actions.some((a) => a.kind !== 'unchanged')) store.bumpGeneration();

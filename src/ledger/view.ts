@@ -73,7 +73,21 @@ interface CachedView {
 
 export async function viewFromLedger(store: LedgerStore, dirs: readonly string[], pricing: Pricing, threads?: number): Promise<UsageView> {
   const found = discover(dirs);
-  const sync = await syncLedger(store, found.files, dirs, threads);
+  // Events read by the sync go straight into dedup (keyed by ledger file id for now), so that
+  // memory holds the winners, never every record.
+  const places: Array<{ host: string; path: string }> = [];
+  const dedup = new Deduper(places);
+  const sync = await syncLedger(
+    store,
+    found.files,
+    dirs,
+    (id, origin, events) => {
+      places[id] = { host: origin.host, path: origin.path };
+      for (const e of events) e.fileIndex = id;
+      dedup.addAll(events);
+    },
+    threads,
+  );
   const problems: FileWarnings[] = found.problems.map((p) => ({ path: p.path, malformed: 0, invalid: 0, partialTail: false, error: p.error }));
   const scopeKey = JSON.stringify([...dirs].sort());
   const hash = pricingHash();
@@ -86,7 +100,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
     fromCache,
   });
   const cached = store.rollupCache(scopeKey);
-  if (cached && cached.generation === sync.generation && cached.priceHash === hash) {
+  if (sync.fresh.size === 0 && cached && cached.generation === sync.generation && cached.priceHash === hash) {
     const c = JSON.parse(cached.data) as CachedView;
     return { files: c.files, rows: c.rows.map(fromTuple), warnings: [...problems, ...c.warnings], ledger: info(c, true) };
   }
@@ -95,23 +109,23 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
     .files()
     .filter((s) => scope.has(s.dataDir))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const s of inScope) places[s.id] = { host: s.origin.host, path: s.path };
+  // The rest comes from the stored segments (but what this run has just read).
+  const stored = new Set(inScope.filter((s) => sync.fresh.get(s.id) !== 0).map((s) => s.id));
+  const isFresh = (id: number, start: number) => start >= (sync.fresh.get(id) ?? Infinity);
+  for (const seg of store.segments(stored, isFresh)) dedup.addAll(decodeEvents(seg.events, seg.fileId));
   const files = inScope.map((s) => s.origin);
   const indexOf = new Map(inScope.map((s, i) => [s.id, i]));
   const gone = new Set(inScope.filter((s) => !s.present).map((s) => s.id));
-  const dedup = new Deduper(files);
-  // What this run just read is in memory; the rest comes from the stored segments.
-  for (const [id, f] of sync.fresh) {
-    const index = indexOf.get(id);
-    if (index === undefined) continue;
-    for (const e of f.events) e.fileIndex = index;
-    dedup.addAll(f.events);
-  }
-  const stored = new Set([...indexOf.keys()].filter((id) => sync.fresh.get(id)?.from !== 0));
-  const isFresh = (id: number, start: number) => start >= (sync.fresh.get(id)?.from ?? Infinity);
-  for (const seg of store.segments(stored, isFresh)) dedup.addAll(decodeEvents(seg.events, indexOf.get(seg.fileId)!));
-  const events: UsageEvent[] = [...dedup.events()];
+  const events: UsageEvent[] = [];
   let goneEvents = 0;
-  for (const e of events) if (gone.has(inScope[e.fileIndex]!.id)) goneEvents++;
+  for (const e of dedup.events()) {
+    const index = indexOf.get(e.fileIndex);
+    if (index === undefined) continue; // a file outside these data folders
+    if (gone.has(e.fileIndex)) goneEvents++;
+    e.fileIndex = index;
+    events.push(e);
+  }
   const rows = rollup(events, files, pricing);
   const view: CachedView = {
     fileIds: inScope.map((s) => s.id),

@@ -79,6 +79,14 @@ function scanFd(fd: number, opts: ScanOptions, start: number, events: UsageEvent
   let longStart = -1;
   let longCandidate = false;
 
+  // Session id, cwd and model repeat on every line of a file: keep one copy of each.
+  const interned = new Map<string, string>();
+  const intern = (s: string): string => {
+    const hit = interned.get(s);
+    if (hit !== undefined) return hit;
+    interned.set(s, s);
+    return s;
+  };
   const handle = (text: string, offset: number, terminated: boolean): boolean => {
     let rec: unknown;
     try {
@@ -87,7 +95,7 @@ function scanFd(fd: number, opts: ScanOptions, start: number, events: UsageEvent
       if (terminated) w.malformed++;
       return false;
     }
-    const r = eventsFromRecord(rec, { fileIndex: opts.fileIndex, offset, subagentFile: opts.subagentFile });
+    const r = eventsFromRecord(rec, { fileIndex: opts.fileIndex, offset, subagentFile: opts.subagentFile, intern });
     w.invalid += r.invalid;
     for (const e of r.events) events.push(e);
     return true;

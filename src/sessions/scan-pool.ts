@@ -27,20 +27,36 @@ export interface WorkerResult {
   events: EncodedEvents;
 }
 
+/** Results of consecutive jobs of one worker's share, starting at its job `first`. */
+export interface WorkerBatch {
+  first: number;
+  results: WorkerResult[];
+}
+
 export interface PoolOptions {
   /** Threads in all, the calling one included; 1 scans on the calling thread alone. Default: the machine's cores, at most 8. */
   threads?: number;
   /** Below this many bytes to read, threads cost more than they save. */
   minBytesForThreads?: number;
+  /** Keep every usage record instead of each file's best copy per message id (for tools that study copies). */
+  allRecords?: boolean;
 }
 
 const WORKER_URL = new URL('./scan-worker.js', import.meta.url);
 
-export async function scanMany(jobs: readonly ScanJob[], opts: PoolOptions = {}): Promise<FileScan[]> {
+/** Called once per job, as soon as its file is read (in no particular order). */
+export type OnScanned = (jobIndex: number, scan: FileScan) => void;
+
+/**
+ * Scans the jobs' files and hands each result to `onScanned` as it arrives, so that callers can
+ * keep what they need (the winners of dedup) and let the rest go.
+ */
+export async function scanMany(jobs: readonly ScanJob[], onScanned: OnScanned, opts: PoolOptions = {}): Promise<void> {
   const total = jobs.reduce((n, j) => n + j.bytes, 0);
   const threads = Math.min(opts.threads ?? Math.min(availableParallelism(), 8), jobs.length);
   if (threads <= 1 || total < (opts.minBytesForThreads ?? 32 << 20)) {
-    return jobs.map(scanHere);
+    jobs.forEach((j, i) => onScanned(i, scanHere(j, opts.allRecords)));
+    return;
   }
   const shares: Array<{ jobs: ScanJob[]; slots: number[]; bytes: number }> = Array.from({ length: threads }, () => ({ jobs: [], slots: [], bytes: 0 }));
   const order = jobs.map((_, i) => i).sort((a, b) => jobs[b]!.bytes - jobs[a]!.bytes);
@@ -51,31 +67,32 @@ export async function scanMany(jobs: readonly ScanJob[], opts: PoolOptions = {})
     least.slots.push(i);
     least.bytes += jobs[i]!.bytes;
   }
-  const results: FileScan[] = new Array(jobs.length);
   // The calling thread takes the first share itself while the workers do the rest.
   const [mine, ...theirs] = shares;
   const done = Promise.all(
     theirs.map(
       (share) =>
         new Promise<void>((resolve, reject) => {
-          const w = new Worker(WORKER_URL, { workerData: { jobs: share.jobs } });
-          w.once('message', (scans: WorkerResult[]) => {
-            scans.forEach((s, k) => {
-              results[share.slots[k]!] = { warnings: s.warnings, endOffset: s.endOffset, size: s.size, events: decodeEvents(s.events), encoded: s.events };
-            });
-            resolve();
+          const w = new Worker(WORKER_URL, { workerData: { jobs: share.jobs, allRecords: Boolean(opts.allRecords) } });
+          w.on('message', (b: WorkerBatch) => {
+            b.results.forEach((s, k) =>
+              onScanned(share.slots[b.first + k]!, { warnings: s.warnings, endOffset: s.endOffset, size: s.size, events: decodeEvents(s.events), encoded: s.events }),
+            );
           });
           w.once('error', reject);
           w.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`scan worker exited with code ${code}`))));
         }),
     ),
   );
-  mine!.jobs.forEach((j, k) => (results[mine!.slots[k]!] = scanHere(j)));
+  for (const [k, j] of mine!.jobs.entries()) {
+    onScanned(mine!.slots[k]!, scanHere(j, opts.allRecords));
+    // Let worker batches in between, so they are handled (and freed) as they come.
+    if (k % 16 === 15) await new Promise<void>((r) => setImmediate(r));
+  }
   await done;
-  return results;
 }
 
-function scanHere(j: ScanJob): FileScan {
+export function scanHere(j: ScanJob, allRecords = false): FileScan {
   const scan = scanFile(j.path, { fileIndex: j.fileIndex, subagentFile: j.subagentFile, start: j.start });
-  return { ...scan, events: bestWithinFile(scan.events) };
+  return allRecords ? scan : { ...scan, events: bestWithinFile(scan.events) };
 }

@@ -1,16 +1,25 @@
 /**
  * Worker thread: scans the files it is given and posts back each file's events, deduplicated
- * within the file and encoded compactly (the number arrays are transferred, not copied).
+ * within the file and encoded compactly (the number arrays are transferred, not copied). Results go
+ * out in batches so that the worker never holds more than a batch.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { scanFile } from './scan-file.js';
-import { bestWithinFile } from '../usage/dedup.js';
 import { encodeEvents } from '../usage/event-codec.js';
-import type { ScanJob, WorkerResult } from './scan-pool.js';
+import { scanHere, type ScanJob, type WorkerBatch } from './scan-pool.js';
 
-const jobs = (workerData as { jobs: ScanJob[] }).jobs;
-const results: WorkerResult[] = jobs.map((j) => {
-  const scan = scanFile(j.path, { fileIndex: j.fileIndex, subagentFile: j.subagentFile, start: j.start });
-  return { warnings: scan.warnings, endOffset: scan.endOffset, size: scan.size, events: encodeEvents(bestWithinFile(scan.events)) };
-});
-parentPort!.postMessage(results, results.map((r) => r.events.nums.buffer as ArrayBuffer));
+const BATCH_BYTES = 16 << 20;
+const { jobs, allRecords } = workerData as { jobs: ScanJob[]; allRecords: boolean };
+let batch: WorkerBatch = { first: 0, results: [] };
+let bytes = 0;
+const flush = () => {
+  parentPort!.postMessage(batch, batch.results.map((r) => r.events.nums.buffer as ArrayBuffer));
+  batch = { first: batch.first + batch.results.length, results: [] };
+  bytes = 0;
+};
+for (const j of jobs) {
+  const scan = scanHere(j, allRecords);
+  batch.results.push({ warnings: scan.warnings, endOffset: scan.endOffset, size: scan.size, events: encodeEvents(scan.events) });
+  bytes += j.bytes;
+  if (bytes >= BATCH_BYTES) flush();
+}
+flush();

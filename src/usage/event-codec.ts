@@ -47,6 +47,15 @@ export function encodeEvents(events: readonly UsageEvent[]): EncodedEvents {
 /** Decodes; `fileIndex` (when given) replaces the stored one, for events read back from the ledger. */
 export function decodeEvents(enc: EncodedEvents, fileIndex?: number): UsageEvent[] {
   const strs = JSON.parse(enc.strs) as Array<string | null>;
+  // Session id, model and cwd repeat across events: share one copy of each.
+  const seen = new Map<string, string>();
+  const shared = (v: string | null) => {
+    if (v === null) return null;
+    const hit = seen.get(v);
+    if (hit !== undefined) return hit;
+    seen.set(v, v);
+    return v;
+  };
   const out: UsageEvent[] = new Array(enc.count);
   const n = enc.nums;
   for (let i = 0; i < enc.count; i++) {
@@ -58,7 +67,7 @@ export function decodeEvents(enc: EncodedEvents, fileIndex?: number): UsageEvent
       messageId: strs[s]!,
       requestId: strs[s + 1]!,
       timestamp: n[o]!,
-      model: strs[s + 2]!,
+      model: shared(strs[s + 2]!),
       inputTokens: n[o + 1]!,
       outputTokens: n[o + 2]!,
       cacheWrite5mTokens: n[o + 3]!,
@@ -70,8 +79,8 @@ export function decodeEvents(enc: EncodedEvents, fileIndex?: number): UsageEvent
       speed: (flags & FAST) !== 0 ? 'fast' : 'standard',
       sidechain: (flags & SIDECHAIN) !== 0,
       subagent: (flags & SUBAGENT) !== 0,
-      sessionId: strs[s + 3]!,
-      cwd: strs[s + 4]!,
+      sessionId: shared(strs[s + 3]!),
+      cwd: shared(strs[s + 4]!),
       fileIndex: fileIndex ?? n[o + 8]!,
       offset: n[o + 9]!,
     };

@@ -13,6 +13,8 @@ export interface LineContext {
   offset: number;
   /** The file itself is a subagent transcript. */
   subagentFile: boolean;
+  /** Returns one shared copy of strings that repeat on every line (session id, cwd, model). */
+  intern?: (s: string) => string;
 }
 
 export interface LineResult {
@@ -94,8 +96,13 @@ export function eventsFromRecord(rec: unknown, ctx: LineContext): LineResult {
   const line = obj(rec);
   if (!line) return out;
   const sidechain = line.isSidechain === true;
-  const sessionId = str(line.sessionId);
-  const cwd = str(line.cwd);
+  const intern = ctx.intern ?? ((x: string) => x);
+  const shared = (v: unknown) => {
+    const s = str(v);
+    return s === null ? null : intern(s);
+  };
+  const sessionId = shared(line.sessionId);
+  const cwd = shared(line.cwd);
 
   const message = obj(line.message);
   const usage = message ? obj(message.usage) : null;
@@ -108,7 +115,7 @@ export function eventsFromRecord(rec: unknown, ctx: LineContext): LineResult {
         messageId: str(message.id),
         requestId: str(line.requestId),
         timestamp: ts,
-        model: str(message.model),
+        model: shared(message.model),
         ...fields,
         unsplitTokens: 0,
           simple: false,
@@ -135,7 +142,7 @@ export function eventsFromRecord(rec: unknown, ctx: LineContext): LineResult {
           messageId: str(inner.id),
           requestId: str(outer.requestId),
           timestamp: ts,
-          model: str(inner.model),
+          model: shared(inner.model),
           ...fields,
           unsplitTokens: 0,
           simple: false,
@@ -160,7 +167,7 @@ export function eventsFromRecord(rec: unknown, ctx: LineContext): LineResult {
         messageId: null,
         requestId: null,
         timestamp: ts,
-        model: str(line.model),
+        model: shared(line.model),
         inputTokens: 0,
         outputTokens: 0,
         cacheWrite5mTokens: 0,

@@ -21,6 +21,7 @@ import { generateCorpus, type Truth } from './generate.js';
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 const CCOST = join(ROOT, 'dist', 'src', 'cli', 'ccost.js');
 const NATIVE = join(ROOT, 'node_modules', '@ccusage', 'ccusage-linux-x64', 'bin', 'ccusage');
+const LAUNCHER = join(ROOT, 'node_modules', 'ccusage', 'src', 'cli.js');
 const TS18 = join(ROOT, 'node_modules', 'ccusage18', 'dist', 'index.js');
 const PRICES = join(ROOT, 'data', 'claude-model-prices.json');
 const GNU_TIME = '/usr/bin/time';
@@ -128,7 +129,12 @@ for (const size of sizes) {
   const nativeWall = median(native.map((r) => r.wall));
   const add = (c: string, tool: string, rs: Run[], target?: Row['target']) =>
     rows.push({ size, case: c, tool, wall: median(rs.map((r) => r.wall)), rss: Math.max(...rs.map((r) => r.rssMiB)), target });
-  add('reference', 'ccusage 20.0.24 (native)', native);
+  add('reference', 'ccusage 20.0.24 (native binary: the basis of every ratio)', native);
+  if (existsSync(LAUNCHER)) {
+    // What a user types: the npm `ccusage` command, a Node launcher that runs the same binary.
+    const launched = Array.from({ length: runs }, () => timed(process.execPath, [LAUNCHER, 'claude', 'daily', '--json', '--offline'], { CLAUDE_CONFIG_DIR: dir }));
+    add('reference', 'ccusage 20.0.24 (npm command)', launched);
+  }
 
   const cold = Array.from({ length: runs }, () => {
     fresh();

@@ -6,14 +6,13 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { FoundFile } from '../sessions/discover.js';
 import { scanMany, type ScanJob } from '../sessions/scan-pool.js';
+import { HEAD_BYTES, TAIL_BYTES } from '../sessions/scan-file.js';
 import { encodeEvents } from '../usage/event-codec.js';
 import type { FileOrigin, FileWarnings, UsageEvent } from '../usage/types.js';
 import type { FileState, LedgerStore, StoredFile } from './store.js';
 
 /** Bump when parsing rules change: every file on disk is then read again. */
 export const PARSER_VERSION = '1';
-const HEAD_BYTES = 256;
-const TAIL_BYTES = 64;
 
 type Action =
   | { kind: 'unchanged'; stored: FileState; found: FoundFile }

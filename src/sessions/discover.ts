@@ -55,7 +55,7 @@ export function discover(dirs: readonly string[], host = hostname()): Discovery 
     out.dataDirs.push(dir);
     const linkedDirs = new Set<string>();
     for (const entry of list(projects, out)) {
-      const projectPath = join(projects, entry.name);
+      const projectPath = `${projects}/${entry.name}`;
       if (!entry.isDirectory()) {
         if (!entry.isSymbolicLink()) continue;
         const st = statOf(projectPath, entry, out);
@@ -101,7 +101,7 @@ function firstVisit(st: Stats, linkedDirs: Set<string>): boolean {
 
 function walk(dir: string, rel: string[], base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'>, linkedDirs: Set<string>, out: Discovery): void {
   for (const entry of list(dir, out)) {
-    const path = join(dir, entry.name);
+    const path = `${dir}/${entry.name}`;
     if (entry.isDirectory()) {
       walk(path, [...rel, entry.name], base, linkedDirs, out);
     } else if (entry.isSymbolicLink()) {

@@ -34,6 +34,23 @@ export interface FileScan {
   endOffset: number;
   /** Size of the file when it was opened. */
   size: number;
+  /** The first bytes and the bytes just before endOffset: the ledger's fingerprint of what was read. */
+  head: Buffer;
+  tail: Buffer;
+}
+
+export const HEAD_BYTES = 256;
+export const TAIL_BYTES = 64;
+
+function pread(fd: number, start: number, end: number): Buffer {
+  const b = Buffer.alloc(Math.max(0, end - start));
+  let got = 0;
+  while (got < b.length) {
+    const n = readSync(fd, b, got, b.length - got, start + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return b.subarray(0, got);
 }
 
 export function newWarnings(path: string): FileWarnings {
@@ -49,15 +66,17 @@ export function scanFile(path: string, opts: ScanOptions): FileScan {
     fd = openSync(path, 'r');
   } catch (err) {
     warnings.error = describeError(err);
-    return { events, warnings, endOffset: start, size: 0 };
+    return { events, warnings, endOffset: start, size: 0, head: Buffer.alloc(0), tail: Buffer.alloc(0) };
   }
   try {
     const size = fstatSync(fd).size;
     const endOffset = scanFd(fd, opts, start, events, warnings);
-    return { events, warnings, endOffset, size };
+    const head = pread(fd, 0, Math.min(HEAD_BYTES, endOffset));
+    const tail = pread(fd, Math.max(0, endOffset - TAIL_BYTES), endOffset);
+    return { events, warnings, endOffset, size, head, tail };
   } catch (err) {
     warnings.error = describeError(err);
-    return { events, warnings, endOffset: start, size: 0 };
+    return { events, warnings, endOffset: start, size: 0, head: Buffer.alloc(0), tail: Buffer.alloc(0) };
   } finally {
     closeSync(fd);
   }

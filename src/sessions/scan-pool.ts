@@ -8,7 +8,6 @@ import { Worker } from 'node:worker_threads';
 import { scanFile, type FileScan } from './scan-file.js';
 import { bestWithinFile } from '../usage/dedup.js';
 import { decodeEvents, type EncodedEvents } from '../usage/event-codec.js';
-import type { FileWarnings } from '../usage/types.js';
 
 export interface ScanJob {
   path: string;
@@ -20,10 +19,7 @@ export interface ScanJob {
   bytes: number;
 }
 
-export interface WorkerResult {
-  warnings: FileWarnings;
-  endOffset: number;
-  size: number;
+export interface WorkerResult extends Omit<FileScan, 'events' | 'encoded'> {
   events: EncodedEvents;
 }
 
@@ -76,7 +72,7 @@ export async function scanMany(jobs: readonly ScanJob[], onScanned: OnScanned, o
           const w = new Worker(WORKER_URL, { workerData: { jobs: share.jobs, allRecords: Boolean(opts.allRecords) } });
           w.on('message', (b: WorkerBatch) => {
             b.results.forEach((s, k) =>
-              onScanned(share.slots[b.first + k]!, { warnings: s.warnings, endOffset: s.endOffset, size: s.size, events: decodeEvents(s.events), encoded: s.events }),
+              onScanned(share.slots[b.first + k]!, { ...s, head: Buffer.from(s.head), tail: Buffer.from(s.tail), events: decodeEvents(s.events), encoded: s.events }),
             );
           });
           w.once('error', reject);

@@ -18,7 +18,7 @@ const flush = () => {
 };
 for (const j of jobs) {
   const scan = scanHere(j, allRecords);
-  batch.results.push({ warnings: scan.warnings, endOffset: scan.endOffset, size: scan.size, events: encodeEvents(scan.events) });
+  batch.results.push({ warnings: scan.warnings, endOffset: scan.endOffset, size: scan.size, head: scan.head, tail: scan.tail, events: encodeEvents(scan.events) });
   bytes += j.bytes;
   if (bytes >= BATCH_BYTES) flush();
 }

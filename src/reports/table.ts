@@ -6,6 +6,7 @@ import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { Report, ReportRow } from './build.js';
 import type { TokenTotals } from '../usage/types.js';
+import { formatCompact, formatCost, formatInt, shortModel } from './format.js';
 
 export interface TableOptions {
   width: number;
@@ -22,26 +23,6 @@ const TITLES = {
   agent: 'Agent',
   model: 'Model',
 } as const;
-
-export function formatInt(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
-export function formatCompact(n: number): string {
-  if (n < 10_000) return formatInt(n);
-  const units: Array<[number, string]> = [
-    [1e12, 'T'],
-    [1e9, 'B'],
-    [1e6, 'M'],
-    [1e3, 'K'],
-  ];
-  for (const [v, s] of units) if (n >= v) return `${(n / v).toFixed(n / v >= 100 ? 0 : 1)}${s}`;
-  return formatInt(n);
-}
-
-export function formatCost(n: number): string {
-  return `$${n.toFixed(2)}`;
-}
 
 interface Layout {
   compact: boolean;
@@ -72,11 +53,6 @@ function estimateWidth(r: Report, layout: Layout): number {
 
 function modelsCell(models: string[]): string {
   return models.map(shortModel).join('\n');
-}
-
-/** claude-sonnet-4-5-20250929 → sonnet-4-5 */
-export function shortModel(m: string): string {
-  return m.replace(/^claude-/, '').replace(/-\d{8}$/, '');
 }
 
 function chooseLayout(r: Report, width: number): Layout {

@@ -1,0 +1,50 @@
+/**
+ * ccost blocks: 5-hour billing windows, with the active one's burn rate and projection.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { filterRows } from '../../reports/build.js';
+import { blocksJson, renderBlocks } from '../../reports/blocks.js';
+import { buildBlocks, resolveTokenLimit } from '../../usage/blocks.js';
+import { Calendar } from '../../usage/time.js';
+import { addSourceOptions, loadCostedRows, reportWarnings, timeZoneOf, type SourceOptions } from '../common.js';
+
+interface BlocksOptions extends SourceOptions {
+  json?: boolean;
+  active?: boolean;
+  recent?: boolean;
+  tokenLimit?: string;
+}
+
+const RECENT_MS = 3 * 24 * 60 * 60 * 1000;
+
+function tokenLimitArg(v: string): string {
+  if (v === 'max' || /^\d+$/.test(v)) return v;
+  throw new InvalidArgumentError(`"${v}" is not a token count or "max"`);
+}
+
+export function blocksCommand(program: Command): void {
+  const cmd = program.command('blocks').description('5-hour billing windows: usage per block, the active block with burn rate and projection');
+  addSourceOptions(cmd)
+    .option('-j, --json', 'print JSON')
+    .option('--active', 'only the active block')
+    .option('--recent', 'only blocks of the last 3 days')
+    .option('-t, --token-limit <n|max>', 'token limit per block; "max" uses the largest finished block', tokenLimitArg)
+    .action(runBlocks);
+}
+
+async function runBlocks(opts: BlocksOptions): Promise<void> {
+  const tz = timeZoneOf(opts);
+  const now = opts.now ?? Date.now();
+  const { view, rows } = await loadCostedRows(opts);
+  const selected = filterRows(rows, new Calendar(tz), { project: opts.project, agent: opts.agent });
+  let blocks = buildBlocks(selected, now);
+  const limit = resolveTokenLimit(opts.tokenLimit, blocks);
+  if (opts.recent) blocks = blocks.filter((b) => b.end > now - RECENT_MS);
+  if (opts.active) blocks = blocks.filter((b) => b.active);
+  if (opts.json) process.stdout.write(JSON.stringify(blocksJson(blocks, limit), null, 2) + '\n');
+  else {
+    const tty = Boolean(process.stdout.isTTY);
+    process.stdout.write(renderBlocks(blocks, limit, { now, timeZone: tz, color: tty && !process.env.NO_COLOR }) + '\n');
+  }
+  reportWarnings(view.warnings, Boolean(opts.verbose));
+}

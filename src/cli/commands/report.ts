@@ -1,0 +1,75 @@
+/**
+ * The tabular reports: daily, weekly, monthly, session, project, agent, model.
+ */
+import { Command, Option } from 'commander';
+import { unpricedModels } from '../../usage/aggregate.js';
+import { Calendar, type Weekday } from '../../usage/time.js';
+import { buildReport, type ReportKind } from '../../reports/build.js';
+import { reportJson } from '../../reports/json.js';
+import { addSourceOptions, dateArg, dirsOf, loadCostedRows, reportWarnings, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
+
+interface ReportOptions extends SourceOptions {
+  json?: boolean;
+  csv?: boolean;
+  since?: string;
+  until?: string;
+  breakdown?: boolean;
+  order?: 'asc' | 'desc';
+  startOfWeek: string;
+}
+
+const WEEKDAYS = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
+
+export const DESCRIPTIONS: Record<ReportKind, string> = {
+  daily: 'cost and tokens per day (the default command)',
+  weekly: 'cost and tokens per week',
+  monthly: 'cost and tokens per month',
+  session: 'cost and tokens per session (subagents folded into their session)',
+  project: 'cost and tokens per project (working directory)',
+  agent: 'cost and tokens per agent: container instance, or "host" for the host\'s own sessions',
+  model: 'cost and tokens per model',
+};
+
+export function reportCommand(program: Command, kind: ReportKind): void {
+  const cmd = program.command(kind, { isDefault: kind === 'daily' }).description(DESCRIPTIONS[kind]);
+  addSourceOptions(cmd)
+    .option('-j, --json', 'print JSON (ccusage-compatible arrays and totals, plus warnings and unpricedModels)')
+    .option('--csv', 'print CSV')
+    .option('-s, --since <date>', 'first day to include (YYYY-MM-DD or YYYYMMDD, in --timezone)', dateArg)
+    .option('-u, --until <date>', 'last day to include (YYYY-MM-DD or YYYYMMDD, in --timezone)', dateArg)
+    .option('-b, --breakdown', 'show per-model rows')
+    .addOption(new Option('-o, --order <order>', 'row order').choices(['asc', 'desc']))
+    .addOption(new Option('--start-of-week <day>', 'first day of a week for the weekly report').choices(WEEKDAYS).default('monday'))
+    .action((opts: ReportOptions) => runReport(kind, opts));
+}
+
+async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
+  if (opts.json && opts.csv) throw new UsageError('choose one of --json and --csv');
+  if (opts.since && opts.until && opts.since > opts.until) throw new UsageError(`--since ${opts.since} is after --until ${opts.until}`);
+  const tz = timeZoneOf(opts);
+  const { view, rows } = await loadCostedRows(opts);
+  const report = buildReport({
+    kind,
+    rows,
+    unpricedModels: unpricedModels(view.rows, opts.mode),
+    warnings: view.warnings,
+    calendar: new Calendar(tz, WEEKDAYS.indexOf(opts.startOfWeek) as Weekday),
+    filters: { since: opts.since, until: opts.until, project: opts.project, agent: opts.agent },
+    order: opts.order,
+  });
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ ...reportJson(report), ledger: view.ledger }, null, 2) + '\n');
+  } else if (opts.csv) {
+    const { renderCsv } = await import('../../reports/csv.js');
+    process.stdout.write(renderCsv(report, Boolean(opts.breakdown)));
+  } else {
+    if (view.files.length === 0) process.stderr.write(`No session files found in: ${dirsOf(opts).join(', ')}\n`);
+    // Loaded only here: the table library costs more start-up time than a warm JSON report.
+    const { renderTable } = await import('../../reports/table.js');
+    const tty = Boolean(process.stdout.isTTY);
+    process.stdout.write(renderTable(report, { width: tty ? process.stdout.columns || 80 : 80, color: tty && !process.env.NO_COLOR, breakdown: Boolean(opts.breakdown) }) + '\n');
+  }
+  reportWarnings(view.warnings, Boolean(opts.verbose));
+  if (view.ledger && view.ledger.filesGone > 0 && !opts.json && !opts.csv)
+    process.stderr.write(`note: ${view.ledger.eventsFromGoneFiles} counted response(s) come from ${view.ledger.filesGone} file(s) no longer on disk (kept in the ledger)\n`);
+}

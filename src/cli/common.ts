@@ -1,0 +1,129 @@
+/**
+ * What every ccost command shares: the data-source options (folders, ledger, cost mode, time zone,
+ * filters), loading the usage view, and reporting skipped input.
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { dataDirs } from '../sessions/discover.js';
+import { LedgerError, LedgerStore } from '../ledger/store.js';
+import { viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
+import { costRows, type CostedRow } from '../usage/aggregate.js';
+import { embeddedPricing } from '../usage/prices-file.js';
+import { InvalidTimeZoneError, parseDateArg, systemTimeZone, validateTimeZone } from '../usage/time.js';
+import type { CostMode, FileWarnings } from '../usage/types.js';
+
+/** A mistake in how ccost was called: printed as one line, exit 2. */
+export class UsageError extends Error {}
+
+export interface SourceOptions {
+  dir: string[];
+  timezone?: string;
+  project?: string;
+  agent?: string;
+  mode: CostMode;
+  verbose?: boolean;
+  ledger: string | boolean;
+  now?: number;
+}
+
+/** `--ledger`, else $CCORC_LEDGER, else $XDG_CACHE_HOME/ccorc/ledger.db (~/.cache/ccorc/ledger.db). */
+export function defaultLedgerPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.CCORC_LEDGER) return env.CCORC_LEDGER;
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ccorc', 'ledger.db');
+}
+
+export function dateArg(v: string): string {
+  const d = parseDateArg(v);
+  if (!d) throw new InvalidArgumentError(`"${v}" is not a date; use YYYY-MM-DD or YYYYMMDD`);
+  return d;
+}
+
+export function instantArg(v: string): number {
+  const ms = Date.parse(v);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(v) || Number.isNaN(ms)) throw new InvalidArgumentError(`"${v}" is not an ISO-8601 time such as 2025-10-01T12:00:00Z`);
+  return ms;
+}
+
+export function positiveNumber(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`"${v}" is not a non-negative number`);
+  return n;
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+/** The options that say where usage comes from and how it is counted. */
+export function addSourceOptions(cmd: Command): Command {
+  return cmd
+    .option('-d, --dir <path>', 'Claude data folder holding projects/ (repeatable; default: $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude)', collect, [])
+    .option('-z, --timezone <tz>', "IANA time zone for days, weeks and months (default: the system's)")
+    .option('-p, --project <name>', 'only this project (encoded folder name or real path)')
+    .option('-a, --agent <instance>', 'only this agent (container instance, or "host")')
+    .addOption(new Option('-m, --mode <mode>', 'cost mode: auto (recorded cost if present, else calculated), calculate, display').choices(['auto', 'calculate', 'display']).default('auto'))
+    .option('-O, --offline', 'accepted for ccusage compatibility: prices are always embedded')
+    .option('-v, --verbose', 'list every file with skipped lines or read errors')
+    .option('--ledger <path>', 'the ledger (SQLite) that keeps counted usage and checkpoints (default: $CCORC_LEDGER, else ~/.cache/ccorc/ledger.db)')
+    .option('--no-ledger', 'read the session files alone; write nothing')
+    .option('--now <time>', 'evaluate as of this ISO-8601 time instead of the clock (replays, tests)', instantArg);
+}
+
+export function timeZoneOf(opts: SourceOptions): string {
+  try {
+    return validateTimeZone(opts.timezone ?? systemTimeZone());
+  } catch (err) {
+    if (err instanceof InvalidTimeZoneError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+export function dirsOf(opts: SourceOptions): string[] {
+  return dataDirs({ dirs: opts.dir }).dirs;
+}
+
+export async function loadView(dirs: string[], ledger: string | boolean): Promise<UsageView> {
+  const pricing = embeddedPricing();
+  if (ledger === false) return viewFromFiles(dirs, pricing);
+  const path = typeof ledger === 'string' ? ledger : defaultLedgerPath();
+  let opened;
+  try {
+    opened = LedgerStore.open(path);
+  } catch (err) {
+    if (err instanceof LedgerError) throw new UsageError(err.message);
+    throw new UsageError(`cannot open the ledger ${path}: ${(err as Error).message} (use --ledger PATH or --no-ledger)`);
+  }
+  if (opened.notice) process.stderr.write(`note: ${opened.notice}\n`);
+  try {
+    return await viewFromLedger(opened.store, dirs, pricing);
+  } finally {
+    opened.store.close();
+  }
+}
+
+export async function loadCostedRows(opts: SourceOptions): Promise<{ view: UsageView; rows: CostedRow[] }> {
+  const view = await loadView(dirsOf(opts), opts.ledger);
+  return { view, rows: costRows(view.rows, view.files, opts.mode) };
+}
+
+export function reportWarnings(warnings: FileWarnings[], verbose: boolean): void {
+  if (warnings.length === 0) return;
+  if (verbose) {
+    for (const w of warnings) {
+      const parts: string[] = [];
+      if (w.error) parts.push(w.error);
+      if (w.malformed) parts.push(`${w.malformed} malformed line(s)`);
+      if (w.invalid) parts.push(`${w.invalid} invalid usage record(s)`);
+      if (w.partialTail) parts.push('unfinished last line (not counted yet)');
+      process.stderr.write(`warning: ${w.path}: ${parts.join(', ')}\n`);
+    }
+    return;
+  }
+  const skipped = warnings.reduce((n, w) => n + w.malformed + w.invalid, 0);
+  const unreadable = warnings.filter((w) => w.error).length;
+  const bits = [];
+  if (skipped) bits.push(`${skipped} line(s) skipped`);
+  if (unreadable) bits.push(`${unreadable} path(s) unreadable`);
+  if (bits.length) process.stderr.write(`note: ${bits.join(', ')} (run with --verbose for details)\n`);
+}

@@ -13,16 +13,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateCorpus, type Truth } from './generate.js';
+import { CCUSAGE_18, CCUSAGE_LAUNCHER, CCUSAGE_NATIVE, nativeCcusage, ROOT } from './reference-tools.js';
 
-const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 const CCOST = join(ROOT, 'dist', 'src', 'cli', 'ccost.js');
-const NATIVE = join(ROOT, 'node_modules', '@ccusage', 'ccusage-linux-x64', 'bin', 'ccusage');
-const LAUNCHER = join(ROOT, 'node_modules', 'ccusage', 'src', 'cli.js');
-const TS18 = join(ROOT, 'node_modules', 'ccusage18', 'dist', 'index.js');
+const NATIVE = nativeCcusage() ?? CCUSAGE_NATIVE;
+const LAUNCHER = CCUSAGE_LAUNCHER;
+const TS18 = CCUSAGE_18;
 const PRICES = join(ROOT, 'data', 'claude-model-prices.json');
 const GNU_TIME = '/usr/bin/time';
 

@@ -10,10 +10,10 @@
  * B−A is the effect of replayed history, C−B of the long-context rule, D−C what remains unexplained.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scanFiles } from '../src/sessions/load.js';
+import { nativeCcusage } from '../bench/reference-tools.js';
 import { discover } from '../src/sessions/discover.js';
 import { Deduper } from '../src/usage/dedup.js';
 import { embeddedPricing } from '../src/usage/prices-file.js';
@@ -23,9 +23,9 @@ import { SYNTHETIC_MODEL } from '../src/usage/aggregate.js';
 
 const root = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 const dir = resolve(process.argv[2] ?? join(root, '..', 'shared', 'corpus', 'real-a'));
-const ccusageBin = join(root, 'node_modules', '@ccusage', 'ccusage-linux-x64', 'bin', 'ccusage');
-if (!existsSync(ccusageBin)) {
-  console.error(`ccusage not installed at ${ccusageBin}: run npm ci first`);
+const ccusageBin = nativeCcusage();
+if (!ccusageBin) {
+  console.error('ccusage 20.0.24 is not installed: run npm install first');
   process.exit(2);
 }
 

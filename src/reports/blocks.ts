@@ -50,7 +50,7 @@ function status(b: Block, limit: number): 'ok' | 'warning' | 'exceeds' {
 }
 
 function localTime(ms: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false }).format(ms).replace(',', '');
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms).replace(',', '');
 }
 
 function duration(ms: number): string {

@@ -1,16 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { ROOT } from './paths.js';
+import { nativeCcusage } from '../../bench/reference-tools.js';
 
-/**
- * The reference tool, ccusage 20.0.24: its native binary, installed as a dev dependency. Named by
- * path, not through node_modules/.bin, where ccusage 18 (the benchmark's alias) claims the same name.
- */
-export const CCUSAGE = join(ROOT, 'node_modules', '@ccusage', 'ccusage-linux-x64', 'bin', 'ccusage');
+/** The reference tool, ccusage 20.0.24's native binary (a dev dependency). */
+const CCUSAGE = nativeCcusage();
 
 export function ccusageMissing(): string | false {
-  if (!existsSync(CCUSAGE)) return `SKIPPED LOUDLY: ccusage not installed at ${CCUSAGE} (npm ci installs it)`;
+  if (!CCUSAGE) return 'SKIPPED LOUDLY: ccusage 20.0.24 is not installed (npm install installs it)';
   const r = spawnSync(CCUSAGE, ['--version'], { encoding: 'utf8' });
   if (r.status !== 0) return `SKIPPED LOUDLY: ccusage does not run here: ${r.stderr || r.error}`;
   return false;
@@ -18,7 +13,7 @@ export function ccusageMissing(): string | false {
 
 /** `ccusage claude daily --json --offline` on one Claude data folder, days in UTC. */
 export function ccusageDaily(dataDir: string): any {
-  const r = spawnSync(CCUSAGE, ['claude', 'daily', '--json', '--offline'], {
+  const r = spawnSync(CCUSAGE!, ['claude', 'daily', '--json', '--offline'], {
     encoding: 'utf8',
     env: { ...process.env, CLAUDE_CONFIG_DIR: dataDir, TZ: 'UTC' },
     maxBuffer: 256 << 20,

@@ -41,6 +41,9 @@ async function runBlocks(opts: BlocksOptions): Promise<void> {
   const limit = resolveTokenLimit(opts.tokenLimit, blocks);
   if (opts.recent) blocks = blocks.filter((b) => b.end > now - RECENT_MS);
   if (opts.active) blocks = blocks.filter((b) => b.active);
+  // A gap means something only between two blocks that are both shown.
+  while (blocks[0]?.kind === 'gap') blocks = blocks.slice(1);
+  while (blocks[blocks.length - 1]?.kind === 'gap') blocks = blocks.slice(0, -1);
   if (opts.json) process.stdout.write(JSON.stringify(blocksJson(blocks, limit), null, 2) + '\n');
   else {
     const tty = Boolean(process.stdout.isTTY);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scanFile } from '../src/sessions/scan-file.js';
@@ -83,7 +83,14 @@ test('a multi-megabyte usage line is read whole', () => {
   assert.deepEqual(ids(p, 1 << 16), ['msg_7', 'msg_8']);
 });
 
-test('an unreadable file is reported, not thrown', { skip: process.getuid?.() === 0 ? 'root reads everything: covered by the missing-file case' : false }, () => {
+test('an unreadable file is reported, not thrown', () => {
+  if (process.getuid?.() === 0) {
+    // root reads everything despite permissions: a folder in a file's place fails the read instead.
+    const p = join(dir, 'folder.jsonl');
+    mkdirSync(p);
+    assert.equal(scanFile(p, { fileIndex: 0, subagentFile: false }).warnings.error, 'is a folder');
+    return;
+  }
   const p = write('locked.jsonl', `${usageLine(1)}\n`);
   chmodSync(p, 0);
   assert.equal(scanFile(p, { fileIndex: 0, subagentFile: false }).warnings.error, 'permission denied');

@@ -7,6 +7,7 @@ import { REPORT_KINDS } from '../reports/build.js';
 import { UsageError } from './common.js';
 import { reportCommand } from './commands/report.js';
 import { blocksCommand } from './commands/blocks.js';
+import { tailCommand } from './commands/tail.js';
 
 export function buildProgram(): Command {
   const program = new Command('ccost')
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   for (const kind of REPORT_KINDS) reportCommand(program, kind);
   blocksCommand(program);
+  tailCommand(program);
   return program;
 }
 

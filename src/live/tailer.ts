@@ -1,0 +1,155 @@
+/**
+ * Follows the session files of some data folders and reports each new usage event once.
+ *
+ * Per file it keeps the read offset and identity: a grown file is read from its offset, a
+ * truncated or replaced one (smaller, or another inode) from the start, a new one from the start.
+ * Per message id it keeps the largest copy reported so far: a copy is reported when its id is new,
+ * or again (marked `replaces`) when it carries more tokens than the copy reported before, as the
+ * final line of a streamed response does. So nothing is missed and nothing repeated.
+ *
+ * Changes are noticed through file-system events on every folder (reaction within milliseconds)
+ * and, as a safety net for file systems without events, a full look every `pollMs`.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
+import { discover, type FoundFile } from '../sessions/discover.js';
+import { scanFile } from '../sessions/scan-file.js';
+import { scanMany } from '../sessions/scan-pool.js';
+import { eventTokens, type FileOrigin, type UsageEvent } from '../usage/types.js';
+
+export interface TailEvent {
+  event: UsageEvent;
+  file: FileOrigin;
+  /** A larger copy of a response reported before (its counts are complete, not a difference). */
+  replaces: boolean;
+}
+
+export interface TailerOptions {
+  dirs: string[];
+  /** Report what the files already hold, then follow; else only what is written from now on. */
+  fromStart: boolean;
+  pollMs?: number;
+}
+
+interface FileState {
+  dev: number;
+  ino: number;
+  offset: number;
+  origin: FileOrigin;
+}
+
+export class Tailer {
+  private readonly files = new Map<string, FileState>();
+  private readonly best = new Map<string, number>();
+  private readonly watchers = new Map<string, FSWatcher>();
+  private poll: NodeJS.Timeout | null = null;
+  private pending: NodeJS.Timeout | null = null;
+  private rediscover = false;
+  private closed = false;
+
+  constructor(
+    private readonly opts: TailerOptions,
+    private readonly onEvents: (events: TailEvent[]) => void,
+  ) {}
+
+  /** Reads what is there (reporting it only with fromStart), then starts following. */
+  async start(): Promise<void> {
+    const found = discover(this.opts.dirs);
+    const initial: TailEvent[] = [];
+    await scanMany(
+      found.files.map((f, i) => ({ path: f.origin.path, fileIndex: i, subagentFile: f.origin.subagentFile, start: 0, bytes: f.size })),
+      (i, scan) => {
+        const f = found.files[i]!;
+        const state: FileState = { dev: f.dev, ino: f.ino, offset: scan.endOffset, origin: f.origin };
+        this.files.set(f.origin.path, state);
+        this.take(scan.events, state, initial);
+      },
+    );
+    if (this.opts.fromStart && initial.length > 0) this.onEvents(initial.sort((a, b) => a.event.timestamp - b.event.timestamp));
+    this.watchAll(found.files);
+    this.poll = setInterval(() => this.refresh(true), this.opts.pollMs ?? 2000);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.poll) clearInterval(this.poll);
+    if (this.pending) clearTimeout(this.pending);
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+  }
+
+  /** Reads what changed. With `full`, also looks for new files and folders. */
+  refresh(full: boolean): void {
+    if (this.closed) return;
+    const out: TailEvent[] = [];
+    const found = discover(this.opts.dirs);
+    const present = new Set<string>();
+    for (const f of found.files) {
+      present.add(f.origin.path);
+      this.readFile(f, out);
+    }
+    for (const path of [...this.files.keys()]) if (!present.has(path)) this.files.delete(path);
+    if (full) this.watchAll(found.files);
+    if (out.length > 0) this.onEvents(out);
+  }
+
+  private readFile(f: FoundFile, out: TailEvent[]): void {
+    let state = this.files.get(f.origin.path);
+    if (state && (state.dev !== f.dev || state.ino !== f.ino || f.size < state.offset)) state = undefined; // replaced or truncated
+    if (state && f.size === state.offset) return;
+    const start = state?.offset ?? 0;
+    const scan = scanFile(f.origin.path, { fileIndex: 0, subagentFile: f.origin.subagentFile, start });
+    if (scan.warnings.error) return;
+    const next: FileState = { dev: f.dev, ino: f.ino, offset: scan.endOffset, origin: f.origin };
+    this.files.set(f.origin.path, next);
+    this.take(scan.events, next, out);
+  }
+
+  private take(events: UsageEvent[], state: FileState, out: TailEvent[]): void {
+    for (const e of events) {
+      const tokens = eventTokens(e);
+      let replaces = false;
+      if (e.messageId !== null) {
+        const seen = this.best.get(e.messageId);
+        if (seen !== undefined && tokens <= seen) continue;
+        replaces = seen !== undefined;
+        this.best.set(e.messageId, tokens);
+      }
+      out.push({ event: e, file: state.origin, replaces });
+    }
+  }
+
+  private watchAll(files: readonly FoundFile[]): void {
+    const dirs = new Set<string>();
+    for (const d of this.opts.dirs) {
+      dirs.add(d);
+      dirs.add(`${d}/projects`);
+    }
+    for (const f of files) for (let d = dirname(f.origin.path); d.startsWith(f.origin.dataDir) && d !== f.origin.dataDir; d = dirname(d)) dirs.add(d);
+    for (const d of dirs) {
+      if (this.watchers.has(d)) continue;
+      try {
+        const w = watch(d, { persistent: true }, (type) => this.schedule(type === 'rename'));
+        w.on('error', () => {
+          w.close();
+          this.watchers.delete(d);
+        });
+        this.watchers.set(d, w);
+      } catch {
+        // A folder that does not exist (yet): the periodic look finds what appears later.
+      }
+    }
+  }
+
+  private schedule(structural: boolean): void {
+    this.rediscover ||= structural;
+    if (this.pending || this.closed) return;
+    // Writers append a line in several system calls: wait a moment so a line is read whole.
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      const full = this.rediscover;
+      this.rediscover = false;
+      this.refresh(full);
+    }, 20);
+  }
+}

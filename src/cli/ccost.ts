@@ -8,6 +8,7 @@ import { UsageError } from './common.js';
 import { reportCommand } from './commands/report.js';
 import { blocksCommand } from './commands/blocks.js';
 import { tailCommand } from './commands/tail.js';
+import { alertCommand } from './commands/alert.js';
 
 export function buildProgram(): Command {
   const program = new Command('ccost')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   for (const kind of REPORT_KINDS) reportCommand(program, kind);
   blocksCommand(program);
   tailCommand(program);
+  alertCommand(program);
   return program;
 }
 

@@ -53,14 +53,16 @@ test('blocks: starts floored to the hour, 5-hour windows, gap rows, the active b
   close(b[0].costUSD, cost(6000, 600));
   assert.equal(b[0].actualEndTime, '2025-10-01T14:59:00.000Z');
   assert.deepEqual(b[0].agents, ['bot', 'host']);
-  // Active block: 18,000 + 1,800 tokens between 03:30 and 04:15 (45 min); 180 min left at 05:00.
+  // Active block: 18,000 + 1,800 tokens since 03:30, burning for 90 min at 05:00; 180 min left.
   const active = b[3];
   const tokens = 5500 + 6600 + 7700;
-  close(active.burnRate.tokensPerMinute, tokens / 45);
-  close(active.burnRate.costPerHour, (cost(18000, 1800) / 45) * 60);
+  close(active.burnRate.tokensPerMinute, tokens / 90);
+  close(active.burnRate.costPerHour, (cost(18000, 1800) / 90) * 60);
   assert.equal(active.projection.remainingMinutes, 180);
-  assert.equal(active.projection.totalTokens, Math.round(tokens + (tokens / 45) * 180));
-  close(active.projection.totalCost, cost(18000, 1800) * (1 + 180 / 45));
+  assert.equal(active.projection.totalTokens, tokens * 3);
+  close(active.projection.totalCost, cost(18000, 1800) * 3);
+  // A finished block's rate is over its own activity: 10:20 to 14:59 is 279 minutes.
+  close(b[0].burnRate.tokensPerMinute, 6600 / 279);
 });
 
 test('blocks: --active, --agent, --token-limit max, and no active block after its end', () => {

@@ -9,6 +9,7 @@ import { reportCommand } from './commands/report.js';
 import { blocksCommand } from './commands/blocks.js';
 import { tailCommand } from './commands/tail.js';
 import { alertCommand } from './commands/alert.js';
+import { watchCommand } from './commands/watch.js';
 
 export function buildProgram(): Command {
   const program = new Command('ccost')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   blocksCommand(program);
   tailCommand(program);
   alertCommand(program);
+  watchCommand(program);
   return program;
 }
 

@@ -28,7 +28,7 @@ export interface Block {
   models: string[];
   agents: string[];
   events: number;
-  /** Over the block's activity so far (first to last activity). */
+  /** Finished blocks: over their activity (first to last); the active block: from its first activity to now. */
   burnRate: BurnRate | null;
   /** For the active block: where the burn rate takes it by the block's end. */
   projection: { totalTokens: number; totalCost: number; remainingMinutes: number } | null;
@@ -97,7 +97,9 @@ export function buildBlocks(rows: readonly CostedRow[], now: number): Block[] {
   for (const blk of out) {
     if (blk.kind !== 'block' || blk.firstActivity === null || blk.lastActivity === null) continue;
     blk.active = now >= blk.start && now < blk.end;
-    const minutes = (blk.lastActivity - blk.firstActivity) / 60_000;
+    // A finished block burned over its activity; the active one burns until now (at least a minute),
+    // so a burst of a few seconds does not read as thousands of dollars an hour.
+    const minutes = blk.active ? Math.max(1, (now - blk.firstActivity) / 60_000) : (blk.lastActivity - blk.firstActivity) / 60_000;
     if (minutes > 0) blk.burnRate = { tokensPerMinute: blk.totals.totalTokens / minutes, costPerHour: (blk.totals.totalCost / minutes) * 60 };
     if (blk.active) {
       const remainingMinutes = Math.max(0, (blk.end - now) / 60_000);

@@ -1,0 +1,104 @@
+/**
+ * ccost watch: a live view that redraws when session files change. Alternate screen, no flicker
+ * (each frame overwrites the last in place), redraws on resize, q or Ctrl-C restores the terminal.
+ */
+import { Command } from 'commander';
+import { Tailer } from '../../live/tailer.js';
+import { snapshot } from '../../live/snapshot.js';
+import { renderSnapshot } from '../../live/render-snapshot.js';
+import { filterRows } from '../../reports/build.js';
+import { Calendar } from '../../usage/time.js';
+import { addSourceOptions, dirsOf, loadCostedRows, positiveNumber, timeZoneOf, type SourceOptions } from '../common.js';
+
+interface WatchOptions extends SourceOptions {
+  once?: boolean;
+  dailyBudget?: number;
+  monthlyBudget?: number;
+}
+
+const ESC = '\x1b[';
+
+export function watchCommand(program: Command): void {
+  const cmd = program
+    .command('watch')
+    .description('live view of today\'s spend, burn rate, the active block, agents and models; updates as agents write')
+    .option('--once', 'print one snapshot and exit (for scripts)')
+    .option('--daily-budget <usd>', 'show spend against this daily budget', positiveNumber)
+    .option('--monthly-budget <usd>', 'show spend against this monthly budget', positiveNumber);
+  addSourceOptions(cmd).action(runWatch);
+}
+
+async function frame(opts: WatchOptions, tz: string, live: boolean): Promise<string[]> {
+  const calendar = new Calendar(tz);
+  const { rows } = await loadCostedRows(opts);
+  const selected = filterRows(rows, calendar, { project: opts.project, agent: opts.agent });
+  const s = snapshot(selected, calendar, opts.now ?? Date.now(), { daily: opts.dailyBudget, monthly: opts.monthlyBudget });
+  const tty = Boolean(process.stdout.isTTY);
+  return renderSnapshot(s, {
+    width: tty ? process.stdout.columns || 80 : 80,
+    height: live && tty ? process.stdout.rows || 24 : 1000,
+    color: tty && !process.env.NO_COLOR,
+    timeZone: tz,
+    live,
+  });
+}
+
+async function runWatch(opts: WatchOptions): Promise<void> {
+  const tz = timeZoneOf(opts);
+  if (opts.once || !process.stdout.isTTY) {
+    process.stdout.write((await frame(opts, tz, false)).join('\n') + '\n');
+    return;
+  }
+  const out = process.stdout;
+  let drawing = false;
+  let again = false;
+  const draw = async () => {
+    if (drawing) {
+      again = true;
+      return;
+    }
+    drawing = true;
+    try {
+      do {
+        again = false;
+        const lines = await frame(opts, tz, true);
+        // Home, then each line cleared to its end, then everything below: no blank flash between frames.
+        out.write(`${ESC}H` + lines.map((l) => `${l}${ESC}K`).join('\r\n') + `${ESC}J`);
+      } while (again);
+    } finally {
+      drawing = false;
+    }
+  };
+  out.write(`${ESC}?1049h${ESC}?25l`); // alternate screen, hide cursor
+  const stdin = process.stdin;
+  const restore = () => {
+    if (stdin.isTTY) stdin.setRawMode(false);
+    out.write(`${ESC}?25h${ESC}?1049l`);
+  };
+  process.once('exit', restore);
+  await draw();
+  const tailer = new Tailer({ dirs: dirsOf(opts), fromStart: false, pollMs: 1000 }, () => void draw());
+  await tailer.start();
+  const tick = setInterval(() => void draw(), 30_000); // the clock moves even when nothing is written
+  out.on('resize', () => void draw());
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      clearInterval(tick);
+      tailer.close();
+      stdin.pause();
+      resolve();
+    };
+    if (stdin.isTTY) {
+      stdin.setRawMode(true);
+      stdin.resume();
+      stdin.on('data', (d: Buffer) => {
+        const k = d.toString();
+        if (k === 'q' || k === 'Q' || k === '\x03') stop();
+      });
+    }
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  restore();
+  process.removeListener('exit', restore);
+}

@@ -11,7 +11,7 @@
  * Every tool runs with TZ=UTC and without NODE_EXTRA_CA_CERTS: that variable (set in some sandboxes)
  * makes every Node process parse a CA bundle at start-up, ~80 ms here, which is no part of any tool.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,8 @@ const { values } = parseArgs({
     data: { type: 'string', default: join(ROOT, 'bench-data') },
     'no-ts': { type: 'boolean', default: false },
     'ts-runs': { type: 'string', default: '1' },
+    'tail-lines': { type: 'string', default: '200' },
+    'no-tail': { type: 'boolean', default: false },
   },
 });
 const sizes = values.sizes!.split(',').map(Number);
@@ -176,6 +178,60 @@ for (const size of sizes) {
   for (const r of rows.filter((x) => x.size === size)) (r as Row & { native: number }).native = nativeWall;
 }
 
+/** Latency from appending a line to a session file until `ccost tail --json` prints it. */
+async function tailLatency(dir: string, lines: number): Promise<number[]> {
+  const folder = join(dir, 'projects', '-bench-tail');
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, 'session.jsonl');
+  writeFileSync(file, '');
+  const child = spawn(process.execPath, [CCOST, 'tail', '--json', '--dir', dir], { env });
+  const written = new Map<string, number>();
+  const latencies: number[] = [];
+  let buf = '';
+  child.stdout.on('data', (d) => {
+    const now = performance.now();
+    buf += d;
+    const parts = buf.split('\n');
+    buf = parts.pop()!;
+    for (const p of parts) {
+      const id = (JSON.parse(p) as { messageId: string }).messageId;
+      const t = written.get(id);
+      if (t !== undefined) latencies.push(now - t);
+    }
+  });
+  await new Promise<void>((resolve) => {
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+      if (err.includes('following')) resolve();
+    });
+  });
+  for (let i = 0; i < lines; i++) {
+    const id = `msg_tail_${i}_${Date.now()}`;
+    const line = JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), sessionId: 'tail', requestId: `req_${id}`, message: { id, model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'x'.repeat(500) }], usage: { input_tokens: 5, output_tokens: 5 } } });
+    written.set(id, performance.now());
+    appendFileSync(file, line + '\n');
+    await new Promise((r) => setTimeout(r, 20 + Math.random() * 60));
+  }
+  const end = Date.now() + 5000;
+  while (latencies.length < lines && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGINT');
+  rmSync(folder, { recursive: true, force: true });
+  if (latencies.length < lines) throw new Error(`tail reported ${latencies.length} of ${lines} appended lines`);
+  return latencies.sort((a, b) => a - b);
+}
+
+let tailLine = '';
+if (!values['no-tail']) {
+  const size = sizes[0]!;
+  const n = Number(values['tail-lines']);
+  process.stderr.write(`tail latency: ${n} appends while following the ${size} MiB corpus...\n`);
+  const l = await tailLatency(corpus(size).dir, n);
+  const q = (p: number) => l[Math.min(l.length - 1, Math.floor((p / 100) * l.length))]!;
+  tailLine = `tail latency (${n} appends to a session file while \`ccost tail --json\` follows the ${size} MiB corpus): p50 ${q(50).toFixed(0)} ms, p95 ${q(95).toFixed(0)} ms, max ${l[l.length - 1]!.toFixed(0)} ms (target: p95 <= 1000 ms: ${q(95) <= 1000 ? 'met' : 'NOT met'})`;
+}
+
 console.log('');
 console.log('| corpus | case | tool | median wall (s) | ratio to native | peak RSS (MiB) | target | met |');
 console.log('|---|---|---|---|---|---|---|---|');
@@ -202,6 +258,7 @@ for (const r of rows as Array<Row & { native: number }>) {
 }
 console.log('');
 for (const c of checks) console.log(c);
+if (tailLine) console.log(`\n${tailLine}`);
 console.log(`\nwall times are GNU time's %e (10 ms resolution), medians of ${runs} runs (ccusage 18: ${tsRuns}).`);
 if (failed) {
   console.error('bench: the tools disagree on the totals');

@@ -22,3 +22,18 @@ test('calculate-daily-costs.sh prints today\'s cost as a bare number bc can comp
   // Today only: 100k input at $3/M + 20k output at $15/M = $0.30 + $0.30.
   assert.equal(r.stdout.trim(), '0.6000');
 });
+
+const noBc = spawnSync('bc', ['--version']).status === 0 ? false : 'SKIPPED LOUDLY: bc is not installed (.ci/run installs it)';
+if (noBc) console.warn(noBc);
+
+test("the seed guide's threshold check works as written", { skip: noBc }, () => {
+  const script = `
+cost=$(${join(ROOT, 'scripts', 'calculate-daily-costs.sh')} --dir ${root})
+threshold=0.5
+if (( $(echo "$cost > $threshold" | bc -l) )); then
+  echo "Daily usage \\$$cost exceeds threshold \\$$threshold"
+fi`;
+  const r = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, TZ: 'UTC' } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'Daily usage $0.6000 exceeds threshold $0.5');
+});

@@ -264,18 +264,19 @@ export class LedgerStore {
       .run(fileId, start, end, events.count, Buffer.from(events.nums.buffer, events.nums.byteOffset, events.nums.byteLength), events.strs);
   }
 
-  /** Stored segments of the given files, but those that `skip` rejects (by file id and start). */
-  segments(fileIds: ReadonlySet<number>, skip: (fileId: number, start: number) => boolean = () => false): Array<{ fileId: number; events: EncodedEvents }> {
-    const out: Array<{ fileId: number; events: EncodedEvents }> = [];
-    if (fileIds.size === 0) return out;
+  /**
+   * Stored segments of the given files, but those that `skip` rejects (by file id and start), one at
+   * a time: callers fold each into dedup, so memory never holds every stored event at once.
+   */
+  *segments(fileIds: ReadonlySet<number>, skip: (fileId: number, start: number) => boolean = () => false): Generator<{ fileId: number; events: EncodedEvents }> {
+    if (fileIds.size === 0) return;
     for (const row of this.sql(`SELECT file_id, start, count, nums, strs FROM segments`).iterate() as IterableIterator<{ file_id: number; start: number; count: number; nums: Buffer; strs: string }>) {
       if (!fileIds.has(row.file_id) || row.count === 0 || skip(row.file_id, row.start)) continue;
       // Copy into an aligned buffer: SQLite's blob need not be 8-byte aligned.
       const nums = new Float64Array(row.nums.byteLength / 8);
       new Uint8Array(nums.buffer).set(row.nums);
-      out.push({ fileId: row.file_id, events: { count: row.count, nums, strs: row.strs } });
+      yield { fileId: row.file_id, events: { count: row.count, nums, strs: row.strs } };
     }
-    return out;
   }
 
   rollupCache(scope: string): { generation: number; priceHash: string; data: string } | null {

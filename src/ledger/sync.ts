@@ -3,10 +3,9 @@
  * a grown file from its checkpoint; a shrunk or replaced one again from the start (its old events
  * replaced); a renamed one keeps its events; a deleted one keeps its events (marked gone).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
 import type { FoundFile } from '../sessions/discover.js';
 import { scanMany, type ScanJob } from '../sessions/scan-pool.js';
-import { HEAD_BYTES, TAIL_BYTES } from '../sessions/scan-file.js';
+import { HEAD_BYTES, readRange, TAIL_BYTES } from '../sessions/scan-file.js';
 import { encodeEvents } from '../usage/event-codec.js';
 import type { FileOrigin, FileWarnings, UsageEvent } from '../usage/types.js';
 import type { FileState, LedgerStore, StoredFile } from './store.js';
@@ -21,28 +20,6 @@ type Action =
   | { kind: 'gone'; stored: FileState };
 
 type Fingerprint = (id: number) => { head: Buffer; tail: Buffer };
-
-function readRange(path: string, start: number, end: number): Buffer | null {
-  if (end <= start) return Buffer.alloc(0);
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const b = Buffer.alloc(end - start);
-    let got = 0;
-    while (got < b.length) {
-      const n = readSync(fd, b, got, b.length - got, start + got);
-      if (n === 0) break;
-      got += n;
-    }
-    return b.subarray(0, got);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function headOf(path: string, checkpoint: number): Buffer {
   return readRange(path, 0, Math.min(HEAD_BYTES, checkpoint)) ?? Buffer.alloc(0);

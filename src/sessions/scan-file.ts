@@ -42,7 +42,8 @@ export interface FileScan {
 export const HEAD_BYTES = 256;
 export const TAIL_BYTES = 64;
 
-function pread(fd: number, start: number, end: number): Buffer {
+/** Bytes start..end of an open file (fewer if it is shorter). */
+export function pread(fd: number, start: number, end: number): Buffer {
   const b = Buffer.alloc(Math.max(0, end - start));
   let got = 0;
   while (got < b.length) {
@@ -51,6 +52,23 @@ function pread(fd: number, start: number, end: number): Buffer {
     got += n;
   }
   return b.subarray(0, got);
+}
+
+/** Bytes start..end of a file; null when it cannot be read. */
+export function readRange(path: string, start: number, end: number): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    return pread(fd, start, end);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function newWarnings(path: string): FileWarnings {

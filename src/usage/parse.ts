@@ -104,57 +104,42 @@ export function eventsFromRecord(rec: unknown, ctx: LineContext): LineResult {
   const sessionId = shared(line.sessionId);
   const cwd = shared(line.cwd);
 
+  // One response found in this line: its own message object, and where its usage sits.
+  const response = (msg: Record<string, unknown>, u: Record<string, unknown>, timestamp: unknown, requestId: unknown, cost: number | null, subagent: boolean) => {
+    const fields = readUsage(u);
+    const ts = parseTimestamp(timestamp);
+    if (!fields || ts === null) {
+      out.invalid++;
+      return;
+    }
+    out.events.push({
+      messageId: str(msg.id),
+      requestId: str(requestId),
+      timestamp: ts,
+      model: shared(msg.model),
+      ...fields,
+      unsplitTokens: 0,
+      simple: false,
+      recordedCost: cost,
+      sidechain,
+      subagent,
+      sessionId,
+      cwd,
+      fileIndex: ctx.fileIndex,
+      offset: ctx.offset,
+    });
+  };
+
   const message = obj(line.message);
   const usage = message ? obj(message.usage) : null;
-  if (message && usage) {
-    const fields = readUsage(usage);
-    const ts = parseTimestamp(line.timestamp);
-    if (!fields || ts === null) out.invalid++;
-    else
-      out.events.push({
-        messageId: str(message.id),
-        requestId: str(line.requestId),
-        timestamp: ts,
-        model: shared(message.model),
-        ...fields,
-        unsplitTokens: 0,
-          simple: false,
-        recordedCost: recordedCost(line.costUSD),
-        sidechain,
-        subagent: ctx.subagentFile,
-        sessionId,
-        cwd,
-        fileIndex: ctx.fileIndex,
-        offset: ctx.offset,
-      });
-  }
+  if (message && usage) response(message, usage, line.timestamp, line.requestId, recordedCost(line.costUSD), ctx.subagentFile);
 
   if (line.type === 'progress') {
     const outer = obj(obj(line.data)?.message);
     const inner = outer ? obj(outer.message) : null;
     const innerUsage = inner ? obj(inner.usage) : null;
-    if (outer && inner && innerUsage) {
-      const fields = readUsage(innerUsage);
-      const ts = parseTimestamp(outer.timestamp ?? line.timestamp);
-      if (!fields || ts === null) out.invalid++;
-      else
-        out.events.push({
-          messageId: str(inner.id),
-          requestId: str(outer.requestId),
-          timestamp: ts,
-          model: shared(inner.model),
-          ...fields,
-          unsplitTokens: 0,
-          simple: false,
-          recordedCost: null,
-          sidechain,
-          subagent: true,
-          sessionId,
-          cwd,
-          fileIndex: ctx.fileIndex,
-          offset: ctx.offset,
-        });
-    }
+    // A subagent's response copied into its parent's transcript.
+    if (outer && inner && innerUsage) response(inner, innerUsage, outer.timestamp ?? line.timestamp, outer.requestId, null, true);
   }
 
   // The seed guide's simple format: no message object, a bare token count.

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type AlertConfig } from '../../live/alert-conf
 import { evaluate, EXIT_CODES, worst, type AlertResult, type AlertRules } from '../../live/alerts.js';
 import { payloadOf, postWebhook, runExec, splitCommand } from '../../live/notify.js';
 import { Tailer } from '../../live/tailer.js';
+import { coalesce } from '../../live/coalesce.js';
 import { filterRows } from '../../reports/build.js';
 import { buildBlocks } from '../../usage/blocks.js';
 import { Calendar } from '../../usage/time.js';
@@ -129,24 +130,10 @@ async function runAlert(opts: AlertOptions): Promise<void> {
     return;
   }
 
-  let running = false;
-  let again = false;
-  const round = async () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    try {
-      do {
-        again = false;
-        const { results, now } = await check(opts, cfg.rules, tz);
-        await notify(results, now);
-      } while (again);
-    } finally {
-      running = false;
-    }
-  };
+  const round = coalesce(async () => {
+    const { results, now } = await check(opts, cfg.rules, tz);
+    await notify(results, now);
+  });
   await round();
   const tailer = new Tailer({ dirs: dirsOf(opts), fromStart: false }, () => void round());
   await tailer.start();

@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { Tailer } from '../../live/tailer.js';
+import { coalesce } from '../../live/coalesce.js';
 import { snapshot } from '../../live/snapshot.js';
 import { renderSnapshot } from '../../live/render-snapshot.js';
 import { filterRows } from '../../reports/build.js';
@@ -50,25 +51,11 @@ async function runWatch(opts: WatchOptions): Promise<void> {
     return;
   }
   const out = process.stdout;
-  let drawing = false;
-  let again = false;
-  const draw = async () => {
-    if (drawing) {
-      again = true;
-      return;
-    }
-    drawing = true;
-    try {
-      do {
-        again = false;
-        const lines = await frame(opts, tz, true);
-        // Home, then each line cleared to its end, then everything below: no blank flash between frames.
-        out.write(`${ESC}H` + lines.map((l) => `${l}${ESC}K`).join('\r\n') + `${ESC}J`);
-      } while (again);
-    } finally {
-      drawing = false;
-    }
-  };
+  const draw = coalesce(async () => {
+    const lines = await frame(opts, tz, true);
+    // Home, then each line cleared to its end, then everything below: no blank flash between frames.
+    out.write(`${ESC}H` + lines.map((l) => `${l}${ESC}K`).join('\r\n') + `${ESC}J`);
+  });
   out.write(`${ESC}?1049h${ESC}?25l`); // alternate screen, hide cursor
   const stdin = process.stdin;
   const restore = () => {

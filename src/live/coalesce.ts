@@ -1,0 +1,23 @@
+/**
+ * Runs an async job so that calls never overlap: a call while it runs makes it run once more after,
+ * however many calls came in between (bursts of file events become one or two runs).
+ */
+export function coalesce(job: () => Promise<void>): () => Promise<void> {
+  let running = false;
+  let again = false;
+  return async () => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        await job();
+      } while (again);
+    } finally {
+      running = false;
+    }
+  };
+}

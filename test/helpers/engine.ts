@@ -1,0 +1,40 @@
+/**
+ * Container tests need a real engine and the offline test image. Without an engine they skip with a
+ * loud reason (CI starts one: .ci/run).
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from './paths.js';
+
+export const CCDK = join(ROOT, 'dist', 'src', 'cli', 'ccdk.js');
+export const TEST_IMAGE = 'ccbox:test';
+
+export function engineMissing(): string | false {
+  const r = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' });
+  if (r.error || r.status !== 0) return `SKIPPED LOUDLY: no Docker engine reachable (${(r.stderr || String(r.error)).trim().split('\n').pop()}); .ci/run installs and starts one`;
+  return false;
+}
+
+export function ccdk(args: string[], opts: { cwd?: string; home?: string; input?: string; env?: NodeJS.ProcessEnv } = {}) {
+  const r = spawnSync(process.execPath, [CCDK, ...args], {
+    encoding: 'utf8',
+    cwd: opts.cwd,
+    input: opts.input,
+    env: { ...process.env, ...(opts.home ? { HOME: opts.home } : {}), CCDK_IMAGE: TEST_IMAGE, ...opts.env },
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function docker(args: string[]) {
+  const r = spawnSync('docker', args, { encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+let built = false;
+/** Builds the offline image once per test process. */
+export function ensureTestImage(): void {
+  if (built) return;
+  const r = ccdk(['build', '--from-host', '--tag', TEST_IMAGE]);
+  if (r.code !== 0) throw new Error(`ccdk build --from-host failed: ${r.stderr}`);
+  built = true;
+}

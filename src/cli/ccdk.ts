@@ -11,6 +11,7 @@ import { create, info, list, remove, start, stop } from '../docker/containers.js
 import { buildFromDockerfile, buildFromHost, DEFAULT_IMAGE, HOST_IMAGE } from '../docker/image.js';
 import { AGENT_HOME, containerName, passThroughEnv, validateInstance, type Mode } from '../docker/spec.js';
 import { readMounts } from '../docker/mounts.js';
+import { health } from '../docker/health.js';
 
 class UsageError extends Error {}
 
@@ -214,6 +215,27 @@ export function buildProgram(): Command {
         ? ['exec', containerName(instance), 'tail', ...(o.follow ? ['-f'] : []), '-n', o.tail ?? '200', '/var/log/session_monitor.log']
         : ['logs', ...(o.follow ? ['--follow'] : []), ...(o.tail ? ['--tail', o.tail] : []), containerName(instance)];
       process.exitCode = await dockerAttached(args);
+    });
+
+  program
+    .command('health [name]')
+    .description('health of one agent container (or all): running, session monitor alive, sessions mirrored; exit 0 only when healthy')
+    .option('-i, --instance <name>', 'instance name')
+    .option('--json', 'print JSON')
+    .action((name: string | undefined, o: InstanceOptions & { json?: boolean }) => {
+      checkEngine();
+      const which = name ?? o.instance;
+      const targets = which ? [info(instanceOf(which, {}))] : list();
+      const results = targets.map((c) => health(c, homedir()));
+      if (o.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+      else
+        for (const r of results) {
+          process.stdout.write(`${r.instance}: ${r.healthy ? 'healthy' : 'UNHEALTHY'} (${r.mode}${r.daemonAlive === null ? '' : r.daemonAlive ? ', monitor alive' : ', monitor DOWN'})\n`);
+          for (const f of r.folders) process.stdout.write(`  ${f.project} → ${f.hostFolder}${f.behind.length ? ` (${f.behind.length} behind)` : ''}${f.newestWrite ? `, last write ${f.newestWrite}` : ''}\n`);
+          for (const p of r.problems) process.stdout.write(`  problem: ${p}\n`);
+          for (const l of r.logTail) process.stdout.write(`  log: ${l}\n`);
+        }
+      process.exitCode = results.length > 0 && results.every((r) => r.healthy) ? 0 : 1;
     });
 
   const execAction = (shell: boolean) => async (name0: string | undefined, command0: string[], o: InstanceOptions) => {

@@ -1,0 +1,107 @@
+/**
+ * Health of an agent container: running; in isolated mode the session monitor alive and every
+ * container session file mirrored on the host (same size); host folders readable; newest write per
+ * folder; the tail of the monitor's log.
+ */
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseProjectFolder } from '../sessions/attribution.js';
+import { hostFolderName } from '../daemon/mirror.js';
+import { dockerSync } from './engine.js';
+import { containerName, AGENT_HOME } from './spec.js';
+import type { ContainerInfo } from './containers.js';
+
+export interface FolderHealth {
+  project: string;
+  hostFolder: string;
+  exists: boolean;
+  readable: boolean;
+  /** Container files whose host copy is missing or shorter. */
+  behind: string[];
+  newestWrite: string | null;
+}
+
+export interface Health {
+  instance: string;
+  mode: string;
+  running: boolean;
+  daemonAlive: boolean | null;
+  folders: FolderHealth[];
+  problems: string[];
+  logTail: string[];
+  healthy: boolean;
+}
+
+function newest(dir: string): number {
+  let best = 0;
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) best = Math.max(best, statSync(p).mtimeMs);
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    // unreadable: reported as such
+  }
+  return best;
+}
+
+export function health(c: ContainerInfo, hostHome: string): Health {
+  const name = containerName(c.instance);
+  const h: Health = { instance: c.instance, mode: c.mode, running: c.state === 'running', daemonAlive: null, folders: [], problems: [], logTail: [], healthy: false };
+  if (!h.running) h.problems.push(`container ${name} is ${c.state}`);
+  if (c.mode === 'isolated' && h.running) {
+    const alive = dockerSync(['exec', name, 'sh', '-c', 'kill -0 "$(cat /var/run/session_monitor.pid 2>/dev/null)" 2>/dev/null']);
+    h.daemonAlive = alive.code === 0;
+    if (!h.daemonAlive) h.problems.push('the session monitor is not running (ccdk restart, or ccdk exec NAME -- node /opt/ccorc/dist/src/daemon/session-monitor.js --background)');
+    const log = dockerSync(['exec', name, 'tail', '-n', '5', '/var/log/session_monitor.log']);
+    h.logTail = log.stdout.split('\n').filter(Boolean);
+    const files = dockerSync(['exec', name, 'find', `${AGENT_HOME}/.claude/projects`, '-type', 'f', '-exec', 'stat', '-c', '%s %n', '{}', '+']);
+    const byProject = new Map<string, Array<{ rel: string; size: number }>>();
+    for (const line of files.stdout.split('\n').filter(Boolean)) {
+      const sp = line.indexOf(' ');
+      const rel = line.slice(sp + 1).slice(`${AGENT_HOME}/.claude/projects/`.length);
+      const [project, ...rest] = rel.split('/');
+      byProject.set(project!, [...(byProject.get(project!) ?? []), { rel: rest.join('/'), size: Number(line.slice(0, sp)) }]);
+    }
+    for (const [project, list] of byProject) {
+      const hostFolder = join(hostHome, '.claude', 'projects', hostFolderName(c.instance, project));
+      const f: FolderHealth = { project, hostFolder, exists: false, readable: false, behind: [], newestWrite: null };
+      try {
+        f.exists = statSync(hostFolder).isDirectory();
+        accessSync(hostFolder, constants.R_OK | constants.X_OK);
+        f.readable = true;
+      } catch {
+        // reported below
+      }
+      for (const { rel, size } of list) {
+        let have = -1;
+        try {
+          have = statSync(join(hostFolder, rel)).size;
+        } catch {
+          // missing
+        }
+        if (have < size) f.behind.push(rel);
+      }
+      const t = newest(hostFolder);
+      f.newestWrite = t ? new Date(t).toISOString() : null;
+      if (!f.exists) h.problems.push(`${project}: no host folder ${hostFolder} (unsynced)`);
+      else if (!f.readable) h.problems.push(`${hostFolder} is not readable by this user`);
+      if (f.behind.length) h.problems.push(`${project}: ${f.behind.length} file(s) not yet on the host`);
+      h.folders.push(f);
+    }
+    // Host folders of this instance without a container folder are history, not a problem.
+    try {
+      for (const n of readdirSync(join(hostHome, '.claude', 'projects')))
+        if (parseProjectFolder(n).instance === c.instance && !byProject.has(parseProjectFolder(n).project))
+          h.folders.push({ project: parseProjectFolder(n).project, hostFolder: join(hostHome, '.claude', 'projects', n), exists: true, readable: true, behind: [], newestWrite: null });
+    } catch {
+      // no host projects folder yet
+    }
+  }
+  h.healthy = h.problems.length === 0;
+  return h;
+}

@@ -115,6 +115,8 @@ test('isolated mode: sessions appear on the host byte for byte, through daemon a
   await sleep(300);
   // The daemon dies mid-write, then comes back.
   assert.equal(ccdk(['exec', a, '--', 'sh', '-c', 'kill -9 $(cat /var/run/session_monitor.pid)'], { home }).code, 0);
+  // A folder made while the monitor is down (as a resumed session elsewhere would).
+  assert.equal(ccdk(['exec', a, '--', 'sh', '-c', 'mkdir -p "$HOME/.claude/projects/-made-while-down" && echo \'{"x":1}\' > "$HOME/.claude/projects/-made-while-down/s.jsonl"'], { home }).code, 0);
   await sleep(300);
   const restart = ccdk(['exec', a, '--', 'node', '/opt/ccorc/dist/src/daemon/session-monitor.js', '--background'], { home });
   assert.equal(restart.code, 0, restart.stderr);
@@ -122,6 +124,7 @@ test('isolated mode: sessions appear on the host byte for byte, through daemon a
   await waitFile(join(ws, `done-${b}-1`));
   await assertMirrored(a, home);
   await assertMirrored(b, home);
+  assert.ok(existsSync(join(home, '.claude', 'projects', `ccbox-${a}--made-while-down`, 's.jsonl')));
   // A container restart: the agent runs again (a second round), the daemon starts again.
   rmSync(join(ws, `done-${a}-1`));
   assert.equal(ccdk(['restart', a], { home }).code, 0);

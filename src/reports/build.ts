@@ -7,7 +7,7 @@ import type { Calendar } from '../usage/time.js';
 import type { FileWarnings, TokenTotals } from '../usage/types.js';
 import { encodeCwd } from '../sessions/attribution.js';
 
-export const REPORT_KINDS = ['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'model'] as const;
+export const REPORT_KINDS = ['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 export interface ReportFilters {
@@ -88,6 +88,8 @@ function keyFor(kind: ReportKind, calendar: Calendar): (c: CostedRow) => string 
       return (c) => c.file.project;
     case 'agent':
       return (c) => agentOf(c.file);
+    case 'team':
+      return (c) => c.file.team ?? '(no team)';
     case 'model':
       return (c) => c.row.model;
   }

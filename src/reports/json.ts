@@ -11,6 +11,7 @@ const ARRAY_NAME = {
   session: 'sessions',
   project: 'rows',
   agent: 'rows',
+  team: 'rows',
   model: 'rows',
 } as const;
 
@@ -21,6 +22,7 @@ const KEY_NAME = {
   session: 'sessionId',
   project: 'project',
   agent: 'agent',
+  team: 'team',
   model: 'model',
 } as const;
 
@@ -71,6 +73,11 @@ function rowJson(r: Report, row: ReportRow): Record<string, unknown> {
       break;
     case 'model':
       out.agents = row.agents;
+      break;
+    case 'team':
+      out.agents = row.agents;
+      out.projects = row.projects;
+      out.sessions = g.sessions.size;
       break;
     default:
       out.agents = row.agents;

@@ -21,6 +21,7 @@ const TITLES = {
   session: 'Session',
   project: 'Project',
   agent: 'Agent',
+  team: 'Team',
   model: 'Model',
 } as const;
 
@@ -102,6 +103,7 @@ function titleOf(r: Report): string {
     session: 'Claude Code cost by session',
     project: 'Claude Code cost by project',
     agent: 'Claude Code cost by agent',
+    team: 'Claude Code cost by team context',
     model: 'Claude Code cost by model',
   } as const;
   return names[r.kind];

@@ -27,6 +27,7 @@ export const DESCRIPTIONS: Record<ReportKind, string> = {
   session: 'cost and tokens per session (subagents folded into their session)',
   project: 'cost and tokens per project (working directory)',
   agent: 'cost and tokens per agent: container instance, or "host" for the host\'s own sessions',
+  team: 'cost and tokens per team context (from the containers\' metadata; "(no team)" for the rest)',
   model: 'cost and tokens per model',
 };
 

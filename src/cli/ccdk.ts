@@ -3,17 +3,17 @@
  * ccdk: Claude Code agents in containers, isolated (default) or shared mode. Thin: parses arguments
  * and calls src/docker.
  */
-import { Command, CommanderError } from 'commander';
+import type { Command } from 'commander';
+import { newProgram, runCli } from './run.js';
+import { UsageError } from './common.js';
 import { randomBytes } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
-import { checkEngine, dockerAttached, EngineError, EngineUnavailable } from '../docker/engine.js';
+import { checkEngine, dockerAttached } from '../docker/engine.js';
 import { create, info, list, remove, start, stop } from '../docker/containers.js';
 import { buildFromDockerfile, buildFromHost, DEFAULT_IMAGE, HOST_IMAGE } from '../docker/image.js';
 import { AGENT_HOME, containerName, passThroughEnv, validateInstance, type Mode } from '../docker/spec.js';
 import { readMounts } from '../docker/mounts.js';
 import { health } from '../docker/health.js';
-
-class UsageError extends Error {}
 
 interface InstanceOptions {
   instance?: string;
@@ -92,12 +92,7 @@ function addStartOptions(cmd: Command): Command {
 }
 
 export function buildProgram(): Command {
-  const program = new Command('ccdk')
-    .description('Run Claude Code agents in containers: isolated (default) or shared mode; their sessions appear on the host for ccost')
-    .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (s, write) => write(s) })
-    .exitOverride();
+  const program = newProgram('ccdk', 'Run Claude Code agents in containers: isolated (default) or shared mode; their sessions appear on the host for ccost');
 
   program
     .command('build')
@@ -260,25 +255,4 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      return 2;
-    }
-    if (err instanceof UsageError || err instanceof EngineUnavailable) {
-      process.stderr.write(`ccdk: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof EngineError) {
-      process.stderr.write(`ccdk: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
-}
-
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runCli('ccdk', buildProgram(), process.argv.slice(2), [UsageError]);

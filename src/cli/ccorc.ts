@@ -3,7 +3,8 @@
  * ccorc: team contexts. A team (YAML) launched as a context: one persistent isolated agent container
  * per agent, recorded in the registry the original orchestrator used; its costs per agent; its health.
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { newProgram, runCli } from './run.js';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -71,12 +72,7 @@ function hostFolders(instance: string): string[] {
 }
 
 export function buildProgram(): Command {
-  const program = new Command('ccorc')
-    .description('Team contexts of Claude Code agents: launch a team as containers, list, costs per agent, health')
-    .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ outputError: (s, write) => write(s) })
-    .exitOverride();
+  const program = newProgram('ccorc', 'Team contexts of Claude Code agents: launch a team as containers, list, costs per agent, health');
 
   const teams = program.command('teams').description('team definitions (team.yaml)');
   teams
@@ -329,25 +325,4 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  try {
-    await buildProgram().parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
-      return 2;
-    }
-    if (err instanceof UsageError || err instanceof TeamFileError || err instanceof RegistryError || err instanceof EngineUnavailable) {
-      process.stderr.write(`ccorc: ${err.message}\n`);
-      return 2;
-    }
-    if (err instanceof EngineError) {
-      process.stderr.write(`ccorc: ${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
-}
-
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runCli('ccorc', buildProgram(), process.argv.slice(2), [UsageError, TeamFileError, RegistryError]);

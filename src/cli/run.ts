@@ -1,0 +1,39 @@
+/**
+ * What the three commands share around commander: the program header, and turning errors into a
+ * one-line message and an exit code (2: a usage mistake or a missing engine; 1: a failed operation).
+ */
+import { Command, CommanderError } from 'commander';
+import { EngineError, EngineUnavailable } from '../docker/engine.js';
+
+export function newProgram(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (s, write) => write(s) })
+    .exitOverride();
+}
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Runs the program; errors of `usageErrors` classes (and a missing engine) exit 2, failed engine operations 1. */
+export async function runCli(name: string, program: Command, argv: string[], usageErrors: ErrorClass[]): Promise<number> {
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (err instanceof EngineUnavailable || usageErrors.some((c) => err instanceof c)) {
+      process.stderr.write(`${name}: ${(err as Error).message}\n`);
+      return 2;
+    }
+    if (err instanceof EngineError) {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -23,6 +23,8 @@ test('shared: the host ~/.claude is the container\'s; extra mounts, model and co
   assert.ok(pairs(args, '--volume').includes('/data:/data:ro'));
   assert.ok(pairs(args, '--env').includes('ANTHROPIC_MODEL=claude-opus-4-6'));
   assert.deepEqual(args.slice(-3), ['img', 'claude', '--resume']);
+  assert.ok(!args.includes('--tty'));
+  assert.ok(createArgs({ ...base, mode: 'shared', tty: true }).includes('--tty'));
 });
 
 test('instance names are validated', () => {

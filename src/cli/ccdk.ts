@@ -56,7 +56,7 @@ function defaultImage(): string {
   return process.env.CCDK_IMAGE || DEFAULT_IMAGE;
 }
 
-function createFrom(instance: string, o: StartOptions, command: string[]): void {
+function createFrom(instance: string, o: StartOptions, command: string[], tty: boolean): void {
   checkEngine();
   create({
     instance,
@@ -74,6 +74,7 @@ function createFrom(instance: string, o: StartOptions, command: string[]): void 
     env: passThroughEnv(process.env),
     command: command.length ? command : undefined,
     hostName: hostname(),
+    tty,
   });
 }
 
@@ -117,9 +118,10 @@ export function buildProgram(): Command {
       const instance = instanceOf(name, o);
       checkEngine();
       const existing = list().find((c) => c.instance === instance);
-      if (!existing) createFrom(instance, o, command);
+      // A terminal for the agent, so Claude Code's interface runs detached and waits for ccdk attach.
+      if (!existing) createFrom(instance, o, command, true);
       start(instance);
-      process.stdout.write(`${containerName(instance)} started (${existing?.mode ?? modeOf(o)} mode)\n`);
+      process.stdout.write(`${containerName(instance)} started (${existing?.mode ?? modeOf(o)} mode); ccdk attach ${instance} to work with the agent (Ctrl-P Ctrl-Q detaches)\n`);
     });
 
   addStartOptions(program.command('run [name]').description('run a temporary interactive agent container, removed on exit'))
@@ -127,7 +129,7 @@ export function buildProgram(): Command {
     .action(async (name0: string | undefined, command0: string[], o: StartOptions) => {
       const [name, command] = splitArgs(name0, command0, o);
       const instance = instanceOf(name, { ...o, random: o.random || (!name && !o.instance) });
-      createFrom(instance, o, command);
+      createFrom(instance, o, command, Boolean(process.stdin.isTTY));
       const code = await dockerAttached(['start', '--attach', '--interactive', containerName(instance)]);
       await dockerAttached(['rm', '--force', containerName(instance)], 'ignore');
       process.exitCode = code;
@@ -149,6 +151,17 @@ export function buildProgram(): Command {
         }
         process.stdout.write(`${containerName(instance)} ${verb === 'stop' ? 'stopped' : 'restarted'}\n`);
       });
+
+  program
+    .command('attach [name]')
+    .description("attach this terminal to a running agent (Ctrl-P Ctrl-Q detaches, leaving it running)")
+    .option('-i, --instance <name>', 'instance name')
+    .action(async (name: string | undefined, o: InstanceOptions) => {
+      const instance = instanceOf(name, o);
+      checkEngine();
+      info(instance);
+      process.exitCode = await dockerAttached(['attach', containerName(instance)]);
+    });
 
   program
     .command('rm [name]')

@@ -146,6 +146,7 @@ export function buildProgram(): Command {
           env: passThroughEnv(process.env),
           command,
           hostName: hostname(),
+          tty: true, // Claude Code's interface waits in its terminal for ccdk attach
         });
         start(instance);
         process.stdout.write(`${a.name} (${a.role}) → ${containerName(instance)}\n`);

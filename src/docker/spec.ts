@@ -30,6 +30,8 @@ export interface ContainerOptions {
   env?: Record<string, string>;
   command?: string[];
   hostName: string;
+  /** A terminal for the agent: Claude Code's interface waits in it for `ccdk attach`. */
+  tty?: boolean;
 }
 
 export function containerName(instance: string): string {
@@ -85,6 +87,6 @@ export function createArgs(o: ContainerOptions): string[] {
   for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
   for (const m of mounts) args.push('--volume', m);
   for (const [k, v] of Object.entries(env)) args.push('--env', `${k}=${v}`);
-  args.push('-i', o.image, ...(o.command ?? []));
+  args.push('--interactive', ...(o.tty ? ['--tty'] : []), o.image, ...(o.command ?? []));
   return args;
 }

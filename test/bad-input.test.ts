@@ -104,3 +104,14 @@ test('--help explains and exits 0', () => {
   const d = ccost(['daily', '--help']);
   assert.match(d.stdout, /--timezone/);
 });
+
+test('ccost doctor lists what was skipped, per file', () => {
+  const r = ccost(['doctor', '--dir', join(root, 'bad')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /Session files: 2 /); // a.jsonl and empty.jsonl (the dangling link is a problem, not a file)
+  assert.match(r.stdout, /a\.jsonl: 2 malformed line\(s\), 3 invalid usage record\(s\), unfinished last line/);
+  assert.match(r.stdout, /dangling\.jsonl: dangling link/);
+  const j = JSON.parse(ccost(['doctor', '--dir', join(root, 'bad'), '--json']).stdout);
+  assert.equal(j.prices.models, 42);
+  assert.deepEqual(j.agents, ['host']);
+});

@@ -233,19 +233,34 @@ test('a broken ledger file is moved aside and rebuilt with a message', () => {
   assert.ok(readdirSync(dir).some((n) => n.startsWith('ledger.db.broken-')));
 });
 
-test('a ledger from a newer schema is refused, not damaged', () => {
+test('a ledger from a newer schema is left alone: the report comes from the files, with a note', () => {
   const data = join(root, 'newer');
-  mkdirSync(join(data, 'projects'), { recursive: true });
+  mkdirSync(join(data, 'projects', '-w'), { recursive: true });
+  writeFileSync(join(data, 'projects', '-w', 's.jsonl'), usageLine(rng(8), 10) + '\n');
   const ledger = join(root, 'newer.db');
   const db = new Database(ledger);
   db.exec(`CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL); INSERT INTO meta VALUES ('schema_version', '999');`);
   db.close();
-  const r = ccost(['daily', '--dir', data, '--ledger', ledger]);
-  assert.equal(r.code, 2);
-  assert.match(r.stderr, /written by a newer ccost/);
+  const r = ccost(['daily', '--json', '--dir', data, '--ledger', ledger]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /written by a newer ccost .* left alone; .* reading the session files directly/);
+  assert.equal(JSON.parse(r.stdout).totals.totalTokens, reference(data, PRICES).totals.totalTokens);
   const again = new Database(ledger, { readonly: true });
   assert.equal((again.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).get() as { value: string }).value, '999');
+  assert.equal((again.prepare(`SELECT count(*) AS n FROM sqlite_master`).get() as { n: number }).n, 2, 'no tables added');
   again.close();
+});
+
+test('an unwritable ledger location: the report still comes, with a note', () => {
+  const data = join(root, 'unwritable');
+  mkdirSync(join(data, 'projects', '-w'), { recursive: true });
+  writeFileSync(join(data, 'projects', '-w', 's.jsonl'), usageLine(rng(9), 10) + '\n');
+  const blocker = join(root, 'not-a-folder');
+  writeFileSync(blocker, 'a file where the ledger folder should be');
+  const r = ccost(['daily', '--json', '--dir', data, '--ledger', join(blocker, 'ledger.db')]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /cannot open the ledger .* reading the session files directly/);
+  assert.equal(JSON.parse(r.stdout).totals.totalTokens, reference(data, PRICES).totals.totalTokens);
 });
 
 test('an unfinished last line is not counted until complete, then counted once', () => {

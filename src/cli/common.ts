@@ -91,8 +91,11 @@ export async function loadView(dirs: string[], ledger: string | boolean): Promis
   try {
     opened = LedgerStore.open(path);
   } catch (err) {
-    if (err instanceof LedgerError) throw new UsageError(err.message);
-    throw new UsageError(`cannot open the ledger ${path}: ${(err as Error).message} (use --ledger PATH or --no-ledger)`);
+    // The report still comes, from the files alone: a ledger is an accelerator and a history, never a
+    // reason to fail (an unwritable cache folder, or a ledger from a newer ccost, which is left alone).
+    const why = err instanceof LedgerError ? err.message : `cannot open the ledger ${path}: ${(err as Error).message}`;
+    process.stderr.write(`note: ${why}; reading the session files directly this time\n`);
+    return viewFromFiles(dirs, pricing);
   }
   if (opened.notice) process.stderr.write(`note: ${opened.notice}\n`);
   try {

@@ -131,16 +131,18 @@ export class LedgerStore {
     let notice: string | null = null;
     let db: Database.Database;
     try {
-      db = LedgerStore.connect(path);
+      // Look at the schema before changing anything (even the journal mode) in someone else's file.
+      db = new Database(path, { timeout: 120_000 });
       const version = LedgerStore.schemaVersion(db);
       if (version > SCHEMA_VERSION) {
         db.close();
-        throw new LedgerError(`ledger ${path} was written by a newer ccost (schema ${version}, this one knows ${SCHEMA_VERSION}); use --ledger PATH or --no-ledger`);
+        throw new LedgerError(`ledger ${path} was written by a newer ccost (schema ${version}, this one knows ${SCHEMA_VERSION}) and is left alone; use --ledger PATH for another`);
       }
       if (version !== 0 && version < SCHEMA_VERSION) {
         // No older schema exists yet; when one does, its migration goes here.
         throw new Error(`no migration from schema ${version}`);
       }
+      LedgerStore.configure(db);
     } catch (err) {
       if (err instanceof LedgerError) throw err;
       const aside = `${path}.broken-${Date.now()}`;
@@ -160,7 +162,10 @@ export class LedgerStore {
   }
 
   private static connect(path: string): Database.Database {
-    const db = new Database(path, { timeout: 120_000 });
+    return LedgerStore.configure(new Database(path, { timeout: 120_000 }));
+  }
+
+  private static configure(db: Database.Database): Database.Database {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');

@@ -33,6 +33,8 @@ export function exists(instance: string): boolean {
 }
 
 export function create(o: ContainerOptions): string {
+  if (dockerSync(['image', 'inspect', '--format', '{{.Id}}', o.image]).code !== 0)
+    throw new EngineError(`image ${o.image} is not here: build it with ccdk build (or ccdk build --from-host on a machine without a registry), or name another with --image`);
   if (exists(o.instance)) throw new EngineError(`instance ${o.instance} already exists (container ${containerName(o.instance)}); use ccdk start ${o.instance} to start it, or ccdk rm ${o.instance}`);
   prepareHostHome(o.hostHome);
   return dockerOk(createArgs(o)).trim();

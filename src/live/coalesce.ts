@@ -2,7 +2,7 @@
  * Runs an async job so that calls never overlap: a call while it runs makes it run once more after,
  * however many calls came in between (bursts of file events become one or two runs).
  */
-export function coalesce(job: () => Promise<void>): () => Promise<void> {
+export function coalesce(job: () => Promise<void>, onError: (err: unknown) => void = () => {}): () => Promise<void> {
   let running = false;
   let again = false;
   return async () => {
@@ -14,7 +14,12 @@ export function coalesce(job: () => Promise<void>): () => Promise<void> {
     try {
       do {
         again = false;
-        await job();
+        try {
+          await job();
+        } catch (err) {
+          // A failed round (a file vanishing mid-read, say) must not end a long-running watcher.
+          onError(err);
+        }
       } while (again);
     } finally {
       running = false;

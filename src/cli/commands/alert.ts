@@ -130,10 +130,13 @@ async function runAlert(opts: AlertOptions): Promise<void> {
     return;
   }
 
-  const round = coalesce(async () => {
-    const { results, now } = await check(opts, cfg.rules, tz);
-    await notify(results, now);
-  });
+  const round = coalesce(
+    async () => {
+      const { results, now } = await check(opts, cfg.rules, tz);
+      await notify(results, now);
+    },
+    (err) => log(`alert: evaluation failed: ${(err as Error).message}`),
+  );
   await round();
   const tailer = new Tailer({ dirs: dirsOf(opts), fromStart: false }, () => void round());
   await tailer.start();

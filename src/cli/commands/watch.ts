@@ -55,7 +55,7 @@ async function runWatch(opts: WatchOptions): Promise<void> {
     const lines = await frame(opts, tz, true);
     // Home, then each line cleared to its end, then everything below: no blank flash between frames.
     out.write(`${ESC}H` + lines.map((l) => `${l}${ESC}K`).join('\r\n') + `${ESC}J`);
-  });
+  }, (err) => out.write(`${ESC}H${ESC}J` + `ccost watch: ${(err as Error).message} (retrying on the next change)`));
   out.write(`${ESC}?1049h${ESC}?25l`); // alternate screen, hide cursor
   const stdin = process.stdin;
   const restore = () => {

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ccdk, docker, engineMissing, ensureTestImage } from './helpers/engine.js';
+import { ccdk, docker, engineMissing, ensureTestImage, homeAndWorkspace } from './helpers/engine.js';
 import { ccostJson } from './helpers/cli.js';
 import { PRICES } from './helpers/paths.js';
 import { reference } from './helpers/reference.js';
@@ -99,11 +99,7 @@ async function waitFile(p: string, ms = 30_000): Promise<void> {
 
 test('isolated mode: sessions appear on the host byte for byte, through daemon and container restarts', { skip }, async () => {
   ensureTestImage();
-  const home = join(root, 'home');
-  const ws = join(root, 'ws');
-  mkdirSync(home, { recursive: true });
-  mkdirSync(ws, { recursive: true });
-  writeFileSync(join(ws, 'agent.js'), AGENT);
+  const { home, ws } = homeAndWorkspace(root, AGENT);
   const a = tag;
   const b = `${tag}-b`; // its name starts with the first one's
   instances.push(a, b);

@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { docker, engineMissing, ensureTestImage, TEST_IMAGE } from './helpers/engine.js';
+import { docker, engineMissing, ensureTestImage, homeAndWorkspace, TEST_IMAGE } from './helpers/engine.js';
 import { PRICES, ROOT } from './helpers/paths.js';
 import { reference } from './helpers/reference.js';
 
@@ -60,11 +60,7 @@ function expected(agent: string): { tokens: number; cost: number } {
 
 test('a three-agent team: launch, per-agent costs, list, health, clean', { skip }, async () => {
   ensureTestImage();
-  const home = join(root, 'home');
-  const ws = join(root, 'ws');
-  mkdirSync(home, { recursive: true });
-  mkdirSync(ws, { recursive: true });
-  writeFileSync(join(ws, 'agent.js'), AGENT);
+  const { home, ws } = homeAndWorkspace(root, AGENT);
   const run = (args: string[]) => {
     const r = spawnSync(process.execPath, [CCORC, ...args], { encoding: 'utf8', cwd: ws, env: { ...process.env, HOME: home, CCDK_IMAGE: TEST_IMAGE, CCORC_LEDGER: join(root, 'ledger.db') } });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };

@@ -9,7 +9,7 @@ import { UsageError } from './common.js';
 import { randomBytes } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { checkEngine, dockerAttached } from '../docker/engine.js';
-import { create, info, list, remove, start, stop } from '../docker/containers.js';
+import { create, info, list, remove, start, stop, type ContainerInfo } from '../docker/containers.js';
 import { buildFromDockerfile, buildFromHost, DEFAULT_IMAGE, HOST_IMAGE } from '../docker/image.js';
 import { AGENT_HOME, containerName, passThroughEnv, validateInstance, type Mode } from '../docker/spec.js';
 import { readMounts } from '../docker/mounts.js';
@@ -45,6 +45,13 @@ function instanceOf(positional: string | undefined, opts: InstanceOptions): stri
 /** With -i NAME every word after the options is the command: `ccdk exec -i a -- ls` runs ls in a. */
 function splitArgs(name: string | undefined, command: string[], o: InstanceOptions): [string | undefined, string[]] {
   return o.instance && name !== undefined ? [undefined, [name, ...command]] : [name, command];
+}
+
+/** The named instance, which must exist on a reachable engine. */
+function existing(name: string | undefined, o: InstanceOptions): ContainerInfo {
+  const instance = instanceOf(name, o);
+  checkEngine();
+  return info(instance);
 }
 
 function modeOf(o: StartOptions): Mode {
@@ -117,11 +124,11 @@ export function buildProgram(): Command {
       const [name, command] = splitArgs(name0, command0, o);
       const instance = instanceOf(name, o);
       checkEngine();
-      const existing = list().find((c) => c.instance === instance);
+      const current = list().find((c) => c.instance === instance);
       // A terminal for the agent, so Claude Code's interface runs detached and waits for ccdk attach.
-      if (!existing) createFrom(instance, o, command, true);
+      if (!current) createFrom(instance, o, command, true);
       start(instance);
-      process.stdout.write(`${containerName(instance)} started (${existing?.mode ?? modeOf(o)} mode); ccdk attach ${instance} to work with the agent (Ctrl-P Ctrl-Q detaches)\n`);
+      process.stdout.write(`${containerName(instance)} started (${current?.mode ?? modeOf(o)} mode); ccdk attach ${instance} to work with the agent (Ctrl-P Ctrl-Q detaches)\n`);
     });
 
   addStartOptions(program.command('run [name]').description('run a temporary interactive agent container, removed on exit'))
@@ -141,9 +148,7 @@ export function buildProgram(): Command {
       .description(`${what} an agent container`)
       .option('-i, --instance <name>', 'instance name')
       .action((name: string | undefined, o: InstanceOptions) => {
-        const instance = instanceOf(name, o);
-        checkEngine();
-        info(instance);
+        const { instance } = existing(name, o);
         if (verb === 'stop') stop(instance);
         else {
           stop(instance);
@@ -157,9 +162,7 @@ export function buildProgram(): Command {
     .description("attach this terminal to a running agent (Ctrl-P Ctrl-Q detaches, leaving it running)")
     .option('-i, --instance <name>', 'instance name')
     .action(async (name: string | undefined, o: InstanceOptions) => {
-      const instance = instanceOf(name, o);
-      checkEngine();
-      info(instance);
+      const { instance } = existing(name, o);
       process.exitCode = await dockerAttached(['attach', containerName(instance)]);
     });
 
@@ -169,9 +172,7 @@ export function buildProgram(): Command {
     .option('-i, --instance <name>', 'instance name')
     .option('-f, --force', 'remove a running container too')
     .action((name: string | undefined, o: InstanceOptions & { force?: boolean }) => {
-      const instance = instanceOf(name, o);
-      checkEngine();
-      info(instance);
+      const { instance } = existing(name, o);
       remove(instance, Boolean(o.force));
       process.stdout.write(`${containerName(instance)} removed; session data on the host is kept\n`);
     });
@@ -201,9 +202,7 @@ export function buildProgram(): Command {
     .option('-i, --instance <name>', 'instance name')
     .option('--json', 'print JSON')
     .action((name: string | undefined, o: InstanceOptions & { json?: boolean }) => {
-      const instance = instanceOf(name, o);
-      checkEngine();
-      const c = info(instance);
+      const c = existing(name, o);
       if (o.json) process.stdout.write(JSON.stringify(c, null, 2) + '\n');
       else for (const [k, v] of Object.entries(c)) process.stdout.write(`${k.padEnd(10)} ${v || '-'}\n`);
     });
@@ -216,9 +215,7 @@ export function buildProgram(): Command {
     .option('--tail <n>', 'only the last N lines')
     .option('--daemon', 'the session monitor log (/var/log/session_monitor.log) instead')
     .action(async (name: string | undefined, o: InstanceOptions & { follow?: boolean; tail?: string; daemon?: boolean }) => {
-      const instance = instanceOf(name, o);
-      checkEngine();
-      info(instance);
+      const { instance } = existing(name, o);
       const args = o.daemon
         ? ['exec', containerName(instance), 'tail', ...(o.follow ? ['-f'] : []), '-n', o.tail ?? '200', '/var/log/session_monitor.log']
         : ['logs', ...(o.follow ? ['--follow'] : []), ...(o.tail ? ['--tail', o.tail] : []), containerName(instance)];
@@ -248,14 +245,12 @@ export function buildProgram(): Command {
 
   const execAction = (shell: boolean) => async (name0: string | undefined, command0: string[], o: InstanceOptions) => {
     const [name, command] = splitArgs(name0, command0, o);
-    const instance = instanceOf(name, o);
-    checkEngine();
-    const c = info(instance);
+    const c = existing(name, o);
     const argv = shell ? ['/bin/sh'] : command;
     if (argv.length === 0) throw new UsageError('give the command after --, e.g. ccdk exec -i NAME -- ls');
     // A TTY only when this side has one, so pipes and scripts work.
     const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-    const args = ['exec', '--interactive', ...(tty ? ['--tty'] : []), '--user', `${process.getuid?.() ?? 1000}:${process.getgid?.() ?? 1000}`, '--env', `HOME=${AGENT_HOME}`, '--workdir', c.workspace || '/', containerName(instance), ...argv];
+    const args = ['exec', '--interactive', ...(tty ? ['--tty'] : []), '--user', `${process.getuid?.() ?? 1000}:${process.getgid?.() ?? 1000}`, '--env', `HOME=${AGENT_HOME}`, '--workdir', c.workspace || '/', containerName(c.instance), ...argv];
     process.exitCode = await dockerAttached(args);
   };
   program

@@ -51,7 +51,8 @@ export function plan(known: readonly FileState[], found: readonly FoundFile[], s
     let s = byPath.get(f.origin.path) ?? null;
     let renamed = false;
     if (!s) {
-      const moved = (byInode.get(`${f.dev}:${f.ino}`) ?? []).find((c) => !matched.has(c.id) && sameContent(f.origin.path, c, f.size, fingerprint));
+      // An empty fingerprint (nothing read yet) proves nothing: a reused inode is then a new file.
+      const moved = (byInode.get(`${f.dev}:${f.ino}`) ?? []).find((c) => !matched.has(c.id) && c.checkpoint > 0 && sameContent(f.origin.path, c, f.size, fingerprint));
       if (moved) {
         s = moved;
         renamed = true;

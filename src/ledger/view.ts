@@ -17,7 +17,7 @@ import { syncLedger } from './sync.js';
 
 export interface LedgerInfo {
   path: string;
-  /** Files in the ledger for these data folders, and how many of them are gone from disk. */
+  /** Files in the ledger for these data folders, and how many of those holding usage are gone from disk. */
   files: number;
   filesGone: number;
   eventsFromGoneFiles: number;
@@ -113,10 +113,15 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   // The rest comes from the stored segments (but what this run has just read).
   const stored = new Set(inScope.filter((s) => sync.fresh.get(s.id) !== 0).map((s) => s.id));
   const isFresh = (id: number, start: number) => start >= (sync.fresh.get(id) ?? Infinity);
-  for (const seg of store.segments(stored, isFresh)) dedup.addAll(decodeEvents(seg.events, seg.fileId));
+  const withEvents = new Set<number>();
+  for (const seg of store.segments(stored, isFresh)) {
+    withEvents.add(seg.fileId);
+    dedup.addAll(decodeEvents(seg.events, seg.fileId));
+  }
   const files = inScope.map((s) => s.origin);
   const indexOf = new Map(inScope.map((s, i) => [s.id, i]));
-  const gone = new Set(inScope.filter((s) => !s.present).map((s) => s.id));
+  // Gone files that hold counted usage (a deleted empty file is nothing to report).
+  const gone = new Set(inScope.filter((s) => !s.present && withEvents.has(s.id)).map((s) => s.id));
   const events: UsageEvent[] = [];
   let goneEvents = 0;
   for (const e of dedup.events()) {

@@ -10,7 +10,7 @@
  * Changes are noticed through file-system events on every folder (reaction within milliseconds)
  * and, as a safety net for file systems without events, a full look every `pollMs`.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { discover, type FoundFile } from '../sessions/discover.js';
 import { scanFile } from '../sessions/scan-file.js';
@@ -78,18 +78,33 @@ export class Tailer {
     this.watchers.clear();
   }
 
-  /** Reads what changed. With `full`, also looks for new files and folders. */
+  /**
+   * Reads what changed. A write to a known file needs only a stat of the known files; `full` (a file
+   * or folder created, renamed or removed, and the periodic look) walks the folders for new ones.
+   */
   refresh(full: boolean): void {
     if (this.closed) return;
     const out: TailEvent[] = [];
-    const found = discover(this.opts.dirs);
-    const present = new Set<string>();
-    for (const f of found.files) {
-      present.add(f.origin.path);
-      this.readFile(f, out);
+    if (full) {
+      const found = discover(this.opts.dirs);
+      const present = new Set<string>();
+      for (const f of found.files) {
+        present.add(f.origin.path);
+        this.readFile(f, out);
+      }
+      for (const path of [...this.files.keys()]) if (!present.has(path)) this.files.delete(path);
+      this.watchAll(found.files);
+    } else {
+      for (const [path, state] of [...this.files]) {
+        let st;
+        try {
+          st = statSync(path);
+        } catch {
+          continue; // gone: the next full look drops it
+        }
+        this.readFile({ origin: state.origin, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino }, out);
+      }
     }
-    for (const path of [...this.files.keys()]) if (!present.has(path)) this.files.delete(path);
-    if (full) this.watchAll(found.files);
     if (out.length > 0) this.onEvents(out);
   }
 

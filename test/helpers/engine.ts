@@ -3,6 +3,7 @@
  * loud reason (CI starts one: .ci/run).
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './paths.js';
 
@@ -37,4 +38,14 @@ export function ensureTestImage(): void {
   const r = ccdk(['build', '--from-host', '--tag', TEST_IMAGE]);
   if (r.code !== 0) throw new Error(`ccdk build --from-host failed: ${r.stderr}`);
   built = true;
+}
+
+/** A host home and a workspace for one test, with the agent script in the workspace. */
+export function homeAndWorkspace(root: string, agentScript: string): { home: string; ws: string } {
+  const home = join(root, 'home');
+  const ws = join(root, 'ws');
+  mkdirSync(home, { recursive: true });
+  mkdirSync(ws, { recursive: true });
+  writeFileSync(join(ws, 'agent.js'), agentScript);
+  return { home, ws };
 }

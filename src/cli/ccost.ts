@@ -1,27 +1,12 @@
 #!/usr/bin/env node
 /**
- * ccost: the cost monitor. Thin: wires the commands; each lives in commands/.
+ * ccost: the cost monitor. A report run again over unchanged data is replayed from the ledger
+ * before anything else is even loaded (output-cache.ts); otherwise the full program runs.
  */
-import type { Command } from 'commander';
-import { newProgram, runCli } from './run.js';
-import { REPORT_KINDS } from '../reports/build.js';
-import { UsageError } from './common.js';
-import { reportCommand } from './commands/report.js';
-import { blocksCommand } from './commands/blocks.js';
-import { tailCommand } from './commands/tail.js';
-import { alertCommand } from './commands/alert.js';
-import { watchCommand } from './commands/watch.js';
-import { doctorCommand } from './commands/doctor.js';
+import { replayOutput } from './output-cache.js';
 
-export function buildProgram(): Command {
-  const program = newProgram('ccost', 'Claude Code cost monitor: reports spend per day, session, project, agent (container), team and model; watches, tails and alerts');
-  for (const kind of REPORT_KINDS) reportCommand(program, kind);
-  blocksCommand(program);
-  tailCommand(program);
-  alertCommand(program);
-  watchCommand(program);
-  doctorCommand(program);
-  return program;
+const argv = process.argv.slice(2);
+if (!replayOutput(argv)) {
+  const { main } = await import('./ccost-program.js');
+  process.exitCode = await main(argv);
 }
-
-process.exitCode = await runCli('ccost', buildProgram(), process.argv.slice(2), [UsageError]);

@@ -5,7 +5,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { dataDirs } from '../sessions/discover.js';
+import { dataDirs, SETTLE_MS } from '../sessions/discover.js';
+import { outputKey, settled, type ReportInputs } from './output-cache.js';
 import { LedgerError, LedgerStore } from '../ledger/store.js';
 import { viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
 import { costRows, type CostedRow } from '../usage/aggregate.js';
@@ -111,7 +112,13 @@ export async function loadCostedRows(opts: SourceOptions): Promise<{ view: Usage
 }
 
 export function reportWarnings(warnings: FileWarnings[], verbose: boolean): void {
-  if (warnings.length === 0) return;
+  const text = warningsText(warnings, verbose);
+  if (text) process.stderr.write(text);
+}
+
+export function warningsText(warnings: FileWarnings[], verbose: boolean): string {
+  let text = '';
+  if (warnings.length === 0) return text;
   if (verbose) {
     for (const w of warnings) {
       const parts: string[] = [];
@@ -119,14 +126,45 @@ export function reportWarnings(warnings: FileWarnings[], verbose: boolean): void
       if (w.malformed) parts.push(`${w.malformed} malformed line(s)`);
       if (w.invalid) parts.push(`${w.invalid} invalid usage record(s)`);
       if (w.partialTail) parts.push('unfinished last line (not counted yet)');
-      process.stderr.write(`warning: ${w.path}: ${parts.join(', ')}\n`);
+      text += `warning: ${w.path}: ${parts.join(', ')}\n`;
     }
-    return;
+    return text;
   }
   const skipped = warnings.reduce((n, w) => n + w.malformed + w.invalid, 0);
   const unreadable = warnings.filter((w) => w.error).length;
   const bits = [];
   if (skipped) bits.push(`${skipped} line(s) skipped`);
   if (unreadable) bits.push(`${unreadable} path(s) unreadable`);
-  if (bits.length) process.stderr.write(`note: ${bits.join(', ')} (run with --verbose for details)\n`);
+  if (bits.length) text += `note: ${bits.join(', ')} (run with --verbose for details)\n`;
+  return text;
+}
+
+let commandLine: readonly string[] | null = null;
+
+/** The arguments this process was started with, for replaying its output later (see output-cache.ts). */
+export function setCommandLine(argv: readonly string[]): void {
+  commandLine = argv;
+}
+
+/**
+ * Keeps a finished report for replay while nothing it was built from changes. Only reports built
+ * through the ledger, from settled folders, without unreadable paths; never a reason to fail.
+ */
+export function rememberOutput(ledger: string | boolean, view: UsageView, stdout: string, stderr: string): void {
+  if (!commandLine || ledger === false || !view.basis) return;
+  const key = outputKey(commandLine);
+  const found = view.basis.found;
+  if (key === null || found.problems.length > 0 || view.warnings.some((w) => w.error)) return;
+  const inputs: ReportInputs = { ...found.inputs, files: found.files.map((f) => [f.origin.path, f.size, f.mtimeMs, f.ino]) };
+  if (!settled(inputs, Date.now(), SETTLE_MS)) return;
+  try {
+    const { store } = LedgerStore.open(typeof ledger === 'string' ? ledger : defaultLedgerPath());
+    try {
+      store.saveOutput(key, view.basis.generation, stdout, stderr, JSON.stringify(inputs));
+    } finally {
+      store.close();
+    }
+  } catch {
+    // Only a cache.
+  }
 }

@@ -9,7 +9,7 @@ import type { EncodedEvents } from '../usage/event-codec.js';
 import type { FileOrigin, FileWarnings } from '../usage/types.js';
 
 /** Bump with a migration when the tables change. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,6 +47,19 @@ CREATE TABLE IF NOT EXISTS rollups (
   price_hash TEXT NOT NULL,
   data TEXT NOT NULL
 );
+-- Folder listings of the last walk of a set of data folders (schema 2).
+CREATE TABLE IF NOT EXISTS listings (
+  scope TEXT PRIMARY KEY,
+  data TEXT NOT NULL
+);
+-- Finished report outputs, replayed while nothing they depend on has changed (schema 2).
+CREATE TABLE IF NOT EXISTS outputs (
+  key TEXT PRIMARY KEY,
+  generation INTEGER NOT NULL,
+  stdout TEXT NOT NULL,
+  stderr TEXT NOT NULL,
+  inputs TEXT NOT NULL
+);
 `;
 
 export interface StoredFile {
@@ -77,6 +90,8 @@ export interface FileState {
   checkpoint: number;
   present: boolean;
   errored: boolean;
+  /** The attribution stored (FileOrigin as JSON): container metadata can change while the file does not. */
+  origin: string;
 }
 
 export class LedgerError extends Error {}
@@ -138,11 +153,12 @@ export class LedgerStore {
         db.close();
         throw new LedgerError(`ledger ${path} was written by a newer ccost (schema ${version}, this one knows ${SCHEMA_VERSION}) and is left alone; use --ledger PATH for another`);
       }
-      if (version !== 0 && version < SCHEMA_VERSION) {
-        // No older schema exists yet; when one does, its migration goes here.
-        throw new Error(`no migration from schema ${version}`);
-      }
       LedgerStore.configure(db);
+      if (version !== 0 && version < SCHEMA_VERSION) {
+        // 1 → 2 only adds tables (created below).
+        db.exec(SCHEMA);
+        db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
+      }
     } catch (err) {
       if (err instanceof LedgerError) throw err;
       const aside = `${path}.broken-${Date.now()}`;
@@ -213,10 +229,10 @@ export class LedgerStore {
   }
 
   fileStates(): FileState[] {
-    const rows = this.sql(`SELECT id, path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, error IS NOT NULL AS errored FROM files`)
+    const rows = this.sql(`SELECT id, path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, error IS NOT NULL AS errored, origin FROM files`)
       .raw()
-      .all() as Array<[number, string, string, number, number, number, number, number, number, number]>;
-    return rows.map((r) => ({ id: r[0], path: r[1], dataDir: r[2], dev: r[3], ino: r[4], size: r[5], mtimeMs: r[6], checkpoint: r[7], present: r[8] === 1, errored: r[9] === 1 }));
+      .all() as Array<[number, string, string, number, number, number, number, number, number, number, string]>;
+    return rows.map((r) => ({ id: r[0], path: r[1], dataDir: r[2], dev: r[3], ino: r[4], size: r[5], mtimeMs: r[6], checkpoint: r[7], present: r[8] === 1, errored: r[9] === 1, origin: r[10] }));
   }
 
   fingerprint(id: number): { head: Buffer; tail: Buffer } {
@@ -254,6 +270,10 @@ export class LedgerStore {
       )
       .run(...values);
     return Number(r.lastInsertRowid);
+  }
+
+  setOrigin(id: number, origin: FileOrigin): void {
+    this.sql(`UPDATE files SET origin = ? WHERE id = ?`).run(JSON.stringify(origin), id);
   }
 
   setPresent(id: number, present: boolean): void {
@@ -294,6 +314,21 @@ export class LedgerStore {
   saveRollupCache(scope: string, generation: number, priceHash: string, data: string): void {
     this.sql(`INSERT INTO rollups (scope, generation, price_hash, data) VALUES (?, ?, ?, ?) ON CONFLICT (scope) DO UPDATE SET generation = excluded.generation, price_hash = excluded.price_hash, data = excluded.data`)
       .run(scope, generation, priceHash, data);
+  }
+
+  listings(scope: string): string | null {
+    const row = this.sql(`SELECT data FROM listings WHERE scope = ?`).get(scope) as { data: string } | undefined;
+    return row ? row.data : null;
+  }
+
+  saveListings(scope: string, data: string): void {
+    this.sql(`INSERT INTO listings (scope, data) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET data = excluded.data`).run(scope, data);
+  }
+
+  /** Keeps a finished output; outputs of older generations can never be replayed again and go. */
+  saveOutput(key: string, generation: number, stdout: string, stderr: string, inputs: string): void {
+    this.sql(`DELETE FROM outputs WHERE generation <> ?`).run(generation);
+    this.sql(`INSERT OR REPLACE INTO outputs (key, generation, stdout, stderr, inputs) VALUES (?, ?, ?, ?, ?)`).run(key, generation, stdout, stderr, inputs);
   }
 
   /** Runs fn holding the write lock (BEGIN IMMEDIATE): concurrent writers queue instead of clashing. */

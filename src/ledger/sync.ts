@@ -15,6 +15,7 @@ export const PARSER_VERSION = '1';
 
 type Action =
   | { kind: 'unchanged'; stored: FileState; found: FoundFile }
+  | { kind: 'relabel'; stored: FileState; found: FoundFile }
   | { kind: 'append'; stored: FileState; found: FoundFile; renamed: boolean }
   | { kind: 'reread'; stored: FileState | null; found: FoundFile }
   | { kind: 'gone'; stored: FileState };
@@ -66,7 +67,8 @@ export function plan(known: readonly FileState[], found: readonly FoundFile[], s
     if (reparse || s.dev !== f.dev || s.ino !== f.ino) {
       actions.push({ kind: 'reread', stored: s, found: f });
     } else if (!renamed && s.present && f.size === s.size && f.mtimeMs === s.mtimeMs && !s.errored) {
-      actions.push({ kind: 'unchanged', stored: s, found: f });
+      // Same bytes; its attribution may still have changed (container metadata written or edited).
+      actions.push({ kind: JSON.stringify(f.origin) === s.origin ? 'unchanged' : 'relabel', stored: s, found: f });
     } else if (renamed || sameContent(f.origin.path, s, f.size, fingerprint)) {
       actions.push({ kind: 'append', stored: s, found: f, renamed });
     } else {
@@ -130,8 +132,9 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
             dataDir: f.origin.dataDir,
             dev: f.dev,
             ino: f.ino,
-            head: headOf(f.origin.path, scan.endOffset),
-            tail: tailOf(f.origin.path, scan.endOffset),
+            // The scan took its fingerprint from the same open file it read.
+            head: scan.head,
+            tail: scan.tail,
             size: scan.size,
             mtimeMs: f.mtimeMs,
             checkpoint: scan.endOffset,
@@ -147,6 +150,7 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
         { threads },
       );
       for (const a of actions) if (a.kind === 'gone') store.setPresent(a.stored.id, false);
+      for (const a of actions) if (a.kind === 'relabel') store.setOrigin(a.stored.id, a.found.origin);
       store.setMeta('parser_version', PARSER_VERSION);
       if (actions.some((a) => a.kind !== 'unchanged')) store.bumpGeneration();
     });

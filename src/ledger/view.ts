@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { discover } from '../sessions/discover.js';
+import { discover, type DirListing, type Discovery, type ListingCache } from '../sessions/discover.js';
 import { loadUsage } from '../sessions/load.js';
 import { rollup, type RollupRow } from '../usage/aggregate.js';
 import { Deduper } from '../usage/dedup.js';
@@ -30,6 +30,13 @@ export interface UsageView {
   rows: RollupRow[];
   warnings: FileWarnings[];
   ledger: LedgerInfo | null;
+  /** What the view was built from (ledger views only): lets a finished report be replayed while it holds. */
+  basis?: ViewBasis;
+}
+
+export interface ViewBasis {
+  generation: number;
+  found: Discovery;
 }
 
 /** Changes when prices or pricing rules change, so cached costs are recomputed. */
@@ -71,8 +78,30 @@ interface CachedView {
   rows: RowTuple[];
 }
 
+type StoredListing = [string, number, number, DirListing['entries']];
+
+/** Folder listings of the last walk of these data folders; they spare reading folders that did not change. */
+function loadListings(store: LedgerStore, scopeKey: string): ListingCache {
+  const text = store.listings(scopeKey);
+  const cache: ListingCache = new Map();
+  if (text === null) return cache;
+  for (const [dir, mtimeMs, listedAt, entries] of JSON.parse(text) as StoredListing[]) cache.set(dir, { mtimeMs, listedAt, entries });
+  return cache;
+}
+
+function saveListings(store: LedgerStore, scopeKey: string, before: ListingCache, after: ListingCache): void {
+  let changed = before.size !== after.size;
+  for (const [dir, l] of after) if (before.get(dir) !== l) changed = true;
+  if (!changed) return;
+  const rows: StoredListing[] = [...after].map(([dir, l]) => [dir, l.mtimeMs, l.listedAt, l.entries]);
+  store.saveListings(scopeKey, JSON.stringify(rows));
+}
+
 export async function viewFromLedger(store: LedgerStore, dirs: readonly string[], pricing: Pricing, threads?: number): Promise<UsageView> {
-  const found = discover(dirs);
+  const scopeKey = JSON.stringify([...dirs].sort());
+  const listings = loadListings(store, scopeKey);
+  const found = discover(dirs, undefined, listings);
+  saveListings(store, scopeKey, listings, found.listings);
   // Events read by the sync go straight into dedup (keyed by ledger file id for now), so that
   // memory holds the winners, never every record.
   const places: Array<{ host: string; path: string }> = [];
@@ -89,7 +118,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
     threads,
   );
   const problems: FileWarnings[] = found.problems.map((p) => ({ path: p.path, malformed: 0, invalid: 0, partialTail: false, error: p.error }));
-  const scopeKey = JSON.stringify([...dirs].sort());
+  const basis: ViewBasis = { generation: sync.generation, found };
   const hash = pricingHash();
   const info = (c: CachedView, fromCache: boolean): LedgerInfo => ({
     path: store.path,
@@ -102,7 +131,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   const cached = store.rollupCache(scopeKey);
   if (sync.fresh.size === 0 && cached && cached.generation === sync.generation && cached.priceHash === hash) {
     const c = JSON.parse(cached.data) as CachedView;
-    return { files: c.files, rows: c.rows.map(fromTuple), warnings: [...problems, ...c.warnings], ledger: info(c, true) };
+    return { files: c.files, rows: c.rows.map(fromTuple), warnings: [...problems, ...c.warnings], ledger: info(c, true), basis };
   }
   const scope = new Set(dirs);
   const inScope = store
@@ -141,5 +170,5 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
     rows: rows.map(toTuple),
   };
   store.saveRollupCache(scopeKey, sync.generation, hash, JSON.stringify(view));
-  return { files, rows, warnings: [...problems, ...view.warnings], ledger: info(view, false) };
+  return { files, rows, warnings: [...problems, ...view.warnings], ledger: info(view, false), basis };
 }

@@ -44,29 +44,70 @@ export interface Discovery {
   problems: Array<{ path: string; error: string }>;
   /** Data folders that hold a `projects/` folder. */
   dataDirs: string[];
+  /** Everything the walk looked at besides the files: what must be unchanged for the result to be. */
+  inputs: WalkInputs;
+  /** The folder listings read or reused, for the next walk. */
+  listings: ListingCache;
 }
 
-export function discover(dirs: readonly string[], host = hostname()): Discovery {
-  const out: Discovery = { files: [], problems: [], dataDirs: [] };
+/** What a walk depended on, besides the session files' own stat. */
+export interface WalkInputs {
+  /** Paths probed for being a folder, and the answer. */
+  probes: Array<[string, boolean]>;
+  /** Folders listed, with their modification time. */
+  dirs: Array<[string, number]>;
+  /** `.ccbox.json` files read: path, size, mtime (size −1: none). */
+  metadata: Array<[string, number, number]>;
+}
+
+/** A folder's entries: name and kind (d folder, f file, l link, o other). */
+export type EntryKind = 'd' | 'f' | 'l' | 'o';
+export interface DirListing {
+  mtimeMs: number;
+  /** When the listing was read (epoch ms). */
+  listedAt: number;
+  entries: Array<[string, EntryKind]>;
+}
+export type ListingCache = Map<string, DirListing>;
+
+/**
+ * A folder's modification time is coarse (a clock tick): a change just after it was listed can leave
+ * it unchanged. A listing is trusted only when read this long after the folder's last change.
+ */
+export const SETTLE_MS = 2000;
+
+interface Walk {
+  out: Discovery;
+  cached: ListingCache | undefined;
+  now: number;
+}
+
+/**
+ * Walks the data folders. With `cached` listings (from an earlier walk), a folder whose
+ * modification time is unchanged is not read again: only stat'ed.
+ */
+export function discover(dirs: readonly string[], host = hostname(), cached?: ListingCache): Discovery {
+  const out: Discovery = { files: [], problems: [], dataDirs: [], inputs: { probes: [], dirs: [], metadata: [] }, listings: new Map() };
+  const w: Walk = { out, cached, now: Date.now() };
   for (const dir of dirs) {
     // A data folder holds projects/; a path that is itself a projects folder is accepted too.
-    const projects = isDir(join(dir, 'projects')) ? join(dir, 'projects') : isDir(dir) ? dir : null;
+    const projects = probe(join(dir, 'projects'), out) ? join(dir, 'projects') : probe(dir, out) ? dir : null;
     if (!projects) continue;
     out.dataDirs.push(dir);
     const linkedDirs = new Set<string>();
-    for (const entry of list(projects, out)) {
-      const projectPath = `${projects}/${entry.name}`;
-      if (!entry.isDirectory()) {
-        if (!entry.isSymbolicLink()) continue;
-        const st = statOf(projectPath, entry, out);
+    for (const [name, kind] of list(projects, w)) {
+      const projectPath = `${projects}/${name}`;
+      if (kind !== 'd') {
+        if (kind !== 'l') continue;
+        const st = statOf(projectPath, kind, out);
         if (!st || !st.isDirectory() || !firstVisit(st, linkedDirs)) continue;
       }
-      const folder = parseProjectFolder(entry.name);
-      const meta = loadMetadata(projectPath);
+      const folder = parseProjectFolder(name);
+      const meta = loadMetadata(projectPath, out);
       const base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'> = {
         host: meta?.host ?? host,
         dataDir: dir,
-        projectDir: entry.name,
+        projectDir: name,
         project: folder.project,
         instance: meta?.instance ?? folder.instance,
         mode: meta?.mode ?? (folder.instance ? 'isolated' : 'host'),
@@ -75,7 +116,7 @@ export function discover(dirs: readonly string[], host = hostname()): Discovery 
         role: meta?.role ?? null,
         container: meta?.container ?? null,
       };
-      walk(projectPath, [], base, linkedDirs, out);
+      walk(projectPath, [], base, linkedDirs, w);
     }
   }
   // One physical file reached by two paths is read once, under its first path in sort order, so
@@ -99,22 +140,23 @@ function firstVisit(st: Stats, linkedDirs: Set<string>): boolean {
   return true;
 }
 
-function walk(dir: string, rel: string[], base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'>, linkedDirs: Set<string>, out: Discovery): void {
-  for (const entry of list(dir, out)) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) {
-      walk(path, [...rel, entry.name], base, linkedDirs, out);
-    } else if (entry.isSymbolicLink()) {
-      const st = statOf(path, entry, out);
+function walk(dir: string, rel: string[], base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'>, linkedDirs: Set<string>, w: Walk): void {
+  const out = w.out;
+  for (const [name, kind] of list(dir, w)) {
+    const path = `${dir}/${name}`;
+    if (kind === 'd') {
+      walk(path, [...rel, name], base, linkedDirs, w);
+    } else if (kind === 'l') {
+      const st = statOf(path, kind, out);
       if (!st) continue;
       if (st.isDirectory()) {
-        if (firstVisit(st, linkedDirs)) walk(path, [...rel, entry.name], base, linkedDirs, out);
-      } else if (st.isFile() && entry.name.endsWith('.jsonl')) {
-        addFile(path, [...rel, entry.name], st, base, out);
+        if (firstVisit(st, linkedDirs)) walk(path, [...rel, name], base, linkedDirs, w);
+      } else if (st.isFile() && name.endsWith('.jsonl')) {
+        addFile(path, [...rel, name], st, base, out);
       }
-    } else if (entry.isFile() && entry.name.endsWith('.jsonl')) {
-      const st = statOf(path, entry, out);
-      if (st) addFile(path, [...rel, entry.name], st, base, out);
+    } else if (kind === 'f' && name.endsWith('.jsonl')) {
+      const st = statOf(path, kind, out);
+      if (st) addFile(path, [...rel, name], st, base, out);
     }
   }
 }
@@ -129,38 +171,59 @@ function addFile(path: string, parts: string[], st: Stats, base: Omit<FileOrigin
   });
 }
 
-function list(dir: string, out: Discovery): Dirent[] {
+function kindOf(e: Dirent): EntryKind {
+  return e.isDirectory() ? 'd' : e.isFile() ? 'f' : e.isSymbolicLink() ? 'l' : 'o';
+}
+
+/** A folder's entries: from the cache when the folder has not changed since it was listed, else read. */
+function list(dir: string, w: Walk): Array<[string, EntryKind]> {
   try {
-    return readdirSync(dir, { withFileTypes: true });
+    const mtimeMs = statSync(dir).mtimeMs;
+    w.out.inputs.dirs.push([dir, mtimeMs]);
+    const known = w.cached?.get(dir);
+    if (known && known.mtimeMs === mtimeMs && known.listedAt - mtimeMs > SETTLE_MS) {
+      w.out.listings.set(dir, known);
+      return known.entries;
+    }
+    const entries = readdirSync(dir, { withFileTypes: true }).map((e): [string, EntryKind] => [e.name, kindOf(e)]);
+    w.out.listings.set(dir, { mtimeMs, listedAt: w.now, entries });
+    return entries;
   } catch (err) {
-    out.problems.push({ path: dir, error: describeError(err) });
+    w.out.problems.push({ path: dir, error: describeError(err) });
     return [];
   }
 }
 
 /** stat that follows links; a dangling or unreadable link is reported, not thrown. */
-function statOf(path: string, entry: Dirent, out: Discovery): Stats | null {
+function statOf(path: string, kind: EntryKind, out: Discovery): Stats | null {
   try {
     return statSync(path);
   } catch (err) {
-    out.problems.push({ path, error: entry.isSymbolicLink() ? `dangling link (${describeError(err)})` : describeError(err) });
+    out.problems.push({ path, error: kind === 'l' ? `dangling link (${describeError(err)})` : describeError(err) });
     return null;
   }
 }
 
-function isDir(p: string): boolean {
+function probe(p: string, out: Discovery): boolean {
+  let yes = false;
   try {
-    return statSync(p).isDirectory();
+    yes = statSync(p).isDirectory();
   } catch {
-    return false;
+    yes = false;
   }
+  out.inputs.probes.push([p, yes]);
+  return yes;
 }
 
-function loadMetadata(projectPath: string): CcboxMetadata | null {
+function loadMetadata(projectPath: string, out: Discovery): CcboxMetadata | null {
+  const path = join(projectPath, METADATA_FILE);
   let text: string;
   try {
-    text = readFileSync(join(projectPath, METADATA_FILE), 'utf8');
+    const st = statSync(path);
+    text = readFileSync(path, 'utf8');
+    out.inputs.metadata.push([path, st.size, st.mtimeMs]);
   } catch {
+    out.inputs.metadata.push([path, -1, 0]);
     return null; // none: attribution comes from the folder name
   }
   try {

@@ -6,7 +6,7 @@ import { unpricedModels } from '../../usage/aggregate.js';
 import { Calendar, type Weekday } from '../../usage/time.js';
 import { buildReport, type ReportKind } from '../../reports/build.js';
 import { reportJson } from '../../reports/json.js';
-import { addSourceOptions, dateArg, dirsOf, loadCostedRows, reportWarnings, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
+import { addSourceOptions, dateArg, dirsOf, loadCostedRows, rememberOutput, warningsText, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
 
 interface ReportOptions extends SourceOptions {
   json?: boolean;
@@ -58,19 +58,24 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
     filters: { since: opts.since, until: opts.until, project: opts.project, agent: opts.agent },
     order: opts.order,
   });
+  let out: string;
+  let err = '';
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ ...reportJson(report), ledger: view.ledger }, null, 2) + '\n');
+    out = JSON.stringify({ ...reportJson(report), ledger: view.ledger }, null, 2) + '\n';
   } else if (opts.csv) {
     const { renderCsv } = await import('../../reports/csv.js');
-    process.stdout.write(renderCsv(report, Boolean(opts.breakdown)));
+    out = renderCsv(report, Boolean(opts.breakdown));
   } else {
-    if (view.files.length === 0) process.stderr.write(`No session files found in: ${dirsOf(opts).join(', ')}\n`);
+    if (view.files.length === 0) err += `No session files found in: ${dirsOf(opts).join(', ')}\n`;
     // Loaded only here: the table library costs more start-up time than a warm JSON report.
     const { renderTable } = await import('../../reports/table.js');
     const tty = Boolean(process.stdout.isTTY);
-    process.stdout.write(renderTable(report, { width: tty ? process.stdout.columns || 80 : 80, color: tty && !process.env.NO_COLOR, breakdown: Boolean(opts.breakdown) }) + '\n');
+    out = renderTable(report, { width: tty ? process.stdout.columns || 80 : 80, color: tty && !process.env.NO_COLOR, breakdown: Boolean(opts.breakdown) }) + '\n';
   }
-  reportWarnings(view.warnings, Boolean(opts.verbose));
+  err += warningsText(view.warnings, Boolean(opts.verbose));
   if (view.ledger && view.ledger.filesGone > 0 && !opts.json && !opts.csv)
-    process.stderr.write(`note: ${view.ledger.eventsFromGoneFiles} counted response(s) come from ${view.ledger.filesGone} file(s) no longer on disk (kept in the ledger)\n`);
+    err += `note: ${view.ledger.eventsFromGoneFiles} counted response(s) come from ${view.ledger.filesGone} file(s) no longer on disk (kept in the ledger)\n`;
+  process.stdout.write(out);
+  if (err) process.stderr.write(err);
+  rememberOutput(opts.ledger, view, out, err);
 }

@@ -1,0 +1,29 @@
+/**
+ * ccost's commands, wired (each lives in commands/). The executable is ccost.ts.
+ */
+import type { Command } from 'commander';
+import { newProgram, runCli } from './run.js';
+import { REPORT_KINDS } from '../reports/build.js';
+import { setCommandLine, UsageError } from './common.js';
+import { reportCommand } from './commands/report.js';
+import { blocksCommand } from './commands/blocks.js';
+import { tailCommand } from './commands/tail.js';
+import { alertCommand } from './commands/alert.js';
+import { watchCommand } from './commands/watch.js';
+import { doctorCommand } from './commands/doctor.js';
+
+export function buildProgram(): Command {
+  const program = newProgram('ccost', 'Claude Code cost monitor: reports spend per day, session, project, agent (container), team and model; watches, tails and alerts');
+  for (const kind of REPORT_KINDS) reportCommand(program, kind);
+  blocksCommand(program);
+  tailCommand(program);
+  alertCommand(program);
+  watchCommand(program);
+  doctorCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  setCommandLine(argv);
+  return runCli('ccost', buildProgram(), argv, [UsageError]);
+}

@@ -1,0 +1,134 @@
+/**
+ * Replays a report whose inputs have not changed: the same command line and environment, the same
+ * ledger generation, and every folder, session file, metadata file and price table the report was
+ * built from unchanged on disk (stat only, nothing read). This is what makes a repeated `ccost daily`
+ * instant; any change anywhere, or any doubt, falls through to the full report.
+ *
+ * Loaded before everything else, so it imports only what a replay needs.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, readlinkSync, statSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Commands whose output depends only on the data and the command line (not on the clock). */
+const REPLAYABLE = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model']);
+const NEVER = new Set(['--no-ledger', '-h', '--help', '-V', '--version', 'help']);
+export const REPLAYED = 'nothing changed since this same report was last made: replayed it from the ledger';
+/** Bump when what is recorded changes. */
+const FORMAT = 1;
+const SCHEMA_VERSION = '2';
+
+/** What a finished report was built from, besides its command line. */
+export interface ReportInputs {
+  probes: Array<[string, boolean]>;
+  dirs: Array<[string, number]>;
+  metadata: Array<[string, number, number]>;
+  /** Session files: path, size, mtime, inode. */
+  files: Array<[string, number, number, number]>;
+}
+
+/** The code and price table the output came from: a rebuilt or upgraded ccost never replays old output. */
+const OWN_FILES = ['./commands/report.js', '../reports/build.js', '../reports/json.js', '../reports/table.js', '../../../data/claude-model-prices.json'].map(
+  (rel) => fileURLToPath(new URL(rel, import.meta.url)),
+);
+
+/** The cache key of a command line, or null when its output must not be replayed. */
+export function outputKey(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string | null {
+  if (argv.some((a) => NEVER.has(a))) return null;
+  const first = argv[0];
+  if (first !== undefined && !first.startsWith('-') && !REPLAYABLE.has(first)) return null;
+  let zone: string | null = null;
+  try {
+    zone = readlinkSync('/etc/localtime');
+  } catch {
+    zone = null;
+  }
+  const own = OWN_FILES.map((p) => {
+    try {
+      const st = statSync(p);
+      return [st.size, st.mtimeMs];
+    } catch {
+      return null;
+    }
+  });
+  const envPart = ['HOME', 'CLAUDE_CONFIG_DIR', 'CCORC_LEDGER', 'XDG_CACHE_HOME', 'TZ', 'NO_COLOR', 'FORCE_COLOR'].map((k) => env[k] ?? null);
+  const tty = process.stdout.isTTY ? [true, process.stdout.columns ?? 0] : [false, 0];
+  return JSON.stringify([FORMAT, argv, process.cwd(), envPart, tty, hostname(), zone, own]);
+}
+
+/** The ledger a command line uses (as the full CLI would choose it). */
+export function ledgerPathOf(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--ledger' && i + 1 < argv.length) return argv[i + 1]!;
+    if (argv[i]!.startsWith('--ledger=')) return argv[i]!.slice('--ledger='.length);
+  }
+  if (env.CCORC_LEDGER) return env.CCORC_LEDGER;
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ccorc', 'ledger.db');
+}
+
+/** True when every input is as recorded. */
+export function unchanged(inputs: ReportInputs): boolean {
+  for (const [path, wasDir] of inputs.probes) {
+    let isDir = false;
+    try {
+      isDir = statSync(path).isDirectory();
+    } catch {
+      isDir = false;
+    }
+    if (isDir !== wasDir) return false;
+  }
+  for (const [path, mtimeMs] of inputs.dirs) {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st || st.mtimeMs !== mtimeMs) return false;
+  }
+  for (const [path, size, mtimeMs] of inputs.metadata) {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (size < 0 ? st !== undefined : !st || st.size !== size || st.mtimeMs !== mtimeMs) return false;
+  }
+  for (const [path, size, mtimeMs, ino] of inputs.files) {
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st || st.size !== size || st.mtimeMs !== mtimeMs || st.ino !== ino) return false;
+  }
+  return true;
+}
+
+/**
+ * Writes the recorded output of this command line when nothing it depends on has changed; false
+ * (and nothing written) otherwise, or on any trouble: the full report then runs.
+ */
+export function replayOutput(argv: readonly string[]): boolean {
+  const key = outputKey(argv);
+  if (key === null) return false;
+  const ledger = ledgerPathOf(argv);
+  if (!existsSync(ledger)) return false;
+  let db: Database.Database | null = null;
+  try {
+    db = new Database(ledger, { readonly: true, fileMustExist: true, timeout: 1000 });
+    const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get();
+    if (version !== SCHEMA_VERSION) return false;
+    const generation = Number(db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).pluck().get());
+    const row = db.prepare(`SELECT generation, stdout, stderr, inputs FROM outputs WHERE key = ?`).get(key) as
+      | { generation: number; stdout: string; stderr: string; inputs: string }
+      | undefined;
+    if (!row || row.generation !== generation) return false;
+    if (!unchanged(JSON.parse(row.inputs) as ReportInputs)) return false;
+    process.stdout.write(row.stdout);
+    if (row.stderr) process.stderr.write(row.stderr);
+    if (argv.includes('-v') || argv.includes('--verbose')) process.stderr.write(`note: ${REPLAYED}\n`);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
+ * Settled inputs only: a folder changed within the last moments may change again within the same
+ * clock tick of its modification time, unseen.
+ */
+export function settled(inputs: ReportInputs, now: number, settleMs: number): boolean {
+  return inputs.dirs.every(([, mtimeMs]) => now - mtimeMs > settleMs);
+}

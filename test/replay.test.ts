@@ -1,0 +1,128 @@
+/**
+ * A report run again over unchanged data is replayed from the ledger; any change to what it was
+ * built from (a file's bytes, a new or deleted file, container metadata, the time zone, the command
+ * line) makes a fresh report, equal to an independent computation. Folder listings are reused only
+ * when a folder has settled.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ccost } from './helpers/cli.js';
+import { PRICES } from './helpers/paths.js';
+import { reference } from './helpers/reference.js';
+import { discover, SETTLE_MS, type ListingCache } from '../src/sessions/discover.js';
+import { REPLAYED } from '../src/cli/output-cache.js';
+
+const root = mkdtempSync(join(tmpdir(), 'ccost-replay-test-'));
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+let serial = 0;
+function line(day: number, output: number): string {
+  serial++;
+  return JSON.stringify({
+    type: 'assistant',
+    timestamp: new Date(Date.UTC(2025, 9, 1 + day, 12)).toISOString(),
+    sessionId: 'sess-1',
+    requestId: `req_${serial}`,
+    message: { id: `msg_${serial}`, model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 100, output_tokens: output, cache_read_input_tokens: 1000 } },
+  });
+}
+
+/** Sets every folder's and file's times an hour back: settled, as data that is not being written. */
+function settle(dir: string): void {
+  const past = new Date(Date.now() - 3_600_000);
+  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) settle(join(dir, e.name)); else utimesSync(join(dir, e.name), past, past);
+  utimesSync(dir, past, past);
+}
+
+function run(data: string, ledger: string, extra: string[] = [], env: NodeJS.ProcessEnv = {}) {
+  const r = ccost(['daily', '--json', '-v', '--dir', data, '--ledger', ledger, ...extra], { TZ: 'UTC', ...env });
+  assert.equal(r.code, 0, r.stderr);
+  return { out: JSON.parse(r.stdout), stdout: r.stdout, replayed: r.stderr.includes(REPLAYED) };
+}
+
+function assertEqualsReference(out: any, data: string, step: string): void {
+  const ref = reference(data, PRICES);
+  for (const k of ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens', 'totalTokens'] as const) assert.equal(out.totals[k], ref.totals[k], `${step}: ${k}`);
+  assert.ok(Math.abs(out.totals.totalCost - ref.totals.totalCost) < 1e-9, `${step}: cost`);
+}
+
+test('an unchanged report is replayed; every kind of change gives a fresh, correct one', () => {
+  const data = join(root, 'data');
+  const ledger = join(root, 'ledger.db');
+  const project = join(data, 'projects', 'ccbox-agent1--w');
+  mkdirSync(project, { recursive: true });
+  const file = join(project, 'a.jsonl');
+  writeFileSync(file, [line(0, 10), line(1, 20)].join('\n') + '\n');
+  settle(data);
+
+  const first = run(data, ledger);
+  assert.equal(first.replayed, false);
+  assertEqualsReference(first.out, data, 'first');
+  const again = run(data, ledger);
+  assert.equal(again.replayed, true, 'same data, same command: replayed');
+  assert.equal(again.stdout, first.stdout);
+
+  // Another command line, another time zone: not this output.
+  assert.equal(run(data, ledger, ['--since', '2025-10-01']).replayed, false);
+  assert.equal(run(data, ledger, [], { TZ: 'Asia/Tokyo' }).replayed, false);
+
+  appendFileSync(file, line(2, 30) + '\n');
+  const grown = run(data, ledger);
+  assert.equal(grown.replayed, false, 'a file grew');
+  assertEqualsReference(grown.out, data, 'after an append');
+
+  settle(data);
+  run(data, ledger);
+  assert.equal(run(data, ledger).replayed, true);
+  writeFileSync(join(project, 'b.jsonl'), line(3, 40) + '\n');
+  utimesSync(join(project, 'b.jsonl'), new Date(0), new Date(0));
+  const added = run(data, ledger);
+  assert.equal(added.replayed, false, 'a new file');
+  assertEqualsReference(added.out, data, 'after a new file');
+
+  // Container metadata appears, then changes, with the folder's time put back each time: the
+  // metadata file itself is checked.
+  const meta = join(project, '.ccbox.json');
+  for (const team of ['team-x', 'team-y']) {
+    settle(data);
+    run(data, ledger);
+    assert.equal(run(data, ledger).replayed, true);
+    const folderTime = statSync(project).mtime;
+    writeFileSync(meta, JSON.stringify({ schema_version: 1, instance: 'agent1', context: team, agent: 'dev' }));
+    utimesSync(project, folderTime, folderTime);
+    assert.equal(run(data, ledger).replayed, false, `metadata now says ${team}`);
+    const teams = ccost(['team', '--json', '--dir', data, '--ledger', ledger], { TZ: 'UTC' });
+    assert.ok(teams.stdout.includes(team), teams.stdout);
+  }
+
+  settle(data);
+  run(data, ledger);
+  rmSync(join(project, 'b.jsonl'));
+  const gone = run(data, ledger);
+  assert.equal(gone.replayed, false, 'a file deleted');
+  assert.equal(gone.out.ledger.filesGone, 1);
+  assert.equal(gone.out.totals.outputTokens, 10 + 20 + 30 + 40, 'the deleted file still counts (kept in the ledger)');
+});
+
+test('a folder listing is reused only when the folder has not changed since well before it was listed', () => {
+  const dir = join(root, 'listing');
+  const project = join(dir, 'projects', '-w');
+  mkdirSync(project, { recursive: true });
+  writeFileSync(join(project, 'a.jsonl'), line(0, 1) + '\n');
+  writeFileSync(join(project, 'b.jsonl'), line(0, 1) + '\n');
+  settle(dir);
+  const mtimeMs = statSync(project).mtimeMs;
+  // A listing that leaves b.jsonl out, with the folder's current time: taken as is when settled...
+  const stale = (listedAt: number): ListingCache => new Map([[project, { mtimeMs, listedAt, entries: [['a.jsonl', 'f']] }]]);
+  const settledWalk = discover([dir], 'h', stale(mtimeMs + SETTLE_MS + 1));
+  assert.deepEqual(settledWalk.files.map((f) => f.origin.path), [join(project, 'a.jsonl')]);
+  // ...and read again when it was taken too soon after the folder changed (the same clock tick may hide a change).
+  const raceWalk = discover([dir], 'h', stale(mtimeMs + 10));
+  assert.deepEqual(raceWalk.files.map((f) => f.origin.path).sort(), [join(project, 'a.jsonl'), join(project, 'b.jsonl')]);
+  // A changed folder time always means reading it.
+  const changed = discover([dir], 'h', new Map([[project, { mtimeMs: mtimeMs - 1, listedAt: Date.now(), entries: [] }]]));
+  assert.equal(changed.files.length, 2);
+});

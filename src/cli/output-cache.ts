@@ -11,6 +11,7 @@ import { existsSync, readlinkSync, statSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SCHEMA_VERSION } from '../ledger/schema-version.js';
 
 /** Commands whose output depends only on the data and the command line (not on the clock). */
 const REPLAYABLE = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model']);
@@ -18,7 +19,6 @@ const NEVER = new Set(['--no-ledger', '-h', '--help', '-V', '--version', 'help']
 export const REPLAYED = 'nothing changed since this same report was last made: replayed it from the ledger';
 /** Bump when what is recorded changes. */
 const FORMAT = 1;
-const SCHEMA_VERSION = '2';
 
 /** What a finished report was built from, besides its command line. */
 export interface ReportInputs {
@@ -45,6 +45,8 @@ const OWN_FILES = [
   '../usage/pricing.js',
   '../usage/time.js',
   '../ledger/view.js',
+  '../usage/dedup.js',
+  '../usage/winners.js',
   '../../../data/claude-model-prices.json',
 ].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
 
@@ -121,7 +123,7 @@ export function replayOutput(argv: readonly string[]): boolean {
   try {
     db = new Database(ledger, { readonly: true, fileMustExist: true, timeout: 1000 });
     const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get();
-    if (version !== SCHEMA_VERSION) return false;
+    if (version !== String(SCHEMA_VERSION)) return false;
     const generation = Number(db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).pluck().get());
     const row = db.prepare(`SELECT generation, stdout, stderr, inputs FROM outputs WHERE key = ?`).get(key) as
       | { generation: number; stdout: string; stderr: string; inputs: string }

@@ -6,10 +6,14 @@ import Database from 'better-sqlite3';
 import { mkdirSync, renameSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EncodedEvents } from '../usage/event-codec.js';
+import type { CopyRank } from '../usage/dedup.js';
+import type { EncodedRows } from '../usage/rollup-codec.js';
+import type { EncodedWinners } from '../usage/winners.js';
 import type { FileOrigin, FileWarnings } from '../usage/types.js';
 
-/** Bump with a migration when the tables change. */
-export const SCHEMA_VERSION = 2;
+import { SCHEMA_VERSION } from './schema-version.js';
+
+export { SCHEMA_VERSION };
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -39,14 +43,36 @@ CREATE TABLE IF NOT EXISTS segments (
   count INTEGER NOT NULL,
   nums BLOB NOT NULL,
   strs TEXT NOT NULL,
+  gen INTEGER NOT NULL DEFAULT 0, -- ledger generation that added it (schema 3)
   PRIMARY KEY (file_id, start)
 );
 CREATE TABLE IF NOT EXISTS rollups (
   scope TEXT PRIMARY KEY,
   generation INTEGER NOT NULL,
   price_hash TEXT NOT NULL,
-  data TEXT NOT NULL
+  data TEXT NOT NULL,  -- schema 1-2: every row as JSON; schema 3: {"rowFiles": files with rows in rollup_files}
+  winner_ids TEXT,     -- schema 3: the dedup winners behind the rows, as of some generation (usage/winners.ts)
+  winner_nums BLOB
 );
+-- Schema 3: each file's rollup rows (usage/rollup-codec.ts), per set of data folders.
+CREATE TABLE IF NOT EXISTS rollup_files (
+  scope TEXT NOT NULL,
+  file_id INTEGER NOT NULL,
+  nums BLOB NOT NULL,
+  strs TEXT NOT NULL,
+  PRIMARY KEY (scope, file_id)
+);
+-- Schema 3: winners changed since the winners in rollups were written (they take precedence).
+CREATE TABLE IF NOT EXISTS winner_changes (
+  scope TEXT NOT NULL,
+  msg_id TEXT NOT NULL,
+  file_id INTEGER NOT NULL,
+  offset INTEGER NOT NULL,
+  tokens REAL NOT NULL,
+  ts REAL NOT NULL,
+  sidechain INTEGER NOT NULL,
+  PRIMARY KEY (scope, msg_id)
+) WITHOUT ROWID;
 -- Folder listings of the last walk of a set of data folders (schema 2).
 CREATE TABLE IF NOT EXISTS listings (
   scope TEXT PRIMARY KEY,
@@ -60,6 +86,12 @@ CREATE TABLE IF NOT EXISTS outputs (
   stderr TEXT NOT NULL,
   inputs TEXT NOT NULL
 );
+`;
+
+// Created after a migration has added the columns they index.
+const INDEXES = `
+CREATE INDEX IF NOT EXISTS segments_gen ON segments (gen);
+CREATE INDEX IF NOT EXISTS winner_changes_file ON winner_changes (scope, file_id);
 `;
 
 export interface StoredFile {
@@ -78,6 +110,8 @@ export interface StoredFile {
   warnings: FileWarnings;
 }
 
+export type FileEntry = Omit<StoredFile, 'head' | 'tail'>;
+
 /** What planning a sync needs of a stored file: enough to see that nothing changed. */
 export interface FileState {
   id: number;
@@ -92,6 +126,50 @@ export interface FileState {
   errored: boolean;
   /** The attribution stored (FileOrigin as JSON): container metadata can change while the file does not. */
   origin: string;
+}
+
+export interface StoredSegment {
+  fileId: number;
+  start: number;
+  events: EncodedEvents;
+}
+
+interface SegmentRow {
+  file_id: number;
+  start: number;
+  count: number;
+  nums: Buffer;
+  strs: string;
+}
+
+function toSegment(row: SegmentRow): StoredSegment {
+  return { fileId: row.file_id, start: row.start, events: { count: row.count, nums: aligned(row.nums), strs: row.strs } };
+}
+
+function aligned(blob: Buffer): Float64Array {
+  // SQLite's blob need not be 8-byte aligned.
+  const nums = new Float64Array(blob.byteLength / 8);
+  new Uint8Array(nums.buffer).set(blob);
+  return nums;
+}
+
+/** The generation and prices the stored rollups of a set of data folders are as of, and the winners behind them. */
+export interface RollupHead {
+  generation: number;
+  priceHash: string;
+  /** Files with rows in rollup_files. */
+  rowFiles: number;
+  winners: EncodedWinners;
+}
+
+export interface RollupSave {
+  generation: number;
+  priceHash: string;
+  /** 'any-older': a rebuild (all rows given); a number: an update of the rollups of that generation. */
+  basedOn: 'any-older' | number;
+  /** Rows per file id (null or none: the file has no rows now). */
+  rows: Map<number, EncodedRows | null>;
+  winners: { kind: 'base'; index: EncodedWinners } | { kind: 'changes'; changes: ReadonlyMap<string, CopyRank> };
 }
 
 export class LedgerError extends Error {}
@@ -154,11 +232,7 @@ export class LedgerStore {
         throw new LedgerError(`ledger ${path} was written by a newer ccost (schema ${version}, this one knows ${SCHEMA_VERSION}) and is left alone; use --ledger PATH for another`);
       }
       LedgerStore.configure(db);
-      if (version !== 0 && version < SCHEMA_VERSION) {
-        // 1 → 2 only adds tables (created below).
-        db.exec(SCHEMA);
-        db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
-      }
+      if (version !== 0 && version < SCHEMA_VERSION) LedgerStore.migrate(db, version);
     } catch (err) {
       if (err instanceof LedgerError) throw err;
       const aside = `${path}.broken-${Date.now()}`;
@@ -172,9 +246,27 @@ export class LedgerStore {
       db = LedgerStore.connect(path);
     }
     db.exec(SCHEMA);
+    db.exec(INDEXES);
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0')`).run();
     return { store: new LedgerStore(path, db), notice };
+  }
+
+  private static migrate(db: Database.Database, from: number): void {
+    db.transaction(() => {
+      // 1 → 2 only adds tables (created by SCHEMA).
+      db.exec(SCHEMA);
+      if (from < 3) {
+        // Segments stored before know no generation (0), and rollups no winners: the first run after
+        // the migration recomputes its rollups in full, later ones update them.
+        db.exec(`ALTER TABLE segments ADD COLUMN gen INTEGER NOT NULL DEFAULT 0`);
+        db.exec(`ALTER TABLE rollups ADD COLUMN winner_ids TEXT`);
+        db.exec(`ALTER TABLE rollups ADD COLUMN winner_nums BLOB`);
+        // Only caches: rebuilt in the new form by the next report.
+        db.exec(`DELETE FROM rollups`);
+      }
+      db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
+    })();
   }
 
   private static connect(path: string): Database.Database {
@@ -222,6 +314,12 @@ export class LedgerStore {
 
   files(): StoredFile[] {
     return (this.sql(`SELECT * FROM files`).all() as FileRowRaw[]).map(toStored);
+  }
+
+  /** Every file without its fingerprint bytes: what reports need to know of them. */
+  catalog(): FileEntry[] {
+    const rows = this.sql(`SELECT id, path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, origin, malformed, invalid, partial_tail, error FROM files`).all() as Array<Omit<FileRowRaw, 'head' | 'tail'>>;
+    return rows.map(toEntry);
   }
 
   file(id: number): StoredFile {
@@ -280,40 +378,121 @@ export class LedgerStore {
     this.sql(`UPDATE files SET present = ? WHERE id = ?`).run(present ? 1 : 0, id);
   }
 
-  clearSegments(fileId: number): void {
-    this.sql(`DELETE FROM segments WHERE file_id = ?`).run(fileId);
+  /** Removes a file's events; returns how many segments held them. */
+  clearSegments(fileId: number): number {
+    return this.sql(`DELETE FROM segments WHERE file_id = ?`).run(fileId).changes;
   }
 
-  addSegment(fileId: number, start: number, end: number, events: EncodedEvents): void {
-    this.sql(`INSERT OR REPLACE INTO segments (file_id, start, end, count, nums, strs) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(fileId, start, end, events.count, Buffer.from(events.nums.buffer, events.nums.byteOffset, events.nums.byteLength), events.strs);
+  /** Stores events read from [start, end) of a file by the sync that makes generation `gen`. */
+  addSegment(fileId: number, start: number, end: number, events: EncodedEvents, gen: number): void {
+    this.sql(`INSERT OR REPLACE INTO segments (file_id, start, end, count, nums, strs, gen) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(fileId, start, end, events.count, Buffer.from(events.nums.buffer, events.nums.byteOffset, events.nums.byteLength), events.strs, gen);
   }
 
   /**
    * Stored segments of the given files, but those that `skip` rejects (by file id and start), one at
    * a time: callers fold each into dedup, so memory never holds every stored event at once.
    */
-  *segments(fileIds: ReadonlySet<number>, skip: (fileId: number, start: number) => boolean = () => false): Generator<{ fileId: number; events: EncodedEvents }> {
+  *segments(fileIds: ReadonlySet<number>, skip: (fileId: number, start: number) => boolean = () => false): Generator<StoredSegment> {
     if (fileIds.size === 0) return;
-    for (const row of this.sql(`SELECT file_id, start, count, nums, strs FROM segments`).iterate() as IterableIterator<{ file_id: number; start: number; count: number; nums: Buffer; strs: string }>) {
+    for (const row of this.sql(`SELECT file_id, start, count, nums, strs FROM segments`).iterate() as IterableIterator<SegmentRow>) {
       if (!fileIds.has(row.file_id) || row.count === 0 || skip(row.file_id, row.start)) continue;
-      // Copy into an aligned buffer: SQLite's blob need not be 8-byte aligned.
-      const nums = new Float64Array(row.nums.byteLength / 8);
-      new Uint8Array(nums.buffer).set(row.nums);
-      yield { fileId: row.file_id, events: { count: row.count, nums, strs: row.strs } };
+      yield toSegment(row);
     }
   }
 
-  rollupCache(scope: string): { generation: number; priceHash: string; data: string } | null {
-    const row = this.sql(`SELECT generation, price_hash, data FROM rollups WHERE scope = ?`).get(scope) as
-      | { generation: number; price_hash: string; data: string }
-      | undefined;
-    return row ? { generation: row.generation, priceHash: row.price_hash, data: row.data } : null;
+  /** Segments added by generations after `gen`, in file and offset order. */
+  segmentsSince(gen: number): StoredSegment[] {
+    const rows = this.sql(`SELECT file_id, start, count, nums, strs FROM segments WHERE gen > ? ORDER BY file_id, start`).all(gen) as SegmentRow[];
+    return rows.map(toSegment);
   }
 
-  saveRollupCache(scope: string, generation: number, priceHash: string, data: string): void {
-    this.sql(`INSERT INTO rollups (scope, generation, price_hash, data) VALUES (?, ?, ?, ?) ON CONFLICT (scope) DO UPDATE SET generation = excluded.generation, price_hash = excluded.price_hash, data = excluded.data`)
-      .run(scope, generation, priceHash, data);
+  /** All segments of one file, in offset order. */
+  segmentsOf(fileId: number): StoredSegment[] {
+    return (this.sql(`SELECT file_id, start, count, nums, strs FROM segments WHERE file_id = ? ORDER BY start`).all(fileId) as SegmentRow[]).map(toSegment);
+  }
+
+  hasSegments(fileId: number): boolean {
+    return this.sql(`SELECT 1 FROM segments WHERE file_id = ? LIMIT 1`).get(fileId) !== undefined;
+  }
+
+  /** What the rollups of a set of data folders are as of: null when there are none. */
+  rollupHead(scope: string): RollupHead | null {
+    const row = this.sql(`SELECT generation, price_hash, data, winner_ids, winner_nums FROM rollups WHERE scope = ?`).get(scope) as
+      | { generation: number; price_hash: string; data: string; winner_ids: string | null; winner_nums: Buffer | null }
+      | undefined;
+    if (!row || row.winner_ids === null || row.winner_nums === null || !row.data.startsWith('{')) return null;
+    const { rowFiles } = JSON.parse(row.data) as { rowFiles: number };
+    return { generation: row.generation, priceHash: row.price_hash, rowFiles, winners: { ids: row.winner_ids, nums: row.winner_nums } };
+  }
+
+  rollupRows(scope: string): Array<{ fileId: number; rows: EncodedRows }> {
+    const rows = this.sql(`SELECT file_id, nums, strs FROM rollup_files WHERE scope = ?`).raw().all(scope) as Array<[number, Buffer, string]>;
+    return rows.map(([fileId, nums, strs]) => ({ fileId, rows: { nums: aligned(nums), strs } }));
+  }
+
+  /** Winners changed since the base, for the given ids. */
+  winnerChanges(scope: string, ids: Iterable<string>): Map<string, CopyRank> {
+    const st = this.sql(`SELECT file_id, offset, tokens, ts, sidechain FROM winner_changes WHERE scope = ? AND msg_id = ?`).raw();
+    const out = new Map<string, CopyRank>();
+    for (const id of ids) {
+      const r = st.get(scope, id) as [number, number, number, number, number] | undefined;
+      if (r) out.set(id, { fileIndex: r[0], offset: r[1], tokens: r[2], timestamp: r[3], sidechain: r[4] === 1 });
+    }
+    return out;
+  }
+
+  /** Winners changed since the base that sit in the given files: [message id, file id, offset]. */
+  winnerChangesIn(scope: string, fileIds: Iterable<number>): Array<[string, number, number]> {
+    const st = this.sql(`SELECT msg_id, file_id, offset FROM winner_changes WHERE scope = ? AND file_id = ?`).raw();
+    const out: Array<[string, number, number]> = [];
+    for (const f of fileIds) out.push(...(st.all(scope, f) as Array<[string, number, number]>));
+    return out;
+  }
+
+  winnerChangeCount(scope: string): number {
+    return this.sql(`SELECT count(*) FROM winner_changes WHERE scope = ?`).pluck().get(scope) as number;
+  }
+
+  allWinnerChanges(scope: string): Map<string, CopyRank> {
+    const rows = this.sql(`SELECT msg_id, file_id, offset, tokens, ts, sidechain FROM winner_changes WHERE scope = ?`).raw().all(scope) as Array<[string, number, number, number, number, number]>;
+    return new Map(rows.map((r) => [r[0], { fileIndex: r[1], offset: r[2], tokens: r[3], timestamp: r[4], sidechain: r[5] === 1 }]));
+  }
+
+  /**
+   * Keeps new rollups in one transaction, unless `basedOn` no longer holds: a rebuild replaces rollups
+   * of an older generation (or none); an update applies only to the generation it started from.
+   * Returns whether they were kept (another process may have kept its own meanwhile).
+   */
+  saveRollups(scope: string, s: RollupSave): boolean {
+    return this.db.transaction(() => {
+      const now = this.rollupHead(scope);
+      const ok = s.basedOn === 'any-older' ? now === null || now.generation < s.generation : now !== null && now.generation === s.basedOn;
+      if (!ok) return false;
+      const putRows = this.sql(`INSERT OR REPLACE INTO rollup_files (scope, file_id, nums, strs) VALUES (?, ?, ?, ?)`);
+      const dropRows = this.sql(`DELETE FROM rollup_files WHERE scope = ? AND file_id = ?`);
+      if (s.basedOn === 'any-older') this.sql(`DELETE FROM rollup_files WHERE scope = ?`).run(scope);
+      for (const [fileId, rows] of s.rows) {
+        if (rows === null || rows.nums.length === 0) dropRows.run(scope, fileId);
+        else putRows.run(scope, fileId, Buffer.from(rows.nums.buffer, rows.nums.byteOffset, rows.nums.byteLength), rows.strs);
+      }
+      if (s.winners.kind === 'base') {
+        this.sql(`DELETE FROM winner_changes WHERE scope = ?`).run(scope);
+        this.sql(
+          `INSERT INTO rollups (scope, generation, price_hash, data, winner_ids, winner_nums) VALUES (?, ?, ?, '', ?, ?)
+           ON CONFLICT (scope) DO UPDATE SET generation = excluded.generation, price_hash = excluded.price_hash,
+             winner_ids = excluded.winner_ids, winner_nums = excluded.winner_nums`,
+        ).run(scope, s.generation, s.priceHash, s.winners.index.ids, s.winners.index.nums);
+      } else {
+        const put = this.sql(`INSERT OR REPLACE INTO winner_changes (scope, msg_id, file_id, offset, tokens, ts, sidechain) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+        for (const [id, r] of s.winners.changes) put.run(scope, id, r.fileIndex, r.offset, r.tokens, r.timestamp, r.sidechain ? 1 : 0);
+        this.sql(`UPDATE rollups SET generation = ? WHERE scope = ?`).run(s.generation, scope);
+      }
+      // How many files have rows: a reader that finds another number does not trust them.
+      const rowFiles = this.sql(`SELECT count(*) FROM rollup_files WHERE scope = ?`).pluck().get(scope) as number;
+      this.sql(`UPDATE rollups SET data = ? WHERE scope = ?`).run(JSON.stringify({ rowFiles }), scope);
+      return true;
+    })();
   }
 
   listings(scope: string): string | null {
@@ -346,14 +525,16 @@ export class LedgerStore {
 }
 
 function toStored(r: FileRowRaw): StoredFile {
+  return { ...toEntry(r), head: r.head, tail: r.tail };
+}
+
+function toEntry(r: Omit<FileRowRaw, 'head' | 'tail'>): FileEntry {
   return {
     id: r.id,
     path: r.path,
     dataDir: r.data_dir,
     dev: r.dev,
     ino: r.ino,
-    head: r.head,
-    tail: r.tail,
     size: r.size,
     mtimeMs: r.mtime_ms,
     checkpoint: r.checkpoint,

@@ -10,6 +10,9 @@ import { encodeEvents } from '../usage/event-codec.js';
 import type { FileOrigin, FileWarnings, UsageEvent } from '../usage/types.js';
 import type { FileState, LedgerStore, StoredFile } from './store.js';
 
+/** Meta key: the last generation that removed events or moved a file (see view.ts). */
+export const RESET_KEY = 'reset_generation';
+
 /** Bump when parsing rules change: every file on disk is then read again. */
 export const PARSER_VERSION = '1';
 
@@ -80,6 +83,7 @@ export function plan(known: readonly FileState[], found: readonly FoundFile[], s
 }
 
 export interface SyncResult {
+  /** The generation this sync made (or found, when it changed nothing). */
   generation: number;
   bytesRead: number;
   /** Files read by this sync: file id → the offset its new events start at (0: all its events are new). */
@@ -95,11 +99,16 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
   const fingerprint: Fingerprint = (id) => store.fingerprint(id);
   let bytesRead = 0;
   const fresh = new Map<number, number>();
+  let made: number | undefined;
   const first = plan(store.fileStates(), found, scope, reparse(), fingerprint);
   if (first.some((a) => a.kind !== 'unchanged')) {
     await store.exclusive(async () => {
       // Another process may have caught up while we waited for the lock: plan again under it.
       const actions = plan(store.fileStates(), found, scope, reparse(), fingerprint);
+      const gen = store.generation() + 1;
+      // Events taken away, or a file's place changed (dedup ties look at paths): rollups kept from
+      // before this generation cannot be brought up to date by adding the new events alone.
+      let reset = actions.some((a) => a.kind === 'relabel' || (a.kind === 'append' && a.renamed));
       const work = actions.filter((a): a is Extract<Action, { kind: 'append' | 'reread' }> => a.kind === 'append' || a.kind === 'reread');
       const jobs: ScanJob[] = work.map((a, i) => {
         const start = a.kind === 'append' ? a.stored.checkpoint : 0;
@@ -142,8 +151,8 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
             origin: f.origin,
             warnings,
           });
-          if (a.kind === 'reread') store.clearSegments(id);
-          if (scan.events.length > 0) store.addSegment(id, start, scan.endOffset, scan.encoded ?? encodeEvents(scan.events));
+          if (a.kind === 'reread' && store.clearSegments(id) > 0) reset = true;
+          if (scan.events.length > 0) store.addSegment(id, start, scan.endOffset, scan.encoded ?? encodeEvents(scan.events), gen);
           fresh.set(id, start);
           onFresh(id, f.origin, scan.events);
         },
@@ -152,8 +161,10 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
       for (const a of actions) if (a.kind === 'gone') store.setPresent(a.stored.id, false);
       for (const a of actions) if (a.kind === 'relabel') store.setOrigin(a.stored.id, a.found.origin);
       store.setMeta('parser_version', PARSER_VERSION);
+      if (reset) store.setMeta(RESET_KEY, String(gen));
       if (actions.some((a) => a.kind !== 'unchanged')) store.bumpGeneration();
+      made = store.generation();
     });
   }
-  return { generation: store.generation(), bytesRead, fresh };
+  return { generation: made ?? store.generation(), bytesRead, fresh };
 }

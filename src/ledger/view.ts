@@ -8,12 +8,14 @@ import { discover, type DirListing, type Discovery, type ListingCache } from '..
 import { loadUsage } from '../sessions/load.js';
 import { rollup, type RollupRow } from '../usage/aggregate.js';
 import { Deduper } from '../usage/dedup.js';
+import { decodeRows, encodeRows, type EncodedRows } from '../usage/rollup-codec.js';
+import { addToWinners, baseWinnersIn, decodeWinners, encodeWinners, findInBase, keptEvents, mergeWinners, winnersFrom } from '../usage/winners.js';
 import { decodeEvents } from '../usage/event-codec.js';
 import { PRICES_PATH } from '../usage/prices-file.js';
 import type { Pricing } from '../usage/pricing.js';
 import type { FileOrigin, FileWarnings, UsageEvent } from '../usage/types.js';
-import type { LedgerStore } from './store.js';
-import { syncLedger } from './sync.js';
+import type { FileEntry, LedgerStore, RollupHead, RollupSave } from './store.js';
+import { RESET_KEY, syncLedger, type SyncResult } from './sync.js';
 
 export interface LedgerInfo {
   path: string;
@@ -22,7 +24,8 @@ export interface LedgerInfo {
   filesGone: number;
   eventsFromGoneFiles: number;
   bytesRead: number;
-  fromCache: boolean;
+  /** How the rollup rows came: kept from an earlier run, updated with new events only, or rebuilt from all. */
+  rollups: 'kept' | 'updated' | 'rebuilt';
 }
 
 export interface UsageView {
@@ -51,33 +54,6 @@ export async function viewFromFiles(dirs: readonly string[], pricing: Pricing, t
   return { files: loaded.files, rows: rollup(loaded.events, loaded.files, pricing), warnings: loaded.warnings, ledger: null };
 }
 
-type RowTuple = [number, number, string, string, string | null, number, number, number, number, number, number, number, number, number, number, number, number, number, number];
-
-function toTuple(r: RollupRow): RowTuple {
-  return [
-    r.bucket, r.fileIndex, r.model, r.session, r.cwd, r.subagent ? 1 : 0, r.inputTokens, r.outputTokens, r.cacheCreationTokens,
-    r.cacheReadTokens, r.totalTokens, r.costAuto, r.costCalculate, r.costDisplay, r.unpricedAuto ? 1 : 0, r.unpricedCalculate ? 1 : 0,
-    r.events, r.firstTimestamp, r.lastTimestamp,
-  ];
-}
-
-function fromTuple(t: RowTuple): RollupRow {
-  return {
-    bucket: t[0], fileIndex: t[1], model: t[2], session: t[3], cwd: t[4], subagent: t[5] === 1, inputTokens: t[6], outputTokens: t[7],
-    cacheCreationTokens: t[8], cacheReadTokens: t[9], totalTokens: t[10], costAuto: t[11], costCalculate: t[12], costDisplay: t[13],
-    unpricedAuto: t[14] === 1, unpricedCalculate: t[15] === 1, events: t[16], firstTimestamp: t[17], lastTimestamp: t[18],
-  };
-}
-
-interface CachedView {
-  fileIds: number[];
-  files: FileOrigin[];
-  warnings: FileWarnings[];
-  filesGone: number;
-  goneEvents: number;
-  rows: RowTuple[];
-}
-
 type StoredListing = [string, number, number, DirListing['entries']];
 
 /** Folder listings of the last walk of these data folders; they spare reading folders that did not change. */
@@ -104,7 +80,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   saveListings(store, scopeKey, listings, found.listings);
   // Events read by the sync go straight into dedup (keyed by ledger file id for now), so that
   // memory holds the winners, never every record.
-  const places: Array<{ host: string; path: string }> = [];
+  const places: Places = [];
   const dedup = new Deduper(places);
   const sync = await syncLedger(
     store,
@@ -118,57 +94,189 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
     threads,
   );
   const problems: FileWarnings[] = found.problems.map((p) => ({ path: p.path, malformed: 0, invalid: 0, partialTail: false, error: p.error }));
-  const basis: ViewBasis = { generation: sync.generation, found };
   const hash = pricingHash();
-  const info = (c: CachedView, fromCache: boolean): LedgerInfo => ({
+  // One read transaction: the generation, the files and the events seen all belong to one state
+  // of the ledger, whatever other processes write meanwhile.
+  const built = store.db.transaction(() => buildRollups(store, scopeKey, dirs, pricing, hash, sync, dedup, places))();
+  if (built.save) store.saveRollups(scopeKey, built.save);
+  const ledger: LedgerInfo = {
     path: store.path,
-    files: c.files.length,
-    filesGone: c.filesGone,
-    eventsFromGoneFiles: c.goneEvents,
+    files: built.files.length,
+    filesGone: built.filesGone,
+    eventsFromGoneFiles: built.goneEvents,
     bytesRead: sync.bytesRead,
-    fromCache,
-  });
-  const cached = store.rollupCache(scopeKey);
-  if (sync.fresh.size === 0 && cached && cached.generation === sync.generation && cached.priceHash === hash) {
-    const c = JSON.parse(cached.data) as CachedView;
-    return { files: c.files, rows: c.rows.map(fromTuple), warnings: [...problems, ...c.warnings], ledger: info(c, true), basis };
-  }
+    rollups: built.how,
+  };
+  return { files: built.files, rows: built.rows, warnings: [...problems, ...built.warnings], ledger, basis: { generation: built.generation, found } };
+}
+
+type Places = Array<{ host: string; path: string } | undefined>;
+
+interface Built {
+  generation: number;
+  how: LedgerInfo['rollups'];
+  files: FileOrigin[];
+  rows: RollupRow[];
+  warnings: FileWarnings[];
+  filesGone: number;
+  goneEvents: number;
+  save?: RollupSave;
+}
+
+/** Runs inside one read transaction. */
+function buildRollups(store: LedgerStore, scopeKey: string, dirs: readonly string[], pricing: Pricing, hash: string, sync: SyncResult, dedup: Deduper, places: Places): Built {
+  const generation = store.generation();
+  const head = store.rollupHead(scopeKey);
   const scope = new Set(dirs);
   const inScope = store
-    .files()
+    .catalog()
     .filter((s) => scope.has(s.dataDir))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const s of inScope) places[s.id] = { host: s.origin.host, path: s.path };
-  // The rest comes from the stored segments (but what this run has just read).
-  const stored = new Set(inScope.filter((s) => sync.fresh.get(s.id) !== 0).map((s) => s.id));
-  const isFresh = (id: number, start: number) => start >= (sync.fresh.get(id) ?? Infinity);
-  const withEvents = new Set<number>();
-  for (const seg of store.segments(stored, isFresh)) {
-    withEvents.add(seg.fileId);
-    dedup.addAll(decodeEvents(seg.events, seg.fileId));
+  const position = new Map(inScope.map((s, i) => [s.id, i]));
+  if (head && head.priceHash === hash && head.generation === generation) {
+    const rows = storedRows(store, scopeKey, head, position, new Set());
+    if (rows) return finish(store, generation, 'kept', inScope, rows);
   }
-  const files = inScope.map((s) => s.origin);
-  const indexOf = new Map(inScope.map((s, i) => [s.id, i]));
-  // Gone files that hold counted usage (a deleted empty file is nothing to report).
-  const gone = new Set(inScope.filter((s) => !s.present && withEvents.has(s.id)).map((s) => s.id));
+  // Rows kept from an earlier generation can be brought up to date when events were only added since.
+  const reset = Number(store.meta(RESET_KEY) ?? 0);
+  if (head && head.priceHash === hash && head.generation < generation && head.generation >= reset) {
+    const updated = updateRollups(store, scopeKey, head, generation, hash, position, places, inScope, pricing);
+    if (updated) return finish(store, generation, 'updated', inScope, updated.rows, updated.save);
+  }
+  // Everything again: the events this run's sync has just read are in dedup already (unless another
+  // process changed the ledger in between: then all comes from the ledger), the rest from the ledger.
+  let d = dedup;
+  let fresh = sync.fresh;
+  if (sync.generation !== generation) {
+    d = new Deduper(places);
+    fresh = new Map();
+  }
+  const stored = new Set(inScope.filter((s) => fresh.get(s.id) !== 0).map((s) => s.id));
+  const isFresh = (id: number, start: number) => start >= (fresh.get(id) ?? Infinity);
+  for (const seg of store.segments(stored, isFresh)) d.addAll(decodeEvents(seg.events, seg.fileId));
+  const winners = winnersFrom(inScopeOnly(d.winners(), position), d.winnerCount);
   const events: UsageEvent[] = [];
-  let goneEvents = 0;
-  for (const e of dedup.events()) {
-    const index = indexOf.get(e.fileIndex);
+  for (const e of d.events()) {
+    const index = position.get(e.fileIndex);
     if (index === undefined) continue; // a file outside these data folders
-    if (gone.has(e.fileIndex)) goneEvents++;
     e.fileIndex = index;
     events.push(e);
   }
-  const rows = rollup(events, files, pricing);
-  const view: CachedView = {
-    fileIds: inScope.map((s) => s.id),
-    files,
+  const rows = rollup(events, inScope.map((s) => s.origin), pricing);
+  const save: RollupSave = { generation, priceHash: hash, basedOn: 'any-older', rows: rowsByFile(rows, inScope), winners: { kind: 'base', index: encodeWinners(winners) } };
+  return finish(store, generation, 'rebuilt', inScope, rows, save);
+}
+
+function* inScopeOnly(events: Iterable<UsageEvent>, position: ReadonlyMap<number, number>): Generator<UsageEvent> {
+  for (const e of events) if (position.has(e.fileIndex)) yield e;
+}
+
+/** Stored rows of every file but `skip`, bound to the files' places; null if they are not all there or name a file not in scope. */
+function storedRows(store: LedgerStore, scopeKey: string, head: RollupHead, position: ReadonlyMap<number, number>, skip: ReadonlySet<number>): RollupRow[] | null {
+  const rows: RollupRow[] = [];
+  const stored = store.rollupRows(scopeKey);
+  if (stored.length !== head.rowFiles) return null;
+  for (const { fileId, rows: enc } of stored) {
+    if (skip.has(fileId)) continue;
+    const at = position.get(fileId);
+    if (at === undefined) return null; // cannot happen (files never leave a scope); then start over
+    decodeRows(enc, at, rows);
+  }
+  return rows;
+}
+
+/** Rows grouped by ledger file id, encoded for the ledger. */
+function rowsByFile(rows: readonly RollupRow[], inScope: readonly FileEntry[], only?: ReadonlySet<number>): Map<number, EncodedRows | null> {
+  const by = new Map<number, RollupRow[]>();
+  for (const id of only ?? []) by.set(id, []);
+  for (const r of rows) {
+    const id = inScope[r.fileIndex]!.id;
+    let list = by.get(id);
+    if (!list) by.set(id, (list = []));
+    list.push(r);
+  }
+  return new Map([...by].map(([id, list]) => [id, list.length ? encodeRows(list) : null]));
+}
+
+/** Winner changes pile up in their table until there are this many (or a quarter of the base): then a new base. */
+const FOLD_CHANGES = 50_000;
+
+/**
+ * The stored rows brought up to date with the segments added after their generation: new events are
+ * deduplicated against the stored winners, and only files whose kept events changed get new rows.
+ * Null when the stored rows cannot be used.
+ */
+function updateRollups(
+  store: LedgerStore,
+  scopeKey: string,
+  head: RollupHead,
+  generation: number,
+  hash: string,
+  position: ReadonlyMap<number, number>,
+  places: Places,
+  inScope: readonly FileEntry[],
+  pricing: Pricing,
+): { rows: RollupRow[]; save: RollupSave } | null {
+  const added: UsageEvent[] = [];
+  for (const seg of store.segmentsSince(head.generation)) if (position.has(seg.fileId)) added.push(...decodeEvents(seg.events, seg.fileId));
+  const wanted = new Set<string>();
+  for (const e of added) if (e.messageId !== null) wanted.add(e.messageId);
+  const base = decodeWinners(head.winners);
+  const inBase = findInBase(base, wanted);
+  const later = store.winnerChanges(scopeKey, wanted);
+  const { updates, changed } = addToWinners((id) => later.get(id) ?? inBase.get(id), added, places);
+
+  // The kept copies in each changed file: the base's, but where a later change moved the winner; the
+  // later changes'; and now this run's.
+  const kept = baseWinnersIn(base, changed);
+  const candidates: string[] = [];
+  for (const m of kept.values()) candidates.push(...m.keys());
+  for (const id of store.winnerChanges(scopeKey, candidates).keys()) for (const m of kept.values()) m.delete(id);
+  for (const [id, fileId, offset] of store.winnerChangesIn(scopeKey, changed)) kept.get(fileId)!.set(id, offset);
+  for (const [id, r] of updates) {
+    for (const m of kept.values()) m.delete(id);
+    kept.get(r.fileIndex)?.set(id, r.offset);
+  }
+
+  const rows = storedRows(store, scopeKey, head, position, changed);
+  if (!rows) return null;
+  const events: UsageEvent[] = [];
+  for (const id of changed) {
+    const at = position.get(id);
+    if (at === undefined) continue;
+    const all = store.segmentsOf(id).flatMap((seg) => decodeEvents(seg.events, id));
+    for (const e of keptEvents(all, kept.get(id)!)) {
+      e.fileIndex = at;
+      events.push(e);
+    }
+  }
+  const fresh = rollup(events, inScope.map((s) => s.origin), pricing);
+  rows.push(...fresh);
+  const pending = store.winnerChangeCount(scopeKey) + updates.size;
+  const winners: RollupSave['winners'] =
+    pending > Math.max(FOLD_CHANGES, base.ids.length / 4)
+      ? { kind: 'base', index: encodeWinners(mergeWinners(base, new Map([...store.allWinnerChanges(scopeKey), ...updates]))) }
+      : { kind: 'changes', changes: updates };
+  return { rows, save: { generation, priceHash: hash, basedOn: head.generation, rows: rowsByFile(fresh, inScope, changed), winners } };
+}
+
+function finish(store: LedgerStore, generation: number, how: LedgerInfo['rollups'], inScope: readonly FileEntry[], rows: RollupRow[], save?: RollupSave): Built {
+  // Gone files that hold counted usage (a deleted empty file is nothing to report).
+  const gone = new Set<number>();
+  inScope.forEach((s, i) => {
+    if (!s.present && store.hasSegments(s.id)) gone.add(i);
+  });
+  let goneEvents = 0;
+  for (const r of rows) if (gone.has(r.fileIndex)) goneEvents += r.events;
+  return {
+    generation,
+    how,
+    files: inScope.map((s) => s.origin),
+    rows,
     warnings: inScope.filter((s) => s.present).map((s) => s.warnings).filter((w) => w.malformed || w.invalid || w.partialTail || w.error),
     filesGone: gone.size,
     goneEvents,
-    rows: rows.map(toTuple),
+    save,
   };
-  store.saveRollupCache(scopeKey, sync.generation, hash, JSON.stringify(view));
-  return { files, rows, warnings: [...problems, ...view.warnings], ledger: info(view, false), basis };
 }

@@ -7,13 +7,20 @@
 import type { FileOrigin, UsageEvent } from './types.js';
 import { eventTokens } from './types.js';
 
-/** Negative when `a` is the copy to keep over `b`. */
 export type FilePlaces = ReadonlyArray<Pick<FileOrigin, 'host' | 'path'> | undefined>;
 
-export function preferCopy(a: UsageEvent, b: UsageEvent, files: FilePlaces): number {
-  const ta = eventTokens(a);
-  const tb = eventTokens(b);
-  if (ta !== tb) return tb - ta;
+/** What deciding between copies needs of one copy: the ledger keeps this much of each winner. */
+export interface CopyRank {
+  tokens: number;
+  sidechain: boolean;
+  timestamp: number;
+  fileIndex: number;
+  offset: number;
+}
+
+/** Negative when the copy ranked `a` is the one to keep over `b`. */
+export function preferRank(a: CopyRank, b: CopyRank, files: FilePlaces): number {
+  if (a.tokens !== b.tokens) return b.tokens - a.tokens;
   if (a.sidechain !== b.sidechain) return a.sidechain ? 1 : -1;
   if (a.timestamp !== b.timestamp) return a.timestamp - b.timestamp;
   const fa = files[a.fileIndex]!;
@@ -21,6 +28,15 @@ export function preferCopy(a: UsageEvent, b: UsageEvent, files: FilePlaces): num
   if (fa.host !== fb.host) return fa.host < fb.host ? -1 : 1;
   if (fa.path !== fb.path) return fa.path < fb.path ? -1 : 1;
   return a.offset - b.offset;
+}
+
+export function rankOf(e: UsageEvent): CopyRank {
+  return { tokens: eventTokens(e), sidechain: e.sidechain, timestamp: e.timestamp, fileIndex: e.fileIndex, offset: e.offset };
+}
+
+/** Negative when `a` is the copy to keep over `b`. */
+export function preferCopy(a: UsageEvent, b: UsageEvent, files: FilePlaces): number {
+  return preferRank(rankOf(a), rankOf(b), files);
 }
 
 export class Deduper {
@@ -47,6 +63,15 @@ export class Deduper {
 
   addAll(events: Iterable<UsageEvent>): void {
     for (const e of events) this.add(e);
+  }
+
+  get winnerCount(): number {
+    return this.byId.size;
+  }
+
+  /** The kept copy of each message id. */
+  winners(): IterableIterator<UsageEvent> {
+    return this.byId.values();
   }
 
   *events(): IterableIterator<UsageEvent> {

@@ -1,0 +1,71 @@
+/**
+ * A compact form of one file's rollup rows (numbers in a Float64Array, its few distinct strings in a
+ * JSON array): how the ledger keeps rows per file, so that a run rewrites only the files that changed.
+ */
+import type { RollupRow } from './aggregate.js';
+
+const FIELDS = 18;
+
+export interface EncodedRows {
+  nums: Float64Array;
+  /** JSON array of the model, session and cwd strings the rows name. */
+  strs: string;
+}
+
+export function encodeRows(rows: readonly RollupRow[]): EncodedRows {
+  const strs: string[] = [];
+  const at = new Map<string, number>();
+  const ref = (s: string | null) => {
+    if (s === null) return -1;
+    let i = at.get(s);
+    if (i === undefined) {
+      at.set(s, (i = strs.length));
+      strs.push(s);
+    }
+    return i;
+  };
+  const nums = new Float64Array(rows.length * FIELDS);
+  rows.forEach((r, i) => {
+    nums.set(
+      [
+        r.bucket, r.subagent ? 1 : 0, r.inputTokens, r.outputTokens, r.cacheCreationTokens, r.cacheReadTokens, r.totalTokens, r.costAuto,
+        r.costCalculate, r.costDisplay, r.unpricedAuto ? 1 : 0, r.unpricedCalculate ? 1 : 0, r.events, r.firstTimestamp, r.lastTimestamp,
+        ref(r.model), ref(r.session), ref(r.cwd),
+      ],
+      i * FIELDS,
+    );
+  });
+  return { nums, strs: JSON.stringify(strs) };
+}
+
+/** The rows, bound to the file's place (`fileIndex`) in the caller's file table. */
+export function decodeRows(enc: EncodedRows, fileIndex: number, out: RollupRow[] = []): RollupRow[] {
+  const strs = JSON.parse(enc.strs) as string[];
+  const n = enc.nums;
+  if (n.length % FIELDS !== 0) throw new Error(`stored rollup rows damaged: ${n.length} numbers`);
+  for (let o = 0; o < n.length; o += FIELDS) {
+    const cwd = n[o + 17]!;
+    out.push({
+      bucket: n[o]!,
+      fileIndex,
+      model: strs[n[o + 15]!]!,
+      session: strs[n[o + 16]!]!,
+      cwd: cwd < 0 ? null : strs[cwd]!,
+      subagent: n[o + 1] === 1,
+      inputTokens: n[o + 2]!,
+      outputTokens: n[o + 3]!,
+      cacheCreationTokens: n[o + 4]!,
+      cacheReadTokens: n[o + 5]!,
+      totalTokens: n[o + 6]!,
+      costAuto: n[o + 7]!,
+      costCalculate: n[o + 8]!,
+      costDisplay: n[o + 9]!,
+      unpricedAuto: n[o + 10] === 1,
+      unpricedCalculate: n[o + 11] === 1,
+      events: n[o + 12]!,
+      firstTimestamp: n[o + 13]!,
+      lastTimestamp: n[o + 14]!,
+    });
+  }
+  return out;
+}

@@ -5,9 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Deduper, type CopyRank } from '../src/usage/dedup.js';
+import { Deduper, rankOf } from '../src/usage/dedup.js';
 import type { UsageEvent } from '../src/usage/types.js';
-import { addToWinners, baseWinnersIn, decodeWinners, encodeWinners, findInBase, keptEvents, mergeWinners, winnersFrom, type WinnerIndex } from '../src/usage/winners.js';
+import {
+  addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, hashId, keptEvents, updateIndex, type FileWinners, type WinnerIndex,
+} from '../src/usage/winners.js';
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -43,6 +45,11 @@ function keptByDeduper(events: readonly UsageEvent[]): string[] {
   return places.map((_, f) => [...d.events()].filter((e) => e.fileIndex === f).map((e) => e.offset).sort((a, b) => a - b).join(','));
 }
 
+function indexOf(winners: ReadonlyMap<number, FileWinners>): WinnerIndex {
+  const entries = [...winners].flatMap(([f, w]) => [...w.keys()].map((id) => [id, f] as [string, number]));
+  return buildIndex(entries, entries.length);
+}
+
 test('incremental dedup keeps what dedup of everything keeps, and names every file it changes', () => {
   for (let seed = 1; seed <= 200; seed++) {
     const r = rng(seed);
@@ -50,34 +57,57 @@ test('incremental dedup keeps what dedup of everything keeps, and names every fi
     const all = randomEvents(r, 1 + Math.floor(r() * 30), offsets);
     const first = new Deduper(places);
     first.addAll(all);
-    // The stored form round-trips.
-    let base: WinnerIndex = decodeWinners(encodeWinners(winnersFrom(first.winners(), first.winnerCount)));
-    let later = new Map<string, CopyRank>();
+    // What the ledger keeps: each file's winners (through their stored form) and the index.
+    let winners = new Map<number, FileWinners>(places.map((_, f) => [f, new Map()]));
+    for (const e of first.winners()) winners.get(e.fileIndex)!.set(e.messageId!, rankOf(e));
+    winners = new Map([...winners].map(([f, w]) => [f, decodeFileWinners(encodeFileWinners(w), f)]));
+    let index = indexOf(winners);
     let before = keptByDeduper(all);
     for (let batch = 0; batch < 6; batch++) {
       const added = randomEvents(r, Math.floor(r() * 12), offsets);
-      const wanted = new Set(added.flatMap((e) => (e.messageId === null ? [] : [e.messageId])));
-      const inBase = findInBase(base, wanted);
-      const { updates, changed } = addToWinners((id) => later.get(id) ?? inBase.get(id), added, places);
-      for (const [id, rank] of updates) later.set(id, rank);
-      if (r() < 0.3) {
-        base = mergeWinners(base, later);
-        later = new Map();
+      const winnerOf = (id: string) => candidateFiles(index, id).map((f) => winners.get(f)!.get(id)).find((x) => x !== undefined);
+      const { updates, changed } = addToWinners(winnerOf, added, places);
+      const removed: Array<[string, number]> = [];
+      const moved: Array<[string, number]> = [];
+      for (const [id, { rank, was }] of updates) {
+        if (was) {
+          assert.ok(winners.get(was.fileIndex)!.delete(id));
+          removed.push([id, was.fileIndex]);
+        }
+        winners.get(rank.fileIndex)!.set(id, rank);
+        moved.push([id, rank.fileIndex]);
       }
+      index = updateIndex(index, removed, moved);
+      assert.deepEqual(index, indexOf(winners), 'the updated index = one built afresh');
       all.push(...added);
       const after = keptByDeduper(all);
       const step = `seed ${seed} batch ${batch}`;
-      for (let f = 0; f < places.length; f++) if (after[f] !== before[f]) assert.ok(changed.has(f), `${step}: file ${f} changed unannounced`);
-      // What the ledger computes for every file: the base's winners there, minus those a later change moved, plus the later ones.
-      const every = new Set(places.map((_, f) => f));
-      const kept = baseWinnersIn(base, every);
-      for (const id of later.keys()) for (const m of kept.values()) m.delete(id);
-      for (const [id, rank] of later) kept.get(rank.fileIndex)!.set(id, rank.offset);
       for (let f = 0; f < places.length; f++) {
-        const got = keptEvents(all.filter((e) => e.fileIndex === f), kept.get(f)!).map((e) => e.offset).sort((a, b) => a - b).join(',');
+        if (after[f] !== before[f]) assert.ok(changed.has(f), `${step}: file ${f} changed unannounced`);
+        const got = keptEvents(all.filter((e) => e.fileIndex === f), winners.get(f)!).map((e) => e.offset).sort((a, b) => a - b).join(',');
         assert.equal(got, after[f], `${step}: file ${f}`);
       }
       before = after;
     }
   }
+});
+
+test('the winner index finds the file of every id, also when hashes collide', () => {
+  // Find a real collision by search (a 32-bit hash collides within ~100k ids).
+  const byHash = new Map<number, string>();
+  let pair: [string, string] | null = null;
+  for (let i = 0; pair === null; i++) {
+    const id = `msg_${i}`;
+    const h = hashId(id);
+    const other = byHash.get(h);
+    if (other !== undefined) pair = [other, id];
+    else byHash.set(h, id);
+  }
+  const [a, b] = pair;
+  const index = buildIndex([[a, 7], [b, 9], ['msg_x', 7]], 3);
+  assert.deepEqual(candidateFiles(index, a).sort(), [7, 9]);
+  assert.deepEqual(candidateFiles(index, b).sort(), [7, 9]);
+  assert.deepEqual(candidateFiles(index, 'msg_x'), [7]);
+  assert.deepEqual(candidateFiles(index, 'msg_absent'), []);
+  assert.deepEqual(updateIndex(index, [[a, 7]], [[a, 9]]), buildIndex([[a, 9], [b, 9], ['msg_x', 7]], 3));
 });

@@ -6,9 +6,8 @@ import Database from 'better-sqlite3';
 import { mkdirSync, renameSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EncodedEvents } from '../usage/event-codec.js';
-import type { CopyRank } from '../usage/dedup.js';
 import type { EncodedRows } from '../usage/rollup-codec.js';
-import type { EncodedWinners } from '../usage/winners.js';
+import type { EncodedFileWinners, WinnerIndex } from '../usage/winners.js';
 import type { FileOrigin, FileWarnings } from '../usage/types.js';
 
 import { SCHEMA_VERSION } from './schema-version.js';
@@ -51,28 +50,18 @@ CREATE TABLE IF NOT EXISTS rollups (
   generation INTEGER NOT NULL,
   price_hash TEXT NOT NULL,
   data TEXT NOT NULL,  -- schema 1-2: every row as JSON; schema 3: {"rowFiles": files with rows in rollup_files}
-  winner_ids TEXT,     -- schema 3: the dedup winners behind the rows, as of some generation (usage/winners.ts)
-  winner_nums BLOB
+  winner_index BLOB    -- schema 3: (hash of message id, file id) of every dedup winner (usage/winners.ts)
 );
--- Schema 3: each file's rollup rows (usage/rollup-codec.ts), per set of data folders.
+-- Schema 3: each file's rollup rows (usage/rollup-codec.ts) and dedup winners, per set of data folders.
 CREATE TABLE IF NOT EXISTS rollup_files (
   scope TEXT NOT NULL,
   file_id INTEGER NOT NULL,
   nums BLOB NOT NULL,
   strs TEXT NOT NULL,
+  win_ids TEXT NOT NULL,
+  win_nums BLOB NOT NULL,
   PRIMARY KEY (scope, file_id)
 );
--- Schema 3: winners changed since the winners in rollups were written (they take precedence).
-CREATE TABLE IF NOT EXISTS winner_changes (
-  scope TEXT NOT NULL,
-  msg_id TEXT NOT NULL,
-  file_id INTEGER NOT NULL,
-  offset INTEGER NOT NULL,
-  tokens REAL NOT NULL,
-  ts REAL NOT NULL,
-  sidechain INTEGER NOT NULL,
-  PRIMARY KEY (scope, msg_id)
-) WITHOUT ROWID;
 -- Folder listings of the last walk of a set of data folders (schema 2).
 CREATE TABLE IF NOT EXISTS listings (
   scope TEXT PRIMARY KEY,
@@ -89,10 +78,7 @@ CREATE TABLE IF NOT EXISTS outputs (
 `;
 
 // Created after a migration has added the columns they index.
-const INDEXES = `
-CREATE INDEX IF NOT EXISTS segments_gen ON segments (gen);
-CREATE INDEX IF NOT EXISTS winner_changes_file ON winner_changes (scope, file_id);
-`;
+const INDEXES = `CREATE INDEX IF NOT EXISTS segments_gen ON segments (gen);`;
 
 export interface StoredFile {
   id: number;
@@ -153,23 +139,27 @@ function aligned(blob: Buffer): Float64Array {
   return nums;
 }
 
-/** The generation and prices the stored rollups of a set of data folders are as of, and the winners behind them. */
+function blob(nums: Float64Array): Buffer {
+  return Buffer.from(nums.buffer, nums.byteOffset, nums.byteLength);
+}
+
+/** The generation and prices the stored rollups of a set of data folders are as of, and the index of their winners. */
 export interface RollupHead {
   generation: number;
   priceHash: string;
   /** Files with rows in rollup_files. */
   rowFiles: number;
-  winners: EncodedWinners;
+  index: WinnerIndex;
 }
 
 export interface RollupSave {
   generation: number;
   priceHash: string;
-  /** 'any-older': a rebuild (all rows given); a number: an update of the rollups of that generation. */
+  /** 'any-older': a rebuild (every file given); a number: an update of the rollups of that generation. */
   basedOn: 'any-older' | number;
-  /** Rows per file id (null or none: the file has no rows now). */
-  rows: Map<number, EncodedRows | null>;
-  winners: { kind: 'base'; index: EncodedWinners } | { kind: 'changes'; changes: ReadonlyMap<string, CopyRank> };
+  /** Rows and winners per file id (null: the file has none now). */
+  files: Map<number, { rows: EncodedRows; winners: EncodedFileWinners } | null>;
+  index: WinnerIndex;
 }
 
 export class LedgerError extends Error {}
@@ -260,8 +250,7 @@ export class LedgerStore {
         // Segments stored before know no generation (0), and rollups no winners: the first run after
         // the migration recomputes its rollups in full, later ones update them.
         db.exec(`ALTER TABLE segments ADD COLUMN gen INTEGER NOT NULL DEFAULT 0`);
-        db.exec(`ALTER TABLE rollups ADD COLUMN winner_ids TEXT`);
-        db.exec(`ALTER TABLE rollups ADD COLUMN winner_nums BLOB`);
+        db.exec(`ALTER TABLE rollups ADD COLUMN winner_index BLOB`);
         // Only caches: rebuilt in the new form by the next report.
         db.exec(`DELETE FROM rollups`);
       }
@@ -418,12 +407,14 @@ export class LedgerStore {
 
   /** What the rollups of a set of data folders are as of: null when there are none. */
   rollupHead(scope: string): RollupHead | null {
-    const row = this.sql(`SELECT generation, price_hash, data, winner_ids, winner_nums FROM rollups WHERE scope = ?`).get(scope) as
-      | { generation: number; price_hash: string; data: string; winner_ids: string | null; winner_nums: Buffer | null }
+    const row = this.sql(`SELECT generation, price_hash, data, winner_index FROM rollups WHERE scope = ?`).get(scope) as
+      | { generation: number; price_hash: string; data: string; winner_index: Buffer | null }
       | undefined;
-    if (!row || row.winner_ids === null || row.winner_nums === null || !row.data.startsWith('{')) return null;
+    if (!row || row.winner_index === null || !row.data.startsWith('{')) return null;
     const { rowFiles } = JSON.parse(row.data) as { rowFiles: number };
-    return { generation: row.generation, priceHash: row.price_hash, rowFiles, winners: { ids: row.winner_ids, nums: row.winner_nums } };
+    const index = new BigUint64Array(row.winner_index.byteLength / 8);
+    new Uint8Array(index.buffer).set(row.winner_index);
+    return { generation: row.generation, priceHash: row.price_hash, rowFiles, index };
   }
 
   rollupRows(scope: string): Array<{ fileId: number; rows: EncodedRows }> {
@@ -431,32 +422,9 @@ export class LedgerStore {
     return rows.map(([fileId, nums, strs]) => ({ fileId, rows: { nums: aligned(nums), strs } }));
   }
 
-  /** Winners changed since the base, for the given ids. */
-  winnerChanges(scope: string, ids: Iterable<string>): Map<string, CopyRank> {
-    const st = this.sql(`SELECT file_id, offset, tokens, ts, sidechain FROM winner_changes WHERE scope = ? AND msg_id = ?`).raw();
-    const out = new Map<string, CopyRank>();
-    for (const id of ids) {
-      const r = st.get(scope, id) as [number, number, number, number, number] | undefined;
-      if (r) out.set(id, { fileIndex: r[0], offset: r[1], tokens: r[2], timestamp: r[3], sidechain: r[4] === 1 });
-    }
-    return out;
-  }
-
-  /** Winners changed since the base that sit in the given files: [message id, file id, offset]. */
-  winnerChangesIn(scope: string, fileIds: Iterable<number>): Array<[string, number, number]> {
-    const st = this.sql(`SELECT msg_id, file_id, offset FROM winner_changes WHERE scope = ? AND file_id = ?`).raw();
-    const out: Array<[string, number, number]> = [];
-    for (const f of fileIds) out.push(...(st.all(scope, f) as Array<[string, number, number]>));
-    return out;
-  }
-
-  winnerChangeCount(scope: string): number {
-    return this.sql(`SELECT count(*) FROM winner_changes WHERE scope = ?`).pluck().get(scope) as number;
-  }
-
-  allWinnerChanges(scope: string): Map<string, CopyRank> {
-    const rows = this.sql(`SELECT msg_id, file_id, offset, tokens, ts, sidechain FROM winner_changes WHERE scope = ?`).raw().all(scope) as Array<[string, number, number, number, number, number]>;
-    return new Map(rows.map((r) => [r[0], { fileIndex: r[1], offset: r[2], tokens: r[3], timestamp: r[4], sidechain: r[5] === 1 }]));
+  fileWinners(scope: string, fileId: number): EncodedFileWinners | null {
+    const row = this.sql(`SELECT win_ids, win_nums FROM rollup_files WHERE scope = ? AND file_id = ?`).raw().get(scope, fileId) as [string, Buffer] | undefined;
+    return row ? { ids: row[0], nums: aligned(row[1]) } : null;
   }
 
   /**
@@ -466,31 +434,22 @@ export class LedgerStore {
    */
   saveRollups(scope: string, s: RollupSave): boolean {
     return this.db.transaction(() => {
-      const now = this.rollupHead(scope);
-      const ok = s.basedOn === 'any-older' ? now === null || now.generation < s.generation : now !== null && now.generation === s.basedOn;
+      const now = this.sql(`SELECT generation FROM rollups WHERE scope = ? AND winner_index IS NOT NULL`).pluck().get(scope) as number | undefined;
+      const ok = s.basedOn === 'any-older' ? now === undefined || now < s.generation : now === s.basedOn;
       if (!ok) return false;
-      const putRows = this.sql(`INSERT OR REPLACE INTO rollup_files (scope, file_id, nums, strs) VALUES (?, ?, ?, ?)`);
-      const dropRows = this.sql(`DELETE FROM rollup_files WHERE scope = ? AND file_id = ?`);
+      const put = this.sql(`INSERT OR REPLACE INTO rollup_files (scope, file_id, nums, strs, win_ids, win_nums) VALUES (?, ?, ?, ?, ?, ?)`);
+      const drop = this.sql(`DELETE FROM rollup_files WHERE scope = ? AND file_id = ?`);
       if (s.basedOn === 'any-older') this.sql(`DELETE FROM rollup_files WHERE scope = ?`).run(scope);
-      for (const [fileId, rows] of s.rows) {
-        if (rows === null || rows.nums.length === 0) dropRows.run(scope, fileId);
-        else putRows.run(scope, fileId, Buffer.from(rows.nums.buffer, rows.nums.byteOffset, rows.nums.byteLength), rows.strs);
-      }
-      if (s.winners.kind === 'base') {
-        this.sql(`DELETE FROM winner_changes WHERE scope = ?`).run(scope);
-        this.sql(
-          `INSERT INTO rollups (scope, generation, price_hash, data, winner_ids, winner_nums) VALUES (?, ?, ?, '', ?, ?)
-           ON CONFLICT (scope) DO UPDATE SET generation = excluded.generation, price_hash = excluded.price_hash,
-             winner_ids = excluded.winner_ids, winner_nums = excluded.winner_nums`,
-        ).run(scope, s.generation, s.priceHash, s.winners.index.ids, s.winners.index.nums);
-      } else {
-        const put = this.sql(`INSERT OR REPLACE INTO winner_changes (scope, msg_id, file_id, offset, tokens, ts, sidechain) VALUES (?, ?, ?, ?, ?, ?, ?)`);
-        for (const [id, r] of s.winners.changes) put.run(scope, id, r.fileIndex, r.offset, r.tokens, r.timestamp, r.sidechain ? 1 : 0);
-        this.sql(`UPDATE rollups SET generation = ? WHERE scope = ?`).run(s.generation, scope);
+      for (const [fileId, f] of s.files) {
+        if (f === null) drop.run(scope, fileId);
+        else put.run(scope, fileId, blob(f.rows.nums), f.rows.strs, f.winners.ids, blob(f.winners.nums));
       }
       // How many files have rows: a reader that finds another number does not trust them.
       const rowFiles = this.sql(`SELECT count(*) FROM rollup_files WHERE scope = ?`).pluck().get(scope) as number;
-      this.sql(`UPDATE rollups SET data = ? WHERE scope = ?`).run(JSON.stringify({ rowFiles }), scope);
+      this.sql(
+        `INSERT INTO rollups (scope, generation, price_hash, data, winner_index) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (scope) DO UPDATE SET generation = excluded.generation, price_hash = excluded.price_hash, data = excluded.data, winner_index = excluded.winner_index`,
+      ).run(scope, s.generation, s.priceHash, JSON.stringify({ rowFiles }), Buffer.from(s.index.buffer, s.index.byteOffset, s.index.byteLength));
       return true;
     })();
   }

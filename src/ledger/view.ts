@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { discover, type DirListing, type Discovery, type ListingCache } from '../sessions/discover.js';
 import { loadUsage } from '../sessions/load.js';
 import { rollup, type RollupRow } from '../usage/aggregate.js';
-import { Deduper } from '../usage/dedup.js';
-import { decodeRows, encodeRows, type EncodedRows } from '../usage/rollup-codec.js';
-import { addToWinners, baseWinnersIn, decodeWinners, encodeWinners, findInBase, keptEvents, mergeWinners, winnersFrom } from '../usage/winners.js';
+import { Deduper, rankOf, type CopyRank } from '../usage/dedup.js';
+import { decodeRows, encodeRows } from '../usage/rollup-codec.js';
+import {
+  addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, keptEvents, updateIndex, type FileWinners,
+} from '../usage/winners.js';
 import { decodeEvents } from '../usage/event-codec.js';
 import { PRICES_PATH } from '../usage/prices-file.js';
 import type { Pricing } from '../usage/pricing.js';
@@ -155,21 +157,28 @@ function buildRollups(store: LedgerStore, scopeKey: string, dirs: readonly strin
   const stored = new Set(inScope.filter((s) => fresh.get(s.id) !== 0).map((s) => s.id));
   const isFresh = (id: number, start: number) => start >= (fresh.get(id) ?? Infinity);
   for (const seg of store.segments(stored, isFresh)) d.addAll(decodeEvents(seg.events, seg.fileId));
-  const winners = winnersFrom(inScopeOnly(d.winners(), position), d.winnerCount);
+  const winners = new Map<number, FileWinners>();
+  for (const e of d.winners()) {
+    if (!position.has(e.fileIndex)) continue;
+    let w = winners.get(e.fileIndex);
+    if (!w) winners.set(e.fileIndex, (w = new Map()));
+    w.set(e.messageId!, rankOf(e));
+  }
+  const index = buildIndex(indexEntries(winners), d.winnerCount);
   const events: UsageEvent[] = [];
   for (const e of d.events()) {
-    const index = position.get(e.fileIndex);
-    if (index === undefined) continue; // a file outside these data folders
-    e.fileIndex = index;
+    const at = position.get(e.fileIndex);
+    if (at === undefined) continue; // a file outside these data folders
+    e.fileIndex = at;
     events.push(e);
   }
   const rows = rollup(events, inScope.map((s) => s.origin), pricing);
-  const save: RollupSave = { generation, priceHash: hash, basedOn: 'any-older', rows: rowsByFile(rows, inScope), winners: { kind: 'base', index: encodeWinners(winners) } };
+  const save: RollupSave = { generation, priceHash: hash, basedOn: 'any-older', files: filesToSave(rows, winners, inScope, new Set(winners.keys())), index };
   return finish(store, generation, 'rebuilt', inScope, rows, save);
 }
 
-function* inScopeOnly(events: Iterable<UsageEvent>, position: ReadonlyMap<number, number>): Generator<UsageEvent> {
-  for (const e of events) if (position.has(e.fileIndex)) yield e;
+function* indexEntries(winners: ReadonlyMap<number, FileWinners>): Generator<[string, number]> {
+  for (const [fileId, w] of winners) for (const id of w.keys()) yield [id, fileId];
 }
 
 /** Stored rows of every file but `skip`, bound to the files' places; null if they are not all there or name a file not in scope. */
@@ -186,26 +195,28 @@ function storedRows(store: LedgerStore, scopeKey: string, head: RollupHead, posi
   return rows;
 }
 
-/** Rows grouped by ledger file id, encoded for the ledger. */
-function rowsByFile(rows: readonly RollupRow[], inScope: readonly FileEntry[], only?: ReadonlySet<number>): Map<number, EncodedRows | null> {
+/** Rows and winners of the given files (and of any file the rows name), encoded for the ledger. */
+function filesToSave(rows: readonly RollupRow[], winners: ReadonlyMap<number, FileWinners>, inScope: readonly FileEntry[], files: ReadonlySet<number>): RollupSave['files'] {
   const by = new Map<number, RollupRow[]>();
-  for (const id of only ?? []) by.set(id, []);
+  for (const id of files) by.set(id, []);
   for (const r of rows) {
     const id = inScope[r.fileIndex]!.id;
     let list = by.get(id);
     if (!list) by.set(id, (list = []));
     list.push(r);
   }
-  return new Map([...by].map(([id, list]) => [id, list.length ? encodeRows(list) : null]));
+  const out: RollupSave['files'] = new Map();
+  for (const [id, list] of by) {
+    const w = winners.get(id);
+    out.set(id, list.length === 0 && !w?.size ? null : { rows: encodeRows(list), winners: encodeFileWinners(w ?? new Map()) });
+  }
+  return out;
 }
-
-/** Winner changes pile up in their table until there are this many (or a quarter of the base): then a new base. */
-const FOLD_CHANGES = 50_000;
 
 /**
  * The stored rows brought up to date with the segments added after their generation: new events are
- * deduplicated against the stored winners, and only files whose kept events changed get new rows.
- * Null when the stored rows cannot be used.
+ * deduplicated against the stored winners (only the files the index points their ids to are read),
+ * and only files whose kept events changed get new rows. Null when the stored rows cannot be used.
  */
 function updateRollups(
   store: LedgerStore,
@@ -220,45 +231,50 @@ function updateRollups(
 ): { rows: RollupRow[]; save: RollupSave } | null {
   const added: UsageEvent[] = [];
   for (const seg of store.segmentsSince(head.generation)) if (position.has(seg.fileId)) added.push(...decodeEvents(seg.events, seg.fileId));
-  const wanted = new Set<string>();
-  for (const e of added) if (e.messageId !== null) wanted.add(e.messageId);
-  const base = decodeWinners(head.winners);
-  const inBase = findInBase(base, wanted);
-  const later = store.winnerChanges(scopeKey, wanted);
-  const { updates, changed } = addToWinners((id) => later.get(id) ?? inBase.get(id), added, places);
-
-  // The kept copies in each changed file: the base's, but where a later change moved the winner; the
-  // later changes'; and now this run's.
-  const kept = baseWinnersIn(base, changed);
-  const candidates: string[] = [];
-  for (const m of kept.values()) candidates.push(...m.keys());
-  for (const id of store.winnerChanges(scopeKey, candidates).keys()) for (const m of kept.values()) m.delete(id);
-  for (const [id, fileId, offset] of store.winnerChangesIn(scopeKey, changed)) kept.get(fileId)!.set(id, offset);
-  for (const [id, r] of updates) {
-    for (const m of kept.values()) m.delete(id);
-    kept.get(r.fileIndex)?.set(id, r.offset);
+  const winners = new Map<number, FileWinners>();
+  const winnersOf = (fileId: number): FileWinners => {
+    let w = winners.get(fileId);
+    if (!w) {
+      const enc = store.fileWinners(scopeKey, fileId);
+      winners.set(fileId, (w = enc ? decodeFileWinners(enc, fileId) : new Map()));
+    }
+    return w;
+  };
+  const winnerOf = (id: string): CopyRank | undefined => {
+    for (const f of candidateFiles(head.index, id)) {
+      const r = winnersOf(f).get(id);
+      if (r) return r;
+    }
+    return undefined;
+  };
+  const { updates, changed } = addToWinners(winnerOf, added, places);
+  const removed: Array<[string, number]> = [];
+  const moved: Array<[string, number]> = [];
+  for (const [id, { rank, was }] of updates) {
+    if (was) {
+      winnersOf(was.fileIndex).delete(id);
+      removed.push([id, was.fileIndex]);
+    }
+    winnersOf(rank.fileIndex).set(id, rank);
+    moved.push([id, rank.fileIndex]);
   }
-
   const rows = storedRows(store, scopeKey, head, position, changed);
   if (!rows) return null;
+  // A file whose kept events changed gets all its rows again (each row's events come from one file).
   const events: UsageEvent[] = [];
   for (const id of changed) {
     const at = position.get(id);
     if (at === undefined) continue;
     const all = store.segmentsOf(id).flatMap((seg) => decodeEvents(seg.events, id));
-    for (const e of keptEvents(all, kept.get(id)!)) {
+    for (const e of keptEvents(all, winnersOf(id))) {
       e.fileIndex = at;
       events.push(e);
     }
   }
   const fresh = rollup(events, inScope.map((s) => s.origin), pricing);
   rows.push(...fresh);
-  const pending = store.winnerChangeCount(scopeKey) + updates.size;
-  const winners: RollupSave['winners'] =
-    pending > Math.max(FOLD_CHANGES, base.ids.length / 4)
-      ? { kind: 'base', index: encodeWinners(mergeWinners(base, new Map([...store.allWinnerChanges(scopeKey), ...updates]))) }
-      : { kind: 'changes', changes: updates };
-  return { rows, save: { generation, priceHash: hash, basedOn: head.generation, rows: rowsByFile(fresh, inScope, changed), winners } };
+  const index = updateIndex(head.index, removed, moved);
+  return { rows, save: { generation, priceHash: hash, basedOn: head.generation, files: filesToSave(fresh, winners, inScope, changed), index } };
 }
 
 function finish(store: LedgerStore, generation: number, how: LedgerInfo['rollups'], inScope: readonly FileEntry[], rows: RollupRow[], save?: RollupSave): Built {

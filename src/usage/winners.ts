@@ -1,147 +1,158 @@
 /**
  * The dedup winners of a set of files, kept between runs so that new events can be deduplicated
- * against everything counted before without reading it again: per message id, the rank of the copy
- * kept (see dedup.ts), which says where it is. Pure: the ledger stores a base index (encoded here)
- * and the winners changed since it was written (a table), and asks these functions what changes.
+ * against everything counted before without reading it again. Each file keeps its own winners (per
+ * message id, the rank of the copy kept there: see dedup.ts), and one small index maps a hash of
+ * every winning id to the file that holds it, so that a run looks at only the files its new ids
+ * point to. Pure: the ledger stores the encoded forms.
  */
 import { preferRank, rankOf, type CopyRank, type FilePlaces } from './dedup.js';
 import type { UsageEvent } from './types.js';
 
-/** Per winner, in `nums`: file (ledger file id), byte offset, tokens, timestamp, sidechain (0/1). */
-const FIELDS = 5;
+/** A file's winners: message id → rank (`fileIndex` of each rank is the file's ledger id). */
+export type FileWinners = Map<string, CopyRank>;
 
-/** Ranks of winners; `fileIndex` of each rank is a ledger file id. */
-export interface WinnerIndex {
-  ids: string[];
+export interface EncodedFileWinners {
+  /** JSON array of the message ids. */
+  ids: string;
+  /** Per id: byte offset, tokens, timestamp, sidechain (0/1). */
   nums: Float64Array;
 }
 
-export interface EncodedWinners {
-  ids: string;
-  nums: Buffer;
-}
+const FIELDS = 4;
 
-/** The winner of an id as the current state of the ledger has it (base, or a later change), if any. */
-export type WinnerOf = (id: string) => CopyRank | undefined;
-
-/** From dedup's winners (one event per id, at most `count`); `fileIndex` of each is a ledger file id. */
-export function winnersFrom(events: Iterable<UsageEvent>, count: number): WinnerIndex {
-  const ids: string[] = [];
-  const nums = new Float64Array(count * FIELDS);
-  for (const e of events) {
-    if (e.messageId === null) continue;
-    if (ids.length === count) throw new Error('winnersFrom: more winners than announced');
-    setRank(nums, ids.length, rankOf(e));
-    ids.push(e.messageId);
+export function encodeFileWinners(w: FileWinners): EncodedFileWinners {
+  const nums = new Float64Array(w.size * FIELDS);
+  let o = 0;
+  for (const r of w.values()) {
+    nums[o] = r.offset;
+    nums[o + 1] = r.tokens;
+    nums[o + 2] = r.timestamp;
+    nums[o + 3] = r.sidechain ? 1 : 0;
+    o += FIELDS;
   }
-  return { ids, nums: nums.subarray(0, ids.length * FIELDS) };
+  return { ids: JSON.stringify([...w.keys()]), nums };
 }
 
-function setRank(nums: Float64Array, i: number, r: CopyRank): void {
-  const o = i * FIELDS;
-  nums[o] = r.fileIndex;
-  nums[o + 1] = r.offset;
-  nums[o + 2] = r.tokens;
-  nums[o + 3] = r.timestamp;
-  nums[o + 4] = r.sidechain ? 1 : 0;
-}
-
-function indexOf(ranks: ReadonlyMap<string, CopyRank>): WinnerIndex {
-  const ids = [...ranks.keys()];
-  const nums = new Float64Array(ids.length * FIELDS);
-  let i = 0;
-  for (const r of ranks.values()) setRank(nums, i++, r);
-  return { ids, nums };
-}
-
-export function encodeWinners(w: WinnerIndex): EncodedWinners {
-  return { ids: JSON.stringify(w.ids), nums: Buffer.from(w.nums.buffer, w.nums.byteOffset, w.ids.length * FIELDS * 8) };
-}
-
-export function decodeWinners(e: EncodedWinners): WinnerIndex {
+export function decodeFileWinners(e: EncodedFileWinners, fileId: number): FileWinners {
   const ids = JSON.parse(e.ids) as string[];
-  if (e.nums.byteLength !== ids.length * FIELDS * 8) throw new Error(`winner index damaged: ${ids.length} ids but ${e.nums.byteLength} bytes of ranks`);
-  // Copy into an aligned buffer: a stored blob need not be 8-byte aligned.
-  const nums = new Float64Array(ids.length * FIELDS);
-  new Uint8Array(nums.buffer).set(e.nums);
-  return { ids, nums };
-}
-
-function rankAt(nums: Float64Array, i: number): CopyRank {
-  const o = i * FIELDS;
-  return { fileIndex: nums[o]!, offset: nums[o + 1]!, tokens: nums[o + 2]!, timestamp: nums[o + 3]!, sidechain: nums[o + 4] === 1 };
-}
-
-/** The base's ranks of the given ids (one pass over the base: a run adds few ids to many stored). */
-export function findInBase(base: WinnerIndex, ids: ReadonlySet<string>): Map<string, CopyRank> {
-  const out = new Map<string, CopyRank>();
-  if (ids.size === 0) return out;
-  for (let i = 0; i < base.ids.length; i++) if (ids.has(base.ids[i]!)) out.set(base.ids[i]!, rankAt(base.nums, i));
+  if (e.nums.length !== ids.length * FIELDS) throw new Error(`stored winners damaged: ${ids.length} ids but ${e.nums.length} numbers`);
+  const out: FileWinners = new Map();
+  ids.forEach((id, i) => {
+    const o = i * FIELDS;
+    out.set(id, { fileIndex: fileId, offset: e.nums[o]!, tokens: e.nums[o + 1]!, timestamp: e.nums[o + 2]!, sidechain: e.nums[o + 3] === 1 });
+  });
   return out;
 }
 
-/** For each of the given files, the base's winners in it: message id → byte offset. */
-export function baseWinnersIn(base: WinnerIndex, files: ReadonlySet<number>): Map<number, Map<string, number>> {
-  const out = new Map<number, Map<string, number>>();
-  for (const f of files) out.set(f, new Map());
-  for (let i = 0; i < base.ids.length; i++) {
-    const m = out.get(base.nums[i * FIELDS]!);
-    if (m) m.set(base.ids[i]!, base.nums[i * FIELDS + 1]!);
+/** 32-bit FNV-1a of the id's UTF-16 code units. */
+export function hashId(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
   }
+  return h >>> 0;
+}
+
+const key = (id: string, fileId: number) => (BigInt(hashId(id)) << 32n) | BigInt(fileId);
+
+/** Sorted (hash of id, file id) pairs, one per winner. */
+export type WinnerIndex = BigUint64Array;
+
+export function buildIndex(entries: Iterable<[id: string, fileId: number]>, count: number): WinnerIndex {
+  const out = new BigUint64Array(count);
+  let n = 0;
+  for (const [id, f] of entries) out[n++] = key(id, f);
+  return out.subarray(0, n).sort();
+}
+
+function lowerBound(index: WinnerIndex, k: bigint): number {
+  let lo = 0;
+  let hi = index.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (index[mid]! < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Files that may hold the winner of `id` (a hash can collide: the caller checks their winners). */
+export function candidateFiles(index: WinnerIndex, id: string): number[] {
+  const h = BigInt(hashId(id));
+  const out: number[] = [];
+  for (let i = lowerBound(index, h << 32n); i < index.length && index[i]! >> 32n === h; i++) out.push(Number(index[i]! & 0xffffffffn));
+  return out;
+}
+
+/** The index with winners moved or added (`removed`: their old places). */
+export function updateIndex(index: WinnerIndex, removed: ReadonlyArray<[string, number]>, added: ReadonlyArray<[string, number]>): WinnerIndex {
+  const drop = new Set<number>();
+  for (const [id, f] of removed) {
+    const k = key(id, f);
+    let i = lowerBound(index, k);
+    while (drop.has(i) && index[i] === k) i++; // the same pair twice: a hash collision within one file
+    if (index[i] === k) drop.add(i);
+  }
+  const more = new BigUint64Array(added.length);
+  added.forEach(([id, f], i) => (more[i] = key(id, f)));
+  more.sort();
+  const out = new BigUint64Array(index.length - drop.size + more.length);
+  let n = 0;
+  let j = 0;
+  for (let i = 0; i < index.length; i++) {
+    if (drop.has(i)) continue;
+    while (j < more.length && more[j]! < index[i]!) out[n++] = more[j++]!;
+    out[n++] = index[i]!;
+  }
+  while (j < more.length) out[n++] = more[j++]!;
   return out;
 }
 
 export interface WinnerUpdate {
-  /** Ids whose winner is now one of the new events. */
-  updates: Map<string, CopyRank>;
+  /** Ids whose winner is now one of the new events, with the winner they had before (if any). */
+  updates: Map<string, { rank: CopyRank; was: CopyRank | undefined }>;
   /** Files whose kept events changed: a new winner arrived, or a winner was taken from them. */
   changed: Set<number>;
 }
 
 /**
- * Deduplicates new events against the kept winners: each new copy is kept if it beats the kept one
- * (or is the first of its id); every id-less event counts. `places` gives host and path by ledger
- * file id, for ties.
+ * Deduplicates new events against the kept winners (`winnerOf`): each new copy is kept if it beats the
+ * kept one (or is the first of its id); every id-less event counts. `places` gives host and path by
+ * ledger file id, for ties.
  */
-export function addToWinners(winnerOf: WinnerOf, events: readonly UsageEvent[], places: FilePlaces): WinnerUpdate {
-  const updates = new Map<string, CopyRank>();
+export function addToWinners(winnerOf: (id: string) => CopyRank | undefined, events: readonly UsageEvent[], places: FilePlaces): WinnerUpdate {
+  const updates: WinnerUpdate['updates'] = new Map();
   const changed = new Set<number>();
   for (const e of events) {
     if (e.messageId === null) {
       changed.add(e.fileIndex);
       continue;
     }
-    const kept = updates.get(e.messageId) ?? winnerOf(e.messageId);
+    const pending = updates.get(e.messageId);
+    const kept = pending ? pending.rank : winnerOf(e.messageId);
     const rank = rankOf(e);
     if (kept === undefined || preferRank(rank, kept, places) < 0) {
       if (kept !== undefined) changed.add(kept.fileIndex);
       changed.add(e.fileIndex);
-      updates.set(e.messageId, rank);
+      updates.set(e.messageId, { rank, was: pending ? pending.was : kept });
     }
   }
   return { updates, changed };
 }
 
-/** The base with later winners put in: what the ledger writes when the changes have piled up. */
-export function mergeWinners(base: WinnerIndex, later: ReadonlyMap<string, CopyRank>): WinnerIndex {
-  const ranks = new Map<string, CopyRank>();
-  for (let i = 0; i < base.ids.length; i++) if (!later.has(base.ids[i]!)) ranks.set(base.ids[i]!, rankAt(base.nums, i));
-  for (const [id, r] of later) ranks.set(id, r);
-  return indexOf(ranks);
-}
-
 /**
- * The events of one file that dedup keeps, given the file's kept copies (message id → byte offset):
- * every event without a message id, and for each id only the copy at the kept offset.
+ * The events of one file that dedup keeps, given the file's winners: every event without a message
+ * id, and for each id only the copy at the winner's offset.
  */
-export function keptEvents(events: readonly UsageEvent[], kept: ReadonlyMap<string, number>): UsageEvent[] {
-  const left = new Map(kept);
+export function keptEvents(events: readonly UsageEvent[], winners: ReadonlyMap<string, CopyRank>): UsageEvent[] {
+  const taken = new Set<string>();
   const out: UsageEvent[] = [];
   for (const e of events) {
     if (e.messageId === null) out.push(e);
-    else if (left.get(e.messageId) === e.offset) {
+    else if (winners.get(e.messageId)?.offset === e.offset && !taken.has(e.messageId)) {
       out.push(e);
-      left.delete(e.messageId);
+      taken.add(e.messageId);
     }
   }
   return out;

@@ -8,5 +8,9 @@ import { replayOutput } from './output-cache.js';
 const argv = process.argv.slice(2);
 if (!replayOutput(argv)) {
   const { main } = await import('./ccost-program.js');
-  process.exitCode = await main(argv);
+  const code = await main(argv);
+  // Exit here instead of letting Node tear down, which would close the ledger connection, and closing
+  // the last connection makes SQLite checkpoint its log with an fsync (cli/common.ts, openLedger).
+  await new Promise((done) => process.stdout.write('', () => process.stderr.write('', done)));
+  process.exit(code);
 }

@@ -88,9 +88,9 @@ export async function loadView(dirs: string[], ledger: string | boolean): Promis
   const pricing = embeddedPricing();
   if (ledger === false) return viewFromFiles(dirs, pricing);
   const path = typeof ledger === 'string' ? ledger : defaultLedgerPath();
-  let opened;
+  let store: LedgerStore;
   try {
-    opened = LedgerStore.open(path);
+    store = openLedger(path);
   } catch (err) {
     // The report still comes, from the files alone: a ledger is an accelerator and a history, never a
     // reason to fail (an unwritable cache folder, or a ledger from a newer ccost, which is left alone).
@@ -98,12 +98,24 @@ export async function loadView(dirs: string[], ledger: string | boolean): Promis
     process.stderr.write(`note: ${why}; reading the session files directly this time\n`);
     return viewFromFiles(dirs, pricing);
   }
-  if (opened.notice) process.stderr.write(`note: ${opened.notice}\n`);
-  try {
-    return await viewFromLedger(opened.store, dirs, pricing);
-  } finally {
-    opened.store.close();
+  return viewFromLedger(store, dirs, pricing);
+}
+
+const openLedgers = new Map<string, LedgerStore>();
+
+/**
+ * One connection per ledger for the life of the process, never closed: closing the last connection
+ * checkpoints the write-ahead log with an fsync (0.1 s on a small VM), work SQLite's automatic
+ * checkpoint does anyway once the log has grown (WAL keeps committed data safe either way).
+ */
+function openLedger(path: string): LedgerStore {
+  let store = openLedgers.get(path);
+  if (!store) {
+    const opened = LedgerStore.open(path);
+    if (opened.notice) process.stderr.write(`note: ${opened.notice}\n`);
+    openLedgers.set(path, (store = opened.store));
   }
+  return store;
 }
 
 export async function loadCostedRows(opts: SourceOptions): Promise<{ view: UsageView; rows: CostedRow[] }> {
@@ -158,12 +170,7 @@ export function rememberOutput(ledger: string | boolean, view: UsageView, stdout
   const inputs: ReportInputs = { ...found.inputs, files: found.files.map((f) => [f.origin.path, f.size, f.mtimeMs, f.ino]) };
   if (!settled(inputs, Date.now(), SETTLE_MS)) return;
   try {
-    const { store } = LedgerStore.open(typeof ledger === 'string' ? ledger : defaultLedgerPath());
-    try {
-      store.saveOutput(key, view.basis.generation, stdout, stderr, JSON.stringify(inputs));
-    } finally {
-      store.close();
-    }
+    openLedger(typeof ledger === 'string' ? ledger : defaultLedgerPath()).saveOutput(key, view.basis.generation, stdout, stderr, JSON.stringify(inputs));
   } catch {
     // Only a cache.
   }

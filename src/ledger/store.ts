@@ -266,6 +266,9 @@ export class LedgerStore {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // Checkpoint the log every 32 MiB written rather than every 4 MiB: each checkpoint costs an fsync
+    // (~0.1 s on a small VM), and a cold run writes tens of MiB.
+    db.pragma('wal_autocheckpoint = 8192');
     return db;
   }
 

@@ -98,21 +98,6 @@ export interface StoredFile {
 
 export type FileEntry = Omit<StoredFile, 'head' | 'tail'>;
 
-/** What planning a sync needs of a stored file: enough to see that nothing changed. */
-export interface FileState {
-  id: number;
-  path: string;
-  dataDir: string;
-  dev: number;
-  ino: number;
-  size: number;
-  mtimeMs: number;
-  checkpoint: number;
-  present: boolean;
-  errored: boolean;
-  /** The attribution stored (FileOrigin as JSON): container metadata can change while the file does not. */
-  origin: string;
-}
 
 export interface StoredSegment {
   fileId: number;
@@ -318,12 +303,6 @@ export class LedgerStore {
     return toStored(this.sql(`SELECT * FROM files WHERE id = ?`).get(id) as FileRowRaw);
   }
 
-  fileStates(): FileState[] {
-    const rows = this.sql(`SELECT id, path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, error IS NOT NULL AS errored, origin FROM files`)
-      .raw()
-      .all() as Array<[number, string, string, number, number, number, number, number, number, number, string]>;
-    return rows.map((r) => ({ id: r[0], path: r[1], dataDir: r[2], dev: r[3], ino: r[4], size: r[5], mtimeMs: r[6], checkpoint: r[7], present: r[8] === 1, errored: r[9] === 1, origin: r[10] }));
-  }
 
   fingerprint(id: number): { head: Buffer; tail: Buffer } {
     return this.sql(`SELECT head, tail FROM files WHERE id = ?`).get(id) as { head: Buffer; tail: Buffer };

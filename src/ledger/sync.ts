@@ -8,7 +8,7 @@ import { scanMany, type ScanJob } from '../sessions/scan-pool.js';
 import { HEAD_BYTES, readRange, TAIL_BYTES } from '../sessions/scan-file.js';
 import { encodeEvents } from '../usage/event-codec.js';
 import type { FileOrigin, FileWarnings, UsageEvent } from '../usage/types.js';
-import type { FileState, LedgerStore, StoredFile } from './store.js';
+import type { FileEntry, LedgerStore, StoredFile } from './store.js';
 
 /** Meta key: the last generation that removed events or moved a file (see view.ts). */
 export const RESET_KEY = 'reset_generation';
@@ -17,11 +17,11 @@ export const RESET_KEY = 'reset_generation';
 export const PARSER_VERSION = '1';
 
 type Action =
-  | { kind: 'unchanged'; stored: FileState; found: FoundFile }
-  | { kind: 'relabel'; stored: FileState; found: FoundFile }
-  | { kind: 'append'; stored: FileState; found: FoundFile; renamed: boolean }
-  | { kind: 'reread'; stored: FileState | null; found: FoundFile }
-  | { kind: 'gone'; stored: FileState };
+  | { kind: 'unchanged'; stored: FileEntry; found: FoundFile }
+  | { kind: 'relabel'; stored: FileEntry; found: FoundFile }
+  | { kind: 'append'; stored: FileEntry; found: FoundFile; renamed: boolean }
+  | { kind: 'reread'; stored: FileEntry | null; found: FoundFile }
+  | { kind: 'gone'; stored: FileEntry };
 
 type Fingerprint = (id: number) => { head: Buffer; tail: Buffer };
 
@@ -34,16 +34,21 @@ function tailOf(path: string, checkpoint: number): Buffer {
 }
 
 /** The bytes we read before are still there: the file only grew (or is the same file renamed). */
-function sameContent(path: string, s: FileState, size: number, fingerprint: Fingerprint): boolean {
+function sameContent(path: string, s: FileEntry, size: number, fingerprint: Fingerprint): boolean {
   if (size < s.checkpoint) return false;
   const was = fingerprint(s.id);
   return headOf(path, s.checkpoint).equals(was.head) && tailOf(path, s.checkpoint).equals(was.tail);
 }
 
-export function plan(known: readonly FileState[], found: readonly FoundFile[], scopeDirs: ReadonlySet<string>, reparse: boolean, fingerprint: Fingerprint): Action[] {
+function sameOrigin(a: FileOrigin, b: FileOrigin): boolean {
+  for (const k of Object.keys(a) as Array<keyof FileOrigin>) if (a[k] !== b[k]) return false;
+  return Object.keys(a).length === Object.keys(b).length;
+}
+
+export function plan(known: readonly FileEntry[], found: readonly FoundFile[], scopeDirs: ReadonlySet<string>, reparse: boolean, fingerprint: Fingerprint): Action[] {
   const byPath = new Map(known.map((s) => [s.path, s]));
   const foundPaths = new Set(found.map((f) => f.origin.path));
-  const byInode = new Map<string, FileState[]>();
+  const byInode = new Map<string, FileEntry[]>();
   for (const s of known) {
     if (foundPaths.has(s.path)) continue; // only files missing from their old path can have moved
     const k = `${s.dev}:${s.ino}`;
@@ -69,9 +74,9 @@ export function plan(known: readonly FileState[], found: readonly FoundFile[], s
     matched.add(s.id);
     if (reparse || s.dev !== f.dev || s.ino !== f.ino) {
       actions.push({ kind: 'reread', stored: s, found: f });
-    } else if (!renamed && s.present && f.size === s.size && f.mtimeMs === s.mtimeMs && !s.errored) {
+    } else if (!renamed && s.present && f.size === s.size && f.mtimeMs === s.mtimeMs && s.warnings.error === null) {
       // Same bytes; its attribution may still have changed (container metadata written or edited).
-      actions.push({ kind: JSON.stringify(f.origin) === s.origin ? 'unchanged' : 'relabel', stored: s, found: f });
+      actions.push({ kind: sameOrigin(f.origin, s.origin) ? 'unchanged' : 'relabel', stored: s, found: f });
     } else if (renamed || sameContent(f.origin.path, s, f.size, fingerprint)) {
       actions.push({ kind: 'append', stored: s, found: f, renamed });
     } else {
@@ -88,10 +93,17 @@ export interface SyncResult {
   bytesRead: number;
   /** Files read by this sync: file id → the offset its new events start at (0: all its events are new). */
   fresh: Map<number, number>;
+  /** Every file of the ledger as of `generation`. */
+  catalog: FileEntry[];
 }
 
 /** Receives the events a sync has just read, file by file, as they come. */
 export type OnFresh = (fileId: number, origin: FileOrigin, events: UsageEvent[]) => void;
+
+function entryOf(f: StoredFile): FileEntry {
+  const { head: _head, tail: _tail, ...entry } = f;
+  return entry;
+}
 
 export async function syncLedger(store: LedgerStore, found: readonly FoundFile[], dataDirs: readonly string[], onFresh: OnFresh = () => {}, threads?: number): Promise<SyncResult> {
   const scope = new Set(dataDirs);
@@ -99,12 +111,16 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
   const fingerprint: Fingerprint = (id) => store.fingerprint(id);
   let bytesRead = 0;
   const fresh = new Map<number, number>();
-  let made: number | undefined;
-  const first = plan(store.fileStates(), found, scope, reparse(), fingerprint);
+  // The files and the generation they belong to, read together.
+  let [generation, known] = store.db.transaction(() => [store.generation(), store.catalog()] as const)();
+  const first = plan(known, found, scope, reparse(), fingerprint);
   if (first.some((a) => a.kind !== 'unchanged')) {
     await store.exclusive(async () => {
-      // Another process may have caught up while we waited for the lock: plan again under it.
-      const actions = plan(store.fileStates(), found, scope, reparse(), fingerprint);
+      // Another process may have changed the ledger while we waited for the lock: then plan again.
+      if (store.generation() !== generation) known = store.catalog();
+      const actions = plan(known, found, scope, reparse(), fingerprint);
+      // Kept up to date with what this sync writes, so the caller need not read every file again.
+      const entries = new Map(known.map((e) => [e.id, e]));
       const gen = store.generation() + 1;
       // Events taken away, or a file's place changed (dedup ties look at paths): rollups kept from
       // before this generation cannot be brought up to date by adding the new events alone.
@@ -124,7 +140,9 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
           bytesRead += Math.max(0, scan.endOffset - start);
           if (scan.warnings.error && before) {
             // Unreadable now: keep what was counted, remember why.
-            store.saveFile({ ...before, path: f.origin.path, present: true, warnings: { ...before.warnings, error: scan.warnings.error } });
+            const kept = { ...before, path: f.origin.path, present: true, warnings: { ...before.warnings, path: f.origin.path, error: scan.warnings.error } };
+            store.saveFile(kept);
+            entries.set(kept.id, entryOf(kept));
             return;
           }
           const base = a.kind === 'append' ? before!.warnings : null;
@@ -135,7 +153,7 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
             partialTail: scan.warnings.partialTail,
             error: scan.warnings.error,
           };
-          const id = store.saveFile({
+          const saved = {
             id: before?.id,
             path: f.origin.path,
             dataDir: f.origin.dataDir,
@@ -150,7 +168,9 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
             present: true,
             origin: f.origin,
             warnings,
-          });
+          };
+          const id = store.saveFile(saved);
+          entries.set(id, entryOf({ ...saved, id }));
           if (a.kind === 'reread' && store.clearSegments(id) > 0) reset = true;
           if (scan.events.length > 0) store.addSegment(id, start, scan.endOffset, scan.encoded ?? encodeEvents(scan.events), gen);
           fresh.set(id, start);
@@ -158,13 +178,21 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
         },
         { threads },
       );
-      for (const a of actions) if (a.kind === 'gone') store.setPresent(a.stored.id, false);
-      for (const a of actions) if (a.kind === 'relabel') store.setOrigin(a.stored.id, a.found.origin);
+      for (const a of actions) {
+        if (a.kind === 'gone') {
+          store.setPresent(a.stored.id, false);
+          entries.set(a.stored.id, { ...a.stored, present: false });
+        } else if (a.kind === 'relabel') {
+          store.setOrigin(a.stored.id, a.found.origin);
+          entries.set(a.stored.id, { ...a.stored, origin: a.found.origin });
+        }
+      }
       store.setMeta('parser_version', PARSER_VERSION);
       if (reset) store.setMeta(RESET_KEY, String(gen));
       if (actions.some((a) => a.kind !== 'unchanged')) store.bumpGeneration();
-      made = store.generation();
+      generation = store.generation();
+      known = [...entries.values()];
     });
   }
-  return { generation: made ?? store.generation(), bytesRead, fresh };
+  return { generation, bytesRead, fresh, catalog: known };
 }

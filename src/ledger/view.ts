@@ -130,8 +130,8 @@ function buildRollups(store: LedgerStore, scopeKey: string, dirs: readonly strin
   const generation = store.generation();
   const head = store.rollupHead(scopeKey);
   const scope = new Set(dirs);
-  const inScope = store
-    .catalog()
+  // The sync's account of the files holds unless another process has changed the ledger since.
+  const inScope = (sync.generation === generation ? sync.catalog : store.catalog())
     .filter((s) => scope.has(s.dataDir))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const s of inScope) places[s.id] = { host: s.origin.host, path: s.path };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Deduper, rankOf } from '../src/usage/dedup.js';
 import type { UsageEvent } from '../src/usage/types.js';
 import {
-  addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, hashId, keptEvents, updateIndex, type FileWinners, type WinnerIndex,
+  addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, encodeWinnerEvents, hashId, keptEvents, updateIndex, type FileWinners, type WinnerIndex,
 } from '../src/usage/winners.js';
 
 function rng(seed: number): () => number {
@@ -61,6 +61,8 @@ test('incremental dedup keeps what dedup of everything keeps, and names every fi
     let winners = new Map<number, FileWinners>(places.map((_, f) => [f, new Map()]));
     for (const e of first.winners()) winners.get(e.fileIndex)!.set(e.messageId!, rankOf(e));
     winners = new Map([...winners].map(([f, w]) => [f, decodeFileWinners(encodeFileWinners(w), f)]));
+    // Encoding straight from the winning events gives the same stored form.
+    for (const [f, w] of winners) assert.deepEqual(decodeFileWinners(encodeWinnerEvents([...first.winners()].filter((e) => e.fileIndex === f)), f), w);
     let index = indexOf(winners);
     let before = keptByDeduper(all);
     for (let batch = 0; batch < 6; batch++) {

@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import { discover, type DirListing, type Discovery, type ListingCache } from '../sessions/discover.js';
 import { loadUsage } from '../sessions/load.js';
 import { rollup, type RollupRow } from '../usage/aggregate.js';
-import { Deduper, rankOf, type CopyRank } from '../usage/dedup.js';
+import { Deduper, type CopyRank } from '../usage/dedup.js';
 import { decodeRows, encodeRows } from '../usage/rollup-codec.js';
 import {
-  addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, keptEvents, updateIndex, type FileWinners,
+  addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, encodeWinnerEvents, keptEvents, updateIndex, type EncodedFileWinners, type FileWinners,
 } from '../usage/winners.js';
 import { decodeEvents } from '../usage/event-codec.js';
 import { PRICES_PATH } from '../usage/prices-file.js';
@@ -157,14 +157,16 @@ function buildRollups(store: LedgerStore, scopeKey: string, dirs: readonly strin
   const stored = new Set(inScope.filter((s) => fresh.get(s.id) !== 0).map((s) => s.id));
   const isFresh = (id: number, start: number) => start >= (fresh.get(id) ?? Infinity);
   for (const seg of store.segments(stored, isFresh)) d.addAll(decodeEvents(seg.events, seg.fileId));
-  const winners = new Map<number, FileWinners>();
+  // Winners grouped by file, as the events themselves (150k rank objects would cost cold memory).
+  const winners = new Map<number, UsageEvent[]>();
   for (const e of d.winners()) {
     if (!position.has(e.fileIndex)) continue;
     let w = winners.get(e.fileIndex);
-    if (!w) winners.set(e.fileIndex, (w = new Map()));
-    w.set(e.messageId!, rankOf(e));
+    if (!w) winners.set(e.fileIndex, (w = []));
+    w.push(e);
   }
   const index = buildIndex(indexEntries(winners), d.winnerCount);
+  const encoded = (id: number) => encodeWinnerEvents(winners.get(id) ?? []);
   const events: UsageEvent[] = [];
   for (const e of d.events()) {
     const at = position.get(e.fileIndex);
@@ -173,12 +175,12 @@ function buildRollups(store: LedgerStore, scopeKey: string, dirs: readonly strin
     events.push(e);
   }
   const rows = rollup(events, inScope.map((s) => s.origin), pricing);
-  const save: RollupSave = { generation, priceHash: hash, basedOn: 'any-older', files: filesToSave(rows, winners, inScope, new Set(winners.keys())), index };
+  const save: RollupSave = { generation, priceHash: hash, basedOn: 'any-older', files: filesToSave(rows, encoded, inScope, new Set(winners.keys())), index };
   return finish(store, generation, 'rebuilt', inScope, rows, save);
 }
 
-function* indexEntries(winners: ReadonlyMap<number, FileWinners>): Generator<[string, number]> {
-  for (const [fileId, w] of winners) for (const id of w.keys()) yield [id, fileId];
+function* indexEntries(winners: ReadonlyMap<number, readonly UsageEvent[]>): Generator<[string, number]> {
+  for (const [fileId, events] of winners) for (const e of events) yield [e.messageId!, fileId];
 }
 
 /** Stored rows of every file but `skip`, bound to the files' places; null if they are not all there or name a file not in scope. */
@@ -196,7 +198,7 @@ function storedRows(store: LedgerStore, scopeKey: string, head: RollupHead, posi
 }
 
 /** Rows and winners of the given files (and of any file the rows name), encoded for the ledger. */
-function filesToSave(rows: readonly RollupRow[], winners: ReadonlyMap<number, FileWinners>, inScope: readonly FileEntry[], files: ReadonlySet<number>): RollupSave['files'] {
+function filesToSave(rows: readonly RollupRow[], winnersOf: (fileId: number) => EncodedFileWinners, inScope: readonly FileEntry[], files: ReadonlySet<number>): RollupSave['files'] {
   const by = new Map<number, RollupRow[]>();
   for (const id of files) by.set(id, []);
   for (const r of rows) {
@@ -207,8 +209,8 @@ function filesToSave(rows: readonly RollupRow[], winners: ReadonlyMap<number, Fi
   }
   const out: RollupSave['files'] = new Map();
   for (const [id, list] of by) {
-    const w = winners.get(id);
-    out.set(id, list.length === 0 && !w?.size ? null : { rows: encodeRows(list), winners: encodeFileWinners(w ?? new Map()) });
+    const w = winnersOf(id);
+    out.set(id, list.length === 0 && w.nums.length === 0 ? null : { rows: encodeRows(list), winners: w });
   }
   return out;
 }
@@ -274,7 +276,7 @@ function updateRollups(
   const fresh = rollup(events, inScope.map((s) => s.origin), pricing);
   rows.push(...fresh);
   const index = updateIndex(head.index, removed, moved);
-  return { rows, save: { generation, priceHash: hash, basedOn: head.generation, files: filesToSave(fresh, winners, inScope, changed), index } };
+  return { rows, save: { generation, priceHash: hash, basedOn: head.generation, files: filesToSave(fresh, (id) => encodeFileWinners(winnersOf(id)), inScope, changed), index } };
 }
 
 function finish(store: LedgerStore, generation: number, how: LedgerInfo['rollups'], inScope: readonly FileEntry[], rows: RollupRow[], save?: RollupSave): Built {

@@ -7,6 +7,7 @@
  */
 import { preferRank, rankOf, type CopyRank, type FilePlaces } from './dedup.js';
 import type { UsageEvent } from './types.js';
+import { eventTokens } from './types.js';
 
 /** A file's winners: message id → rank (`fileIndex` of each rank is the file's ledger id). */
 export type FileWinners = Map<string, CopyRank>;
@@ -31,6 +32,21 @@ export function encodeFileWinners(w: FileWinners): EncodedFileWinners {
     o += FIELDS;
   }
   return { ids: JSON.stringify([...w.keys()]), nums };
+}
+
+/** The same encoding, straight from dedup's winning events of one file (no rank objects made). */
+export function encodeWinnerEvents(events: readonly UsageEvent[]): EncodedFileWinners {
+  const nums = new Float64Array(events.length * FIELDS);
+  const ids: string[] = new Array(events.length);
+  events.forEach((e, i) => {
+    const o = i * FIELDS;
+    nums[o] = e.offset;
+    nums[o + 1] = eventTokens(e);
+    nums[o + 2] = e.timestamp;
+    nums[o + 3] = e.sidechain ? 1 : 0;
+    ids[i] = e.messageId!;
+  });
+  return { ids: JSON.stringify(ids), nums };
 }
 
 export function decodeFileWinners(e: EncodedFileWinners, fileId: number): FileWinners {

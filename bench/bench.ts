@@ -91,8 +91,8 @@ function corpus(size: number): { dir: string; truth: Truth } {
   return { dir, truth };
 }
 
-/** 1 MiB of new responses in Claude Code's format, appended to a session file of its own folder. */
-function appendMiB(dir: string, round: number): void {
+/** 1 MiB of new responses in Claude Code's format, appended to a session file of its own folder; returns the tokens added. */
+function appendMiB(dir: string, round: number): number {
   const folder = join(dir, 'projects', '-bench-append');
   mkdirSync(folder, { recursive: true });
   const lines: string[] = [];
@@ -110,6 +110,7 @@ function appendMiB(dir: string, round: number): void {
     bytes += line.length + 1;
   }
   appendFileSync(join(folder, 'session.jsonl'), lines.join('\n') + '\n');
+  return lines.length * (10 + 20 + 1000); // every line's usage: input + output + cache read
 }
 
 const rows: Row[] = [];
@@ -168,11 +169,16 @@ for (const size of sizes) {
     agree('ccusage 18.0.11', JSON.parse(ts[0]!.stdout).totals);
   }
 
+  let added = 0;
   const appended = Array.from({ length: runs }, (_, i) => {
-    appendMiB(dir, i);
+    added += appendMiB(dir, i);
     return ccost(['--ledger', ledger]);
   });
   add('after appending 1 MiB', 'ccost', appended, { ratio: 0.1 });
+  const afterAppends = JSON.parse(appended[appended.length - 1]!.stdout).totals.totalTokens;
+  const appendOk = afterAppends === truth.totals.totalTokens + added;
+  checks.push(`${size} MiB: ccost (ledger, after ${runs} appends): ${afterAppends.toLocaleString('en-US')} tokens ${appendOk ? '= truth + the tokens appended' : `DIFFERS from truth + appended (${(truth.totals.totalTokens + added).toLocaleString('en-US')})`}`);
+  failed = !appendOk || failed;
   rmSync(join(dir, 'projects', '-bench-append'), { recursive: true, force: true });
 
   for (const r of rows.filter((x) => x.size === size)) (r as Row & { native: number }).native = nativeWall;

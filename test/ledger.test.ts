@@ -264,6 +264,46 @@ test('a ledger from a newer schema is left alone: the report comes from the file
   again.close();
 });
 
+test('a schema 2 ledger is migrated in place: its counted events stay, and later runs update it', () => {
+  const data = join(root, 'migrate');
+  const proj = join(data, 'projects', '-w');
+  mkdirSync(proj, { recursive: true });
+  const r = rng(31);
+  const file = join(proj, 's.jsonl');
+  writeFileSync(file, Array.from({ length: 20 }, () => usageLine(r, 15)).join('\n') + '\n');
+  const ledger = join(root, 'migrate.db');
+  ccostJson(['daily', '--dir', data, '--ledger', ledger]);
+  // Put the ledger back into the shape ccost wrote at schema 2 (its tables as they were then).
+  const db = new Database(ledger);
+  db.pragma('foreign_keys = OFF');
+  db.exec(`
+    CREATE TABLE files2 (id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, data_dir TEXT NOT NULL, dev INTEGER NOT NULL, ino INTEGER NOT NULL,
+      head BLOB NOT NULL, tail BLOB NOT NULL, size INTEGER NOT NULL, mtime_ms REAL NOT NULL, checkpoint INTEGER NOT NULL, present INTEGER NOT NULL,
+      origin TEXT NOT NULL, malformed INTEGER NOT NULL, invalid INTEGER NOT NULL, partial_tail INTEGER NOT NULL, error TEXT);
+    INSERT INTO files2 SELECT f.id, f.path, f.data_dir, f.dev, f.ino, p.head, p.tail, f.size, f.mtime_ms, f.checkpoint, f.present,
+      json_set(f.origin, '$.path', f.path, '$.dataDir', f.data_dir), f.malformed, f.invalid, f.partial_tail, f.error
+      FROM files f JOIN fingerprints p ON p.file_id = f.id;
+    DROP TABLE fingerprints; DROP TABLE files; ALTER TABLE files2 RENAME TO files;
+    CREATE INDEX files_inode ON files (dev, ino);
+    DROP INDEX segments_gen; ALTER TABLE segments DROP COLUMN gen;
+    DROP TABLE rollup_files; ALTER TABLE rollups DROP COLUMN winner_index; UPDATE rollups SET data = '{"rows":[]}';
+    UPDATE meta SET value = '2' WHERE key = 'schema_version';`);
+  db.close();
+  appendFileSync(file, Array.from({ length: 5 }, () => usageLine(r, 15)).join('\n') + '\n');
+  const migrated = ccost(['daily', '--json', '--dir', data, '--ledger', ledger]);
+  assert.equal(migrated.code, 0, migrated.stderr);
+  const ref = () => reference(data, PRICES).totals.totalTokens;
+  assert.equal(JSON.parse(migrated.stdout).totals.totalTokens, ref());
+  assert.equal(JSON.parse(migrated.stdout).ledger.bytesRead < statSync(file).size, true, 'only the appended lines were read');
+  appendFileSync(file, Array.from({ length: 5 }, () => usageLine(r, 15)).join('\n') + '\n');
+  const after = ccostJson(['daily', '--dir', data, '--ledger', ledger]);
+  assert.equal(after.totals.totalTokens, ref());
+  assert.equal(after.ledger.rollups, 'updated');
+  const check = new Database(ledger, { readonly: true });
+  assert.equal(check.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get(), '3');
+  check.close();
+});
+
 test('an unwritable ledger location: the report still comes, with a note', () => {
   const data = oneLineData('unwritable', 9);
   const blocker = join(root, 'not-a-folder');

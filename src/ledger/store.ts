@@ -22,19 +22,23 @@ CREATE TABLE IF NOT EXISTS files (
   data_dir TEXT NOT NULL,
   dev INTEGER NOT NULL,
   ino INTEGER NOT NULL,
-  head BLOB NOT NULL,          -- the first bytes of the file, as last read
-  tail BLOB NOT NULL,          -- the bytes just before the checkpoint
   size INTEGER NOT NULL,       -- size when last read
   mtime_ms REAL NOT NULL,
   checkpoint INTEGER NOT NULL, -- byte offset just past the last complete line read
   present INTEGER NOT NULL,    -- 0 once the file is gone from disk (its events stay)
-  origin TEXT NOT NULL,        -- attribution (FileOrigin, JSON)
+  origin TEXT NOT NULL,        -- attribution (FileOrigin as JSON; from schema 3 without path and data_dir, the columns)
   malformed INTEGER NOT NULL,
   invalid INTEGER NOT NULL,
   partial_tail INTEGER NOT NULL,
   error TEXT
 );
 CREATE INDEX IF NOT EXISTS files_inode ON files (dev, ino);
+-- Schema 3: kept apart from files (read on every run) since only a changed file's are ever read.
+CREATE TABLE IF NOT EXISTS fingerprints (
+  file_id INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
+  head BLOB NOT NULL,          -- the first bytes of the file, as last read
+  tail BLOB NOT NULL           -- the bytes just before the checkpoint
+);
 CREATE TABLE IF NOT EXISTS segments (
   file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
   start INTEGER NOT NULL,
@@ -155,8 +159,6 @@ interface FileRowRaw {
   data_dir: string;
   dev: number;
   ino: number;
-  head: Buffer;
-  tail: Buffer;
   size: number;
   mtime_ms: number;
   checkpoint: number;
@@ -236,6 +238,9 @@ export class LedgerStore {
         // the migration recomputes its rollups in full, later ones update them.
         db.exec(`ALTER TABLE segments ADD COLUMN gen INTEGER NOT NULL DEFAULT 0`);
         db.exec(`ALTER TABLE rollups ADD COLUMN winner_index BLOB`);
+        db.exec(`INSERT INTO fingerprints (file_id, head, tail) SELECT id, head, tail FROM files`);
+        db.exec(`ALTER TABLE files DROP COLUMN head`);
+        db.exec(`ALTER TABLE files DROP COLUMN tail`);
         // Only caches: rebuilt in the new form by the next report.
         db.exec(`DELETE FROM rollups`);
       }
@@ -254,6 +259,8 @@ export class LedgerStore {
     // Checkpoint the log every 32 MiB written rather than every 4 MiB: each checkpoint costs an fsync
     // (~0.1 s on a small VM), and a cold run writes tens of MiB.
     db.pragma('wal_autocheckpoint = 8192');
+    // ...and keep no more than 4 MiB of log file once it has been checkpointed.
+    db.pragma('journal_size_limit = 4194304');
     return db;
   }
 
@@ -289,23 +296,18 @@ export class LedgerStore {
     this.sql(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'`).run();
   }
 
-  files(): StoredFile[] {
-    return (this.sql(`SELECT * FROM files`).all() as FileRowRaw[]).map(toStored);
-  }
-
   /** Every file without its fingerprint bytes: what reports need to know of them. */
   catalog(): FileEntry[] {
-    const rows = this.sql(`SELECT id, path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, origin, malformed, invalid, partial_tail, error FROM files`).all() as Array<Omit<FileRowRaw, 'head' | 'tail'>>;
-    return rows.map(toEntry);
+    return (this.sql(`SELECT * FROM files`).all() as FileRowRaw[]).map(toEntry);
   }
 
   file(id: number): StoredFile {
-    return toStored(this.sql(`SELECT * FROM files WHERE id = ?`).get(id) as FileRowRaw);
+    return { ...toEntry(this.sql(`SELECT * FROM files WHERE id = ?`).get(id) as FileRowRaw), ...this.fingerprint(id) };
   }
 
 
   fingerprint(id: number): { head: Buffer; tail: Buffer } {
-    return this.sql(`SELECT head, tail FROM files WHERE id = ?`).get(id) as { head: Buffer; tail: Buffer };
+    return (this.sql(`SELECT head, tail FROM fingerprints WHERE file_id = ?`).get(id) as { head: Buffer; tail: Buffer } | undefined) ?? { head: Buffer.alloc(0), tail: Buffer.alloc(0) };
   }
 
   /** Inserts or updates a file's row; returns its id. */
@@ -315,34 +317,33 @@ export class LedgerStore {
       f.dataDir,
       f.dev,
       f.ino,
-      f.head,
-      f.tail,
       f.size,
       f.mtimeMs,
       f.checkpoint,
       f.present ? 1 : 0,
-      JSON.stringify(f.origin),
+      originJson(f.origin),
       f.warnings.malformed,
       f.warnings.invalid,
       f.warnings.partialTail ? 1 : 0,
       f.warnings.error,
     ];
-    if (f.id !== undefined) {
+    let id = f.id;
+    if (id !== undefined) {
       this.sql(
-          `UPDATE files SET path = ?, data_dir = ?, dev = ?, ino = ?, head = ?, tail = ?, size = ?, mtime_ms = ?, checkpoint = ?, present = ?, origin = ?, malformed = ?, invalid = ?, partial_tail = ?, error = ? WHERE id = ?`,
-        )
-        .run(...values, f.id);
-      return f.id;
+        `UPDATE files SET path = ?, data_dir = ?, dev = ?, ino = ?, size = ?, mtime_ms = ?, checkpoint = ?, present = ?, origin = ?, malformed = ?, invalid = ?, partial_tail = ?, error = ? WHERE id = ?`,
+      ).run(...values, id);
+    } else {
+      const r = this.sql(
+        `INSERT INTO files (path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, origin, malformed, invalid, partial_tail, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(...values);
+      id = Number(r.lastInsertRowid);
     }
-    const r = this.sql(
-        `INSERT INTO files (path, data_dir, dev, ino, head, tail, size, mtime_ms, checkpoint, present, origin, malformed, invalid, partial_tail, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(...values);
-    return Number(r.lastInsertRowid);
+    this.sql(`INSERT OR REPLACE INTO fingerprints (file_id, head, tail) VALUES (?, ?, ?)`).run(id, f.head, f.tail);
+    return id;
   }
 
   setOrigin(id: number, origin: FileOrigin): void {
-    this.sql(`UPDATE files SET origin = ? WHERE id = ?`).run(JSON.stringify(origin), id);
+    this.sql(`UPDATE files SET origin = ? WHERE id = ?`).run(originJson(origin), id);
   }
 
   setPresent(id: number, present: boolean): void {
@@ -465,11 +466,16 @@ export class LedgerStore {
   }
 }
 
-function toStored(r: FileRowRaw): StoredFile {
-  return { ...toEntry(r), head: r.head, tail: r.tail };
+/** The origin as stored: without its path and data folder, which are columns of their own. */
+function originJson(o: FileOrigin): string {
+  const { path: _path, dataDir: _dataDir, ...rest } = o;
+  return JSON.stringify(rest);
 }
 
-function toEntry(r: Omit<FileRowRaw, 'head' | 'tail'>): FileEntry {
+function toEntry(r: FileRowRaw): FileEntry {
+  const origin = JSON.parse(r.origin) as FileOrigin;
+  origin.path = r.path;
+  origin.dataDir = r.data_dir;
   return {
     id: r.id,
     path: r.path,
@@ -480,7 +486,7 @@ function toEntry(r: Omit<FileRowRaw, 'head' | 'tail'>): FileEntry {
     mtimeMs: r.mtime_ms,
     checkpoint: r.checkpoint,
     present: r.present === 1,
-    origin: JSON.parse(r.origin) as FileOrigin,
+    origin,
     warnings: { path: r.path, malformed: r.malformed, invalid: r.invalid, partialTail: r.partial_tail === 1, error: r.error },
   };
 }

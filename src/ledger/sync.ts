@@ -40,9 +40,16 @@ function sameContent(path: string, s: FileEntry, size: number, fingerprint: Fing
   return headOf(path, s.checkpoint).equals(was.head) && tailOf(path, s.checkpoint).equals(was.tail);
 }
 
+const ORIGIN_KEYS = [
+  'host', 'path', 'dataDir', 'projectDir', 'project', 'instance', 'mode', 'team', 'agent', 'role', 'container', 'pathSessionId', 'subagentFile',
+] as const satisfies ReadonlyArray<keyof FileOrigin>;
+// Fails to compile when FileOrigin gains a field this list lacks.
+const everyOriginKey: Exclude<keyof FileOrigin, (typeof ORIGIN_KEYS)[number]> extends never ? true : never = true;
+void everyOriginKey;
+
 function sameOrigin(a: FileOrigin, b: FileOrigin): boolean {
-  for (const k of Object.keys(a) as Array<keyof FileOrigin>) if (a[k] !== b[k]) return false;
-  return Object.keys(a).length === Object.keys(b).length;
+  for (const k of ORIGIN_KEYS) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 export function plan(known: readonly FileEntry[], found: readonly FoundFile[], scopeDirs: ReadonlySet<string>, reparse: boolean, fingerprint: Fingerprint): Action[] {

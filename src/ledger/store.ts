@@ -361,16 +361,20 @@ export class LedgerStore {
       .run(fileId, start, end, events.count, Buffer.from(events.nums.buffer, events.nums.byteOffset, events.nums.byteLength), events.strs, gen);
   }
 
-  /**
-   * Stored segments of the given files, but those that `skip` rejects (by file id and start), one at
-   * a time: callers fold each into dedup, so memory never holds every stored event at once.
-   */
-  *segments(fileIds: ReadonlySet<number>, skip: (fileId: number, start: number) => boolean = () => false): Generator<StoredSegment> {
+  /** The stored events of the given files, one file at a time (all its segments, in offset order). */
+  *segmentsByFile(fileIds: ReadonlySet<number>): Generator<{ fileId: number; events: EncodedEvents[] }> {
     if (fileIds.size === 0) return;
-    for (const row of this.sql(`SELECT file_id, start, count, nums, strs FROM segments`).iterate() as IterableIterator<SegmentRow>) {
-      if (!fileIds.has(row.file_id) || row.count === 0 || skip(row.file_id, row.start)) continue;
-      yield toSegment(row);
+    let current: { fileId: number; events: EncodedEvents[] } | null = null;
+    for (const row of this.sql(`SELECT file_id, start, count, nums, strs FROM segments ORDER BY file_id, start`).iterate() as IterableIterator<SegmentRow>) {
+      if (!fileIds.has(row.file_id) || row.count === 0) continue;
+      if (current && current.fileId !== row.file_id) {
+        yield current;
+        current = null;
+      }
+      current ??= { fileId: row.file_id, events: [] };
+      current.events.push(toSegment(row).events);
     }
+    if (current) yield current;
   }
 
   /** Segments added by generations after `gen`, in file and offset order. */

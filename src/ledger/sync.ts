@@ -104,8 +104,8 @@ export interface SyncResult {
   catalog: FileEntry[];
 }
 
-/** Receives the events a sync has just read, file by file, as they come. */
-export type OnFresh = (fileId: number, origin: FileOrigin, events: UsageEvent[]) => void;
+/** Receives the events a sync has just read, file by file, as they come (from byte `start`: 0 when the whole file was read). */
+export type OnFresh = (fileId: number, origin: FileOrigin, events: UsageEvent[], start: number) => void;
 
 function entryOf(f: StoredFile): FileEntry {
   const { head: _head, tail: _tail, ...entry } = f;
@@ -181,7 +181,7 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
           if (a.kind === 'reread' && store.clearSegments(id) > 0) reset = true;
           if (scan.events.length > 0) store.addSegment(id, start, scan.endOffset, scan.encoded ?? encodeEvents(scan.events), gen);
           fresh.set(id, start);
-          onFresh(id, f.origin, scan.events);
+          onFresh(id, f.origin, scan.events, start);
         },
         { threads },
       );

@@ -7,10 +7,11 @@ import { readFileSync } from 'node:fs';
 import { discover, type DirListing, type Discovery, type ListingCache } from '../sessions/discover.js';
 import { loadUsage } from '../sessions/load.js';
 import { rollup, type RollupRow } from '../usage/aggregate.js';
-import { Deduper, type CopyRank } from '../usage/dedup.js';
+import type { CopyRank } from '../usage/dedup.js';
+import { RunningRollup } from '../usage/running-rollup.js';
 import { decodeRows, encodeRows } from '../usage/rollup-codec.js';
 import {
-  addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, encodeWinnerEvents, keptEvents, updateIndex, type EncodedFileWinners, type FileWinners,
+  addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, keptEvents, updateIndex, type EncodedFileWinners, type FileWinners,
 } from '../usage/winners.js';
 import { decodeEvents } from '../usage/event-codec.js';
 import { PRICES_PATH } from '../usage/prices-file.js';
@@ -80,18 +81,21 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   const listings = loadListings(store, scopeKey);
   const found = discover(dirs, undefined, listings);
   saveListings(store, scopeKey, listings, found.listings);
-  // Events read by the sync go straight into dedup (keyed by ledger file id for now), so that
-  // memory holds the winners, never every record.
+  // Files the sync reads whole go straight into a running dedup and rollup, so that memory holds
+  // winners' ranks and rows, never every event (files it read from a checkpoint are counted from the
+  // ledger, if all has to be counted again).
   const places: Places = [];
-  const dedup = new Deduper(places);
+  const origins: FileOrigin[] = [];
+  const running = new RunningRollup(places, origins, pricing);
   const sync = await syncLedger(
     store,
     found.files,
     dirs,
-    (id, origin, events) => {
+    (id, origin, events, start) => {
       places[id] = { host: origin.host, path: origin.path };
+      origins[id] = origin;
       for (const e of events) e.fileIndex = id;
-      dedup.addAll(events);
+      if (start === 0) running.addFile(id, events);
     },
     threads,
   );
@@ -99,7 +103,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   const hash = pricingHash();
   // One read transaction: the generation, the files and the events seen all belong to one state
   // of the ledger, whatever other processes write meanwhile.
-  const built = store.db.transaction(() => buildRollups(store, scopeKey, dirs, pricing, hash, sync, dedup, places))();
+  const built = store.db.transaction(() => buildRollups(store, scopeKey, dirs, pricing, hash, sync, running, places, origins))();
   if (built.save) store.saveRollups(scopeKey, built.save);
   const ledger: LedgerInfo = {
     path: store.path,
@@ -126,7 +130,17 @@ interface Built {
 }
 
 /** Runs inside one read transaction. */
-function buildRollups(store: LedgerStore, scopeKey: string, dirs: readonly string[], pricing: Pricing, hash: string, sync: SyncResult, dedup: Deduper, places: Places): Built {
+function buildRollups(
+  store: LedgerStore,
+  scopeKey: string,
+  dirs: readonly string[],
+  pricing: Pricing,
+  hash: string,
+  sync: SyncResult,
+  running: RunningRollup,
+  places: Places,
+  origins: FileOrigin[],
+): Built {
   const generation = store.generation();
   const head = store.rollupHead(scopeKey);
   const scope = new Set(dirs);
@@ -134,7 +148,10 @@ function buildRollups(store: LedgerStore, scopeKey: string, dirs: readonly strin
   const inScope = (sync.generation === generation ? sync.catalog : store.catalog())
     .filter((s) => scope.has(s.dataDir))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (const s of inScope) places[s.id] = { host: s.origin.host, path: s.path };
+  for (const s of inScope) {
+    places[s.id] = { host: s.origin.host, path: s.path };
+    origins[s.id] = s.origin;
+  }
   const position = new Map(inScope.map((s, i) => [s.id, i]));
   if (head && head.priceHash === hash && head.generation === generation) {
     const rows = storedRows(store, scopeKey, head, position, new Set());
@@ -146,41 +163,36 @@ function buildRollups(store: LedgerStore, scopeKey: string, dirs: readonly strin
     const updated = updateRollups(store, scopeKey, head, generation, hash, position, places, inScope, pricing);
     if (updated) return finish(store, generation, 'updated', inScope, updated.rows, updated.save);
   }
-  // Everything again: the events this run's sync has just read are in dedup already (unless another
+  // Everything again: the files this run's sync read whole are counted already (unless another
   // process changed the ledger in between: then all comes from the ledger), the rest from the ledger.
-  let d = dedup;
-  let fresh = sync.fresh;
-  if (sync.generation !== generation) {
-    d = new Deduper(places);
-    fresh = new Map();
-  }
-  const stored = new Set(inScope.filter((s) => fresh.get(s.id) !== 0).map((s) => s.id));
-  const isFresh = (id: number, start: number) => start >= (fresh.get(id) ?? Infinity);
-  for (const seg of store.segments(stored, isFresh)) d.addAll(decodeEvents(seg.events, seg.fileId));
-  // Winners grouped by file, as the events themselves (150k rank objects would cost cold memory).
-  const winners = new Map<number, UsageEvent[]>();
-  for (const e of d.winners()) {
-    if (!position.has(e.fileIndex)) continue;
-    let w = winners.get(e.fileIndex);
-    if (!w) winners.set(e.fileIndex, (w = []));
-    w.push(e);
-  }
-  const index = buildIndex(indexEntries(winners), d.winnerCount);
-  const encoded = (id: number) => encodeWinnerEvents(winners.get(id) ?? []);
-  const events: UsageEvent[] = [];
-  for (const e of d.events()) {
-    const at = position.get(e.fileIndex);
+  const r = sync.generation === generation ? running : new RunningRollup(places, origins, pricing);
+  const fromLedger = new Set(inScope.filter((s) => !r.has(s.id)).map((s) => s.id));
+  for (const { fileId, events } of store.segmentsByFile(fromLedger)) r.addFile(fileId, events.flatMap((e) => decodeEvents(e, fileId)));
+  for (const id of [...r.staleFiles()]) r.recount(id, store.segmentsOf(id).flatMap((seg) => decodeEvents(seg.events, id)));
+  const rows: RollupRow[] = [];
+  for (const [id, fileRows] of r.rowsByFile()) {
+    const at = position.get(id);
     if (at === undefined) continue; // a file outside these data folders
-    e.fileIndex = at;
-    events.push(e);
+    for (const row of fileRows) {
+      row.fileIndex = at;
+      rows.push(row);
+    }
   }
-  const rows = rollup(events, inScope.map((s) => s.origin), pricing);
-  const save: RollupSave = { generation, priceHash: hash, basedOn: 'any-older', files: filesToSave(rows, encoded, inScope, new Set(winners.keys())), index };
+  const winners = r.winnersByFile();
+  for (const id of winners.keys()) if (!position.has(id)) winners.delete(id);
+  const index = buildIndex(indexEntries(winners), r.winnerCount);
+  const save: RollupSave = {
+    generation,
+    priceHash: hash,
+    basedOn: 'any-older',
+    files: filesToSave(rows, (id) => encodeFileWinners(winners.get(id) ?? new Map()), inScope, new Set(winners.keys())),
+    index,
+  };
   return finish(store, generation, 'rebuilt', inScope, rows, save);
 }
 
-function* indexEntries(winners: ReadonlyMap<number, readonly UsageEvent[]>): Generator<[string, number]> {
-  for (const [fileId, events] of winners) for (const e of events) yield [e.messageId!, fileId];
+function* indexEntries(winners: ReadonlyMap<number, FileWinners>): Generator<[string, number]> {
+  for (const [fileId, w] of winners) for (const id of w.keys()) yield [id, fileId];
 }
 
 /** Stored rows of every file but `skip`, bound to the files' places; null if they are not all there or name a file not in scope. */

@@ -12,7 +12,6 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCHEMA_VERSION } from '../ledger/schema-version.js';
-import { rememberStat } from '../sessions/stat-memo.js';
 
 /** Commands whose output depends only on the data and the command line (not on the clock). */
 const REPLAYABLE = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model']);
@@ -85,39 +84,30 @@ export function ledgerPathOf(argv: readonly string[], env: NodeJS.ProcessEnv = p
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ccorc', 'ledger.db');
 }
 
-/**
- * True when every input is as recorded. Every input is looked at even after a difference: the walk
- * of the full report that then runs takes these stats instead of asking again (sessions/stat-memo.ts).
- */
+/** True when every input is as recorded. */
 export function unchanged(inputs: ReportInputs): boolean {
-  let same = true;
-  const stat = (path: string) => {
-    const st = statSync(path, { throwIfNoEntry: false });
-    if (st) rememberStat(path, st);
-    return st;
-  };
   for (const [path, wasDir] of inputs.probes) {
     let isDir = false;
     try {
-      isDir = stat(path)?.isDirectory() ?? false;
+      isDir = statSync(path).isDirectory();
     } catch {
       isDir = false;
     }
-    if (isDir !== wasDir) same = false;
+    if (isDir !== wasDir) return false;
   }
   for (const [path, mtimeMs] of inputs.dirs) {
-    const st = stat(path);
-    if (!st || st.mtimeMs !== mtimeMs) same = false;
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st || st.mtimeMs !== mtimeMs) return false;
   }
   for (const [path, size, mtimeMs] of inputs.metadata) {
-    const st = stat(path);
-    if (size < 0 ? st !== undefined : !st || st.size !== size || st.mtimeMs !== mtimeMs) same = false;
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (size < 0 ? st !== undefined : !st || st.size !== size || st.mtimeMs !== mtimeMs) return false;
   }
   for (const [path, size, mtimeMs, ino] of inputs.files) {
-    const st = stat(path);
-    if (!st || st.size !== size || st.mtimeMs !== mtimeMs || st.ino !== ino) same = false;
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st || st.size !== size || st.mtimeMs !== mtimeMs || st.ino !== ino) return false;
   }
-  return same;
+  return true;
 }
 
 /**

@@ -3,7 +3,6 @@
  * be links) without looping, and reads each physical file once even when reached by two paths.
  */
 import { readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { forgetStats, takeStat } from './stat-memo.js';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FileOrigin } from '../usage/types.js';
@@ -120,7 +119,6 @@ export function discover(dirs: readonly string[], host = hostname(), cached?: Li
       walk(projectPath, [], base, linkedDirs, w);
     }
   }
-  forgetStats();
   // One physical file reached by two paths is read once, under its first path in sort order, so
   // the result never depends on readdir order.
   out.files.sort((a, b) => (a.origin.path < b.origin.path ? -1 : a.origin.path > b.origin.path ? 1 : 0));
@@ -180,7 +178,7 @@ function kindOf(e: Dirent): EntryKind {
 /** A folder's entries: from the cache when the folder has not changed since it was listed, else read. */
 function list(dir: string, w: Walk): Array<[string, EntryKind]> {
   try {
-    const mtimeMs = (takeStat(dir) ?? statSync(dir)).mtimeMs;
+    const mtimeMs = statSync(dir).mtimeMs;
     w.out.inputs.dirs.push([dir, mtimeMs]);
     const known = w.cached?.get(dir);
     if (known && known.mtimeMs === mtimeMs && known.listedAt - mtimeMs > SETTLE_MS) {
@@ -199,7 +197,7 @@ function list(dir: string, w: Walk): Array<[string, EntryKind]> {
 /** stat that follows links; a dangling or unreadable link is reported, not thrown. */
 function statOf(path: string, kind: EntryKind, out: Discovery): Stats | null {
   try {
-    return takeStat(path) ?? statSync(path);
+    return statSync(path);
   } catch (err) {
     out.problems.push({ path, error: kind === 'l' ? `dangling link (${describeError(err)})` : describeError(err) });
     return null;
@@ -209,7 +207,7 @@ function statOf(path: string, kind: EntryKind, out: Discovery): Stats | null {
 function probe(p: string, out: Discovery): boolean {
   let yes = false;
   try {
-    yes = (takeStat(p) ?? statSync(p)).isDirectory();
+    yes = statSync(p).isDirectory();
   } catch {
     yes = false;
   }
@@ -221,7 +219,7 @@ function loadMetadata(projectPath: string, out: Discovery): CcboxMetadata | null
   const path = join(projectPath, METADATA_FILE);
   let text: string;
   try {
-    const st = takeStat(path) ?? statSync(path);
+    const st = statSync(path);
     text = readFileSync(path, 'utf8');
     out.inputs.metadata.push([path, st.size, st.mtimeMs]);
   } catch {

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { newProgram, runCli } from './run.js';
 import { REPORT_KINDS } from '../reports/build.js';
-import { setCommandLine, UsageError } from './common.js';
+import { setCommandLine, settleLedgers, UsageError } from './common.js';
 import { reportCommand } from './commands/report.js';
 import { blocksCommand } from './commands/blocks.js';
 import { tailCommand } from './commands/tail.js';
@@ -25,5 +25,9 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<number> {
   setCommandLine(argv);
-  return runCli('ccost', buildProgram(), argv, [UsageError]);
+  try {
+    return await runCli('ccost', buildProgram(), argv, [UsageError]);
+  } finally {
+    settleLedgers();
+  }
 }

@@ -10,7 +10,7 @@ if (!replayOutput(argv)) {
   const { main } = await import('./ccost-program.js');
   const code = await main(argv);
   // Exit here instead of letting Node tear down, which would close the ledger connection, and closing
-  // the last connection makes SQLite checkpoint its log with an fsync (cli/common.ts, openLedger).
+  // the last connection makes SQLite checkpoint its log with an fsync (cli/common.ts, settleLedgers).
   await new Promise((done) => process.stdout.write('', () => process.stderr.write('', done)));
   process.exit(code);
 }

@@ -63,10 +63,8 @@ export async function scanMany(jobs: readonly ScanJob[], onScanned: OnScanned, o
     least.slots.push(i);
     least.bytes += jobs[i]!.bytes;
   }
-  // Every share goes to a worker: the calling thread has enough to do taking in their results
-  // (decoding, dedup, the ledger's writes), and a share of its own made it the last to finish.
-  const mine = { jobs: [] as ScanJob[], slots: [] as number[] };
-  const theirs = shares;
+  // The calling thread takes the first share itself while the workers do the rest.
+  const [mine, ...theirs] = shares;
   const done = Promise.all(
     theirs.map(
       (share) =>

@@ -147,7 +147,7 @@ export interface RollupSave {
   /** 'any-older': a rebuild (every file given); a number: an update of the rollups of that generation. */
   basedOn: 'any-older' | number;
   /** Rows and winners per file id (null: the file has none now). */
-  files: Map<number, { rows: EncodedRows; winners: EncodedFileWinners } | null>;
+  files: Iterable<readonly [number, { rows: EncodedRows; winners: EncodedFileWinners } | null]>;
   index: WinnerIndex;
 }
 

@@ -11,7 +11,7 @@ import type { CopyRank } from '../usage/dedup.js';
 import { RunningRollup } from '../usage/running-rollup.js';
 import { decodeRows, encodeRows } from '../usage/rollup-codec.js';
 import {
-  addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, keptEvents, updateIndex, type EncodedFileWinners, type FileWinners,
+  addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, encodeWinnerList, keptEvents, updateIndex, type EncodedFileWinners, type FileWinners,
 } from '../usage/winners.js';
 import { decodeEvents } from '../usage/event-codec.js';
 import { PRICES_PATH } from '../usage/prices-file.js';
@@ -178,21 +178,21 @@ function buildRollups(
       rows.push(row);
     }
   }
-  const winners = r.winnersByFile();
+  const winners = r.winnerIdsByFile();
   for (const id of winners.keys()) if (!position.has(id)) winners.delete(id);
   const index = buildIndex(indexEntries(winners), r.winnerCount);
   const save: RollupSave = {
     generation,
     priceHash: hash,
     basedOn: 'any-older',
-    files: filesToSave(rows, (id) => encodeFileWinners(winners.get(id) ?? new Map()), inScope, new Set(winners.keys())),
+    files: filesToSave(rows, (id) => encodeWinnerList(winners.get(id) ?? [], (m) => r.rankOf(m)), inScope, new Set(winners.keys())),
     index,
   };
   return finish(store, generation, 'rebuilt', inScope, rows, save);
 }
 
-function* indexEntries(winners: ReadonlyMap<number, FileWinners>): Generator<[string, number]> {
-  for (const [fileId, w] of winners) for (const id of w.keys()) yield [id, fileId];
+function* indexEntries(winners: ReadonlyMap<number, readonly string[]>): Generator<[string, number]> {
+  for (const [fileId, ids] of winners) for (const id of ids) yield [id, fileId];
 }
 
 /** Stored rows of every file but `skip`, bound to the files' places; null if they are not all there or name a file not in scope. */
@@ -209,7 +209,10 @@ function storedRows(store: LedgerStore, scopeKey: string, head: RollupHead, posi
   return rows;
 }
 
-/** Rows and winners of the given files (and of any file the rows name), encoded for the ledger. */
+/**
+ * Rows and winners of the given files (and of any file the rows name), encoded for the ledger one
+ * file at a time as the ledger takes them (all of them at once would be the peak of a first run).
+ */
 function filesToSave(rows: readonly RollupRow[], winnersOf: (fileId: number) => EncodedFileWinners, inScope: readonly FileEntry[], files: ReadonlySet<number>): RollupSave['files'] {
   const by = new Map<number, RollupRow[]>();
   for (const id of files) by.set(id, []);
@@ -219,12 +222,12 @@ function filesToSave(rows: readonly RollupRow[], winnersOf: (fileId: number) => 
     if (!list) by.set(id, (list = []));
     list.push(r);
   }
-  const out: RollupSave['files'] = new Map();
-  for (const [id, list] of by) {
-    const w = winnersOf(id);
-    out.set(id, list.length === 0 && w.nums.length === 0 ? null : { rows: encodeRows(list), winners: w });
-  }
-  return out;
+  return (function* () {
+    for (const [id, list] of by) {
+      const w = winnersOf(id);
+      yield [id, list.length === 0 && w.nums.length === 0 ? null : { rows: encodeRows(list), winners: w }] as const;
+    }
+  })();
 }
 
 /**

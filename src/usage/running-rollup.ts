@@ -12,8 +12,54 @@ import type { Pricing } from './pricing.js';
 import type { FileOrigin, UsageEvent } from './types.js';
 import { addToWinners, keptEvents, type FileWinners } from './winners.js';
 
+/** Winners' ranks in columns (a rank object per message id would be a first run's largest cost in memory). */
+class RankTable {
+  private readonly slots = new Map<string, number>();
+  private cols = new Float64Array(5 * 1024);
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  get(id: string): CopyRank | undefined {
+    const i = this.slots.get(id);
+    if (i === undefined) return undefined;
+    const c = this.cols;
+    const o = i * 5;
+    return { fileIndex: c[o]!, offset: c[o + 1]!, tokens: c[o + 2]!, timestamp: c[o + 3]!, sidechain: c[o + 4] === 1 };
+  }
+
+  fileOf(id: string): number | undefined {
+    const i = this.slots.get(id);
+    return i === undefined ? undefined : this.cols[i * 5]!;
+  }
+
+  set(id: string, r: CopyRank): void {
+    let i = this.slots.get(id);
+    if (i === undefined) {
+      i = this.slots.size;
+      if ((i + 1) * 5 > this.cols.length) {
+        const grown = new Float64Array(this.cols.length * 2);
+        grown.set(this.cols);
+        this.cols = grown;
+      }
+      this.slots.set(id, i);
+    }
+    const o = i * 5;
+    this.cols[o] = r.fileIndex;
+    this.cols[o + 1] = r.offset;
+    this.cols[o + 2] = r.tokens;
+    this.cols[o + 3] = r.timestamp;
+    this.cols[o + 4] = r.sidechain ? 1 : 0;
+  }
+
+  *ids(): IterableIterator<[string, number]> {
+    for (const [id, i] of this.slots) yield [id, this.cols[i * 5]!];
+  }
+}
+
 export class RunningRollup {
-  private readonly ranks = new Map<string, CopyRank>();
+  private readonly ranks = new RankTable();
   private readonly rows = new Map<number, RollupRow[]>();
   /** Files whose rows were made from a winner that has since lost: to be counted again. */
   private readonly stale = new Set<number>();
@@ -43,9 +89,8 @@ export class RunningRollup {
   private winnersOf(fileId: number, events: readonly UsageEvent[]): FileWinners {
     const mine: FileWinners = new Map();
     for (const e of events) {
-      if (e.messageId === null) continue;
-      const r = this.ranks.get(e.messageId)!;
-      if (r.fileIndex === fileId) mine.set(e.messageId, r);
+      if (e.messageId === null || this.ranks.fileOf(e.messageId) !== fileId) continue;
+      mine.set(e.messageId, this.ranks.get(e.messageId)!);
     }
     return mine;
   }
@@ -60,15 +105,19 @@ export class RunningRollup {
     this.stale.delete(fileId);
   }
 
-  /** Each file's winners (only files that have some). */
-  winnersByFile(): Map<number, FileWinners> {
-    const out = new Map<number, FileWinners>();
-    for (const [id, r] of this.ranks) {
-      let m = out.get(r.fileIndex);
-      if (!m) out.set(r.fileIndex, (m = new Map()));
-      m.set(id, r);
+  /** The ids each file holds the winner of (only files that hold some). */
+  winnerIdsByFile(): Map<number, string[]> {
+    const out = new Map<number, string[]>();
+    for (const [id, fileId] of this.ranks.ids()) {
+      let ids = out.get(fileId);
+      if (!ids) out.set(fileId, (ids = []));
+      ids.push(id);
     }
     return out;
+  }
+
+  rankOf(id: string): CopyRank {
+    return this.ranks.get(id)!;
   }
 
   get winnerCount(): number {

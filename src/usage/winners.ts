@@ -22,16 +22,21 @@ export interface EncodedFileWinners {
 const FIELDS = 4;
 
 export function encodeFileWinners(w: FileWinners): EncodedFileWinners {
-  const nums = new Float64Array(w.size * FIELDS);
-  let o = 0;
-  for (const r of w.values()) {
+  return encodeWinnerList([...w.keys()], (id) => w.get(id)!);
+}
+
+/** The same encoding from a list of ids and their ranks. */
+export function encodeWinnerList(ids: readonly string[], rankOf: (id: string) => CopyRank): EncodedFileWinners {
+  const nums = new Float64Array(ids.length * FIELDS);
+  ids.forEach((id, i) => {
+    const r = rankOf(id);
+    const o = i * FIELDS;
     nums[o] = r.offset;
     nums[o + 1] = r.tokens;
     nums[o + 2] = r.timestamp;
     nums[o + 3] = r.sidechain ? 1 : 0;
-    o += FIELDS;
-  }
-  return { ids: JSON.stringify([...w.keys()]), nums };
+  });
+  return { ids: JSON.stringify(ids), nums };
 }
 
 /** The same encoding, straight from dedup's winning events of one file (no rank objects made). */

@@ -1,6 +1,6 @@
 /**
  * A compact form of a list of UsageEvents: numbers in one Float64Array, strings in one JSON
- * array. It crosses threads cheaply (the array buffer is transferred, not copied) and is how the
+ * text. It crosses threads cheaply (the array buffer is transferred, not copied) and is how the
  * ledger stores each file's events.
  */
 import type { UsageEvent } from './types.js';
@@ -14,13 +14,36 @@ const FAST = 8;
 export interface EncodedEvents {
   count: number;
   nums: Float64Array;
-  /** JSON array: messageId, requestId, model, sessionId, cwd per event. */
+  /**
+   * JSON: {"ids": [messageId, requestId] per event, "dict": the distinct model, session id and cwd
+   * strings, "refs": [model, sessionId, cwd] per event as places in dict (-1: none)}. Ledgers written
+   * before hold a plain array of [messageId, requestId, model, sessionId, cwd] per event: still read.
+   */
   strs: string;
+}
+
+interface StrsV2 {
+  ids: Array<string | null>;
+  dict: string[];
+  refs: number[];
 }
 
 export function encodeEvents(events: readonly UsageEvent[]): EncodedEvents {
   const nums = new Float64Array(events.length * FIELDS);
-  const strs: Array<string | null> = new Array(events.length * 5);
+  const ids: Array<string | null> = new Array(events.length * 2);
+  const refs: number[] = new Array(events.length * 3);
+  const dict: string[] = [];
+  const at = new Map<string, number>();
+  // Models, sessions and cwds repeat across a file's events: each is written once.
+  const ref = (v: string | null) => {
+    if (v === null) return -1;
+    let i = at.get(v);
+    if (i === undefined) {
+      at.set(v, (i = dict.length));
+      dict.push(v);
+    }
+    return i;
+  };
   events.forEach((e, i) => {
     const o = i * FIELDS;
     nums[o] = e.timestamp;
@@ -34,40 +57,53 @@ export function encodeEvents(events: readonly UsageEvent[]): EncodedEvents {
     nums[o + 8] = e.fileIndex;
     nums[o + 9] = e.offset;
     nums[o + 10] = (e.sidechain ? SIDECHAIN : 0) | (e.subagent ? SUBAGENT : 0) | (e.simple ? SIMPLE : 0) | (e.speed === 'fast' ? FAST : 0);
-    const s = i * 5;
-    strs[s] = e.messageId;
-    strs[s + 1] = e.requestId;
-    strs[s + 2] = e.model;
-    strs[s + 3] = e.sessionId;
-    strs[s + 4] = e.cwd;
+    ids[i * 2] = e.messageId;
+    ids[i * 2 + 1] = e.requestId;
+    refs[i * 3] = ref(e.model);
+    refs[i * 3 + 1] = ref(e.sessionId);
+    refs[i * 3 + 2] = ref(e.cwd);
   });
+  const strs: StrsV2 = { ids, dict, refs };
   return { count: events.length, nums, strs: JSON.stringify(strs) };
 }
 
-/** Decodes; `fileIndex` (when given) replaces the stored one, for events read back from the ledger. */
-export function decodeEvents(enc: EncodedEvents, fileIndex?: number): UsageEvent[] {
-  const strs = JSON.parse(enc.strs) as Array<string | null>;
+/** Per event: messageId, requestId, model, sessionId, cwd (shared strings). */
+function stringsOf(enc: EncodedEvents): (i: number, k: number) => string | null {
+  if (enc.strs.startsWith('{')) {
+    const { ids, dict, refs } = JSON.parse(enc.strs) as StrsV2;
+    return (i, k) => {
+      if (k < 2) return ids[i * 2 + k]!;
+      const r = refs[i * 3 + k - 2]!;
+      return r < 0 ? null : dict[r]!;
+    };
+  }
+  const flat = JSON.parse(enc.strs) as Array<string | null>;
   // Session id, model and cwd repeat across events: share one copy of each.
   const seen = new Map<string, string>();
-  const shared = (v: string | null) => {
-    if (v === null) return null;
+  return (i, k) => {
+    const v = flat[i * 5 + k]!;
+    if (k < 2 || v === null) return v;
     const hit = seen.get(v);
     if (hit !== undefined) return hit;
     seen.set(v, v);
     return v;
   };
+}
+
+/** Decodes; `fileIndex` (when given) replaces the stored one, for events read back from the ledger. */
+export function decodeEvents(enc: EncodedEvents, fileIndex?: number): UsageEvent[] {
+  const str = stringsOf(enc);
   const out: UsageEvent[] = new Array(enc.count);
   const n = enc.nums;
   for (let i = 0; i < enc.count; i++) {
     const o = i * FIELDS;
-    const s = i * 5;
     const flags = n[o + 10]!;
     const cost = n[o + 7]!;
     out[i] = {
-      messageId: strs[s]!,
-      requestId: strs[s + 1]!,
+      messageId: str(i, 0),
+      requestId: str(i, 1),
       timestamp: n[o]!,
-      model: shared(strs[s + 2]!),
+      model: str(i, 2),
       inputTokens: n[o + 1]!,
       outputTokens: n[o + 2]!,
       cacheWrite5mTokens: n[o + 3]!,
@@ -79,8 +115,8 @@ export function decodeEvents(enc: EncodedEvents, fileIndex?: number): UsageEvent
       speed: (flags & FAST) !== 0 ? 'fast' : 'standard',
       sidechain: (flags & SIDECHAIN) !== 0,
       subagent: (flags & SUBAGENT) !== 0,
-      sessionId: shared(strs[s + 3]!),
-      cwd: shared(strs[s + 4]!),
+      sessionId: str(i, 3),
+      cwd: str(i, 4),
       fileIndex: fileIndex ?? n[o + 8]!,
       offset: n[o + 9]!,
     };

@@ -79,11 +79,14 @@ export class RunningRollup {
   addFile(fileId: number, events: readonly UsageEvent[]): void {
     if (this.rows.has(fileId)) throw new Error(`file ${fileId} added twice`);
     const { updates } = addToWinners((id) => this.ranks.get(id), events, this.places);
+    // A file comes once, whole: every winner it holds is one of this call's updates.
+    const mine: FileWinners = new Map();
     for (const [id, { rank, was }] of updates) {
       this.ranks.set(id, rank);
       if (was && was.fileIndex !== fileId) this.stale.add(was.fileIndex);
+      if (rank.fileIndex === fileId) mine.set(id, rank);
     }
-    this.rows.set(fileId, rollup(keptEvents(events, this.winnersOf(fileId, events)), this.origins as FileOrigin[], this.pricing));
+    this.rows.set(fileId, rollup(keptEvents(events, mine), this.origins as FileOrigin[], this.pricing));
   }
 
   private winnersOf(fileId: number, events: readonly UsageEvent[]): FileWinners {

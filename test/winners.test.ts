@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { Deduper, rankOf } from '../src/usage/dedup.js';
 import type { UsageEvent } from '../src/usage/types.js';
 import {
-  addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, encodeWinnerEvents, hashId, keptEvents, updateIndex, type FileWinners, type WinnerIndex,
+  addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, encodeWinnerEvents, hashId, keptEvents, updateIndex, WinnerIndexView, type FileWinners, type WinnerIndex,
 } from '../src/usage/winners.js';
 
 function rng(seed: number): () => number {
@@ -64,6 +64,8 @@ test('incremental dedup keeps what dedup of everything keeps, and names every fi
     // Encoding straight from the winning events gives the same stored form.
     for (const [f, w] of winners) assert.deepEqual(decodeFileWinners(encodeWinnerEvents([...first.winners()].filter((e) => e.fileIndex === f)), f), w);
     let index = indexOf(winners);
+    // The index as the ledger keeps it: a base and the changes since, sometimes folded into a new base.
+    let view = WinnerIndexView.of(index);
     let before = keptByDeduper(all);
     for (let batch = 0; batch < 6; batch++) {
       const added = randomEvents(r, Math.floor(r() * 12), offsets);
@@ -81,6 +83,10 @@ test('incremental dedup keeps what dedup of everything keeps, and names every fi
       }
       index = updateIndex(index, removed, moved);
       assert.deepEqual(index, indexOf(winners), 'the updated index = one built afresh');
+      view = WinnerIndexView.of(view.base, view.with(removed, moved).encodeChanges());
+      if (r() < 0.3) view = WinnerIndexView.of(view.folded());
+      assert.deepEqual(view.folded(), index, 'base + stored changes = the index');
+      for (const [f, w] of winners) for (const id of w.keys()) assert.ok(view.candidates(id).includes(f), `${id} in ${f}`);
       all.push(...added);
       const after = keptByDeduper(all);
       const step = `seed ${seed} batch ${batch}`;
@@ -112,4 +118,8 @@ test('the winner index finds the file of every id, also when hashes collide', ()
   assert.deepEqual(candidateFiles(index, 'msg_x'), [7]);
   assert.deepEqual(candidateFiles(index, 'msg_absent'), []);
   assert.deepEqual(updateIndex(index, [[a, 7]], [[a, 9]]), buildIndex([[a, 9], [b, 9], ['msg_x', 7]], 3));
+  // Two ids of one hash in one file: moving one away leaves the file a candidate for the other.
+  const twice = WinnerIndexView.of(buildIndex([[a, 7], [b, 7]], 2)).with([[a, 7]], [[a, 9]]);
+  assert.deepEqual(twice.candidates(b).sort(), [7, 9]);
+  assert.deepEqual(WinnerIndexView.of(twice.base, twice.encodeChanges()).folded(), buildIndex([[b, 7], [a, 9]], 2));
 });

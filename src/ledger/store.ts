@@ -7,7 +7,7 @@ import { mkdirSync, renameSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EncodedEvents } from '../usage/event-codec.js';
 import type { EncodedRows } from '../usage/rollup-codec.js';
-import type { EncodedFileWinners, WinnerIndex } from '../usage/winners.js';
+import { WinnerIndexView, type EncodedFileWinners, type WinnerIndex } from '../usage/winners.js';
 import type { FileOrigin, FileWarnings } from '../usage/types.js';
 
 import { SCHEMA_VERSION } from './schema-version.js';
@@ -54,7 +54,13 @@ CREATE TABLE IF NOT EXISTS rollups (
   generation INTEGER NOT NULL,
   price_hash TEXT NOT NULL,
   data TEXT NOT NULL,  -- schema 1-2: every row as JSON; schema 3: {"rowFiles": files with rows in rollup_files}
-  winner_index BLOB    -- schema 3: (hash of message id, file id) of every dedup winner (usage/winners.ts)
+  winner_changes BLOB  -- schema 3: winners' index changes since winner_bases.base (usage/winners.ts)
+);
+-- Schema 3: the (hash of message id, file id) index of every dedup winner, as of the last rebuild or
+-- fold; a row of its own, so that updating rollups never rewrites it.
+CREATE TABLE IF NOT EXISTS winner_bases (
+  scope TEXT PRIMARY KEY,
+  base BLOB NOT NULL
 );
 -- Schema 3: each file's rollup rows (usage/rollup-codec.ts) and dedup winners, per set of data folders.
 CREATE TABLE IF NOT EXISTS rollup_files (
@@ -128,6 +134,17 @@ function aligned(blob: Buffer): Float64Array {
   return nums;
 }
 
+function bigints(blob: Buffer): BigUint64Array {
+  // SQLite's blob need not be 8-byte aligned.
+  const out = new BigUint64Array(blob.byteLength / 8);
+  new Uint8Array(out.buffer).set(blob);
+  return out;
+}
+
+function bytesOf(a: BigUint64Array): Buffer {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+}
+
 function blob(nums: Float64Array): Buffer {
   return Buffer.from(nums.buffer, nums.byteOffset, nums.byteLength);
 }
@@ -138,7 +155,7 @@ export interface RollupHead {
   priceHash: string;
   /** Files with rows in rollup_files. */
   rowFiles: number;
-  index: WinnerIndex;
+  index: WinnerIndexView;
 }
 
 export interface RollupSave {
@@ -148,7 +165,8 @@ export interface RollupSave {
   basedOn: 'any-older' | number;
   /** Rows and winners per file id (null: the file has none now). */
   files: Iterable<readonly [number, { rows: EncodedRows; winners: EncodedFileWinners } | null]>;
-  index: WinnerIndex;
+  /** A new base (rebuild, fold) or none (the stored one holds), and the changes since the base. */
+  index: { base: WinnerIndex | null; changes: BigUint64Array };
 }
 
 export class LedgerError extends Error {}
@@ -209,7 +227,7 @@ export class LedgerStore {
         throw new LedgerError(`ledger ${path} was written by a newer ccost (schema ${version}, this one knows ${SCHEMA_VERSION}) and is left alone; use --ledger PATH for another`);
       }
       LedgerStore.configure(db);
-      if (version !== 0 && version < SCHEMA_VERSION) LedgerStore.migrate(db, version);
+      if (version !== 0 && version < SCHEMA_VERSION) LedgerStore.migrate(db);
     } catch (err) {
       if (err instanceof LedgerError) throw err;
       const aside = `${path}.broken-${Date.now()}`;
@@ -229,15 +247,18 @@ export class LedgerStore {
     return { store: new LedgerStore(path, db), notice };
   }
 
-  private static migrate(db: Database.Database, from: number): void {
+  private static migrate(db: Database.Database): void {
+    // Holding the write lock from the start: another process may be migrating the same ledger.
     db.transaction(() => {
+      const from = LedgerStore.schemaVersion(db);
+      if (from >= SCHEMA_VERSION) return; // done meanwhile
       // 1 → 2 only adds tables (created by SCHEMA).
       db.exec(SCHEMA);
       if (from < 3) {
         // Segments stored before know no generation (0), and rollups no winners: the first run after
         // the migration recomputes its rollups in full, later ones update them.
         db.exec(`ALTER TABLE segments ADD COLUMN gen INTEGER NOT NULL DEFAULT 0`);
-        db.exec(`ALTER TABLE rollups ADD COLUMN winner_index BLOB`);
+        db.exec(`ALTER TABLE rollups ADD COLUMN winner_changes BLOB`);
         db.exec(`INSERT INTO fingerprints (file_id, head, tail) SELECT id, head, tail FROM files`);
         db.exec(`ALTER TABLE files DROP COLUMN head`);
         db.exec(`ALTER TABLE files DROP COLUMN tail`);
@@ -245,7 +266,7 @@ export class LedgerStore {
         db.exec(`DELETE FROM rollups`);
       }
       db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
-    })();
+    }).immediate();
   }
 
   private static connect(path: string): Database.Database {
@@ -394,14 +415,12 @@ export class LedgerStore {
 
   /** What the rollups of a set of data folders are as of: null when there are none. */
   rollupHead(scope: string): RollupHead | null {
-    const row = this.sql(`SELECT generation, price_hash, data, winner_index FROM rollups WHERE scope = ?`).get(scope) as
-      | { generation: number; price_hash: string; data: string; winner_index: Buffer | null }
-      | undefined;
-    if (!row || row.winner_index === null || !row.data.startsWith('{')) return null;
+    const row = this.sql(
+      `SELECT r.generation, r.price_hash, r.data, r.winner_changes, b.base FROM rollups r JOIN winner_bases b ON b.scope = r.scope WHERE r.scope = ?`,
+    ).get(scope) as { generation: number; price_hash: string; data: string; winner_changes: Buffer | null; base: Buffer } | undefined;
+    if (!row || row.winner_changes === null || !row.data.startsWith('{')) return null;
     const { rowFiles } = JSON.parse(row.data) as { rowFiles: number };
-    const index = new BigUint64Array(row.winner_index.byteLength / 8);
-    new Uint8Array(index.buffer).set(row.winner_index);
-    return { generation: row.generation, priceHash: row.price_hash, rowFiles, index };
+    return { generation: row.generation, priceHash: row.price_hash, rowFiles, index: WinnerIndexView.of(bigints(row.base), bigints(row.winner_changes)) };
   }
 
   rollupRows(scope: string): Array<{ fileId: number; rows: EncodedRows }> {
@@ -420,8 +439,9 @@ export class LedgerStore {
    * Returns whether they were kept (another process may have kept its own meanwhile).
    */
   saveRollups(scope: string, s: RollupSave): boolean {
+    // Immediate: a transaction that reads before it writes cannot wait for another writer once it has read.
     return this.db.transaction(() => {
-      const now = this.sql(`SELECT generation FROM rollups WHERE scope = ? AND winner_index IS NOT NULL`).pluck().get(scope) as number | undefined;
+      const now = this.sql(`SELECT generation FROM rollups WHERE scope = ? AND winner_changes IS NOT NULL`).pluck().get(scope) as number | undefined;
       const ok = s.basedOn === 'any-older' ? now === undefined || now < s.generation : now === s.basedOn;
       if (!ok) return false;
       const put = this.sql(`INSERT OR REPLACE INTO rollup_files (scope, file_id, nums, strs, win_ids, win_nums) VALUES (?, ?, ?, ?, ?, ?)`);
@@ -433,12 +453,13 @@ export class LedgerStore {
       }
       // How many files have rows: a reader that finds another number does not trust them.
       const rowFiles = this.sql(`SELECT count(*) FROM rollup_files WHERE scope = ?`).pluck().get(scope) as number;
+      if (s.index.base) this.sql(`INSERT OR REPLACE INTO winner_bases (scope, base) VALUES (?, ?)`).run(scope, bytesOf(s.index.base));
       this.sql(
-        `INSERT INTO rollups (scope, generation, price_hash, data, winner_index) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (scope) DO UPDATE SET generation = excluded.generation, price_hash = excluded.price_hash, data = excluded.data, winner_index = excluded.winner_index`,
-      ).run(scope, s.generation, s.priceHash, JSON.stringify({ rowFiles }), Buffer.from(s.index.buffer, s.index.byteOffset, s.index.byteLength));
+        `INSERT INTO rollups (scope, generation, price_hash, data, winner_changes) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (scope) DO UPDATE SET generation = excluded.generation, price_hash = excluded.price_hash, data = excluded.data, winner_changes = excluded.winner_changes`,
+      ).run(scope, s.generation, s.priceHash, JSON.stringify({ rowFiles }), bytesOf(s.index.changes));
       return true;
-    })();
+    }).immediate();
   }
 
   listings(scope: string): string | null {

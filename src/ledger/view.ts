@@ -11,7 +11,7 @@ import type { CopyRank } from '../usage/dedup.js';
 import { RunningRollup } from '../usage/running-rollup.js';
 import { decodeRows, encodeRows } from '../usage/rollup-codec.js';
 import {
-  addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, encodeWinnerList, keptEvents, updateIndex, type EncodedFileWinners, type FileWinners,
+  addToWinners, buildIndex, decodeFileWinners, encodeFileWinners, encodeWinnerList, keptEvents, type EncodedFileWinners, type FileWinners,
 } from '../usage/winners.js';
 import { decodeEvents } from '../usage/event-codec.js';
 import { PRICES_PATH } from '../usage/prices-file.js';
@@ -186,7 +186,7 @@ function buildRollups(
     priceHash: hash,
     basedOn: 'any-older',
     files: filesToSave(rows, (id) => encodeWinnerList(winners.get(id) ?? [], (m) => r.rankOf(m)), inScope, new Set(winners.keys())),
-    index,
+    index: { base: index, changes: new BigUint64Array(1) },
   };
   return finish(store, generation, 'rebuilt', inScope, rows, save);
 }
@@ -230,6 +230,9 @@ function filesToSave(rows: readonly RollupRow[], winnersOf: (fileId: number) => 
   })();
 }
 
+/** Index changes kept apart from the stored index until there are this many (or an eighth of it). */
+const FOLD_CHANGES = 20_000;
+
 /**
  * The stored rows brought up to date with the segments added after their generation: new events are
  * deduplicated against the stored winners (only the files the index points their ids to are read),
@@ -258,7 +261,7 @@ function updateRollups(
     return w;
   };
   const winnerOf = (id: string): CopyRank | undefined => {
-    for (const f of candidateFiles(head.index, id)) {
+    for (const f of head.index.candidates(id)) {
       const r = winnersOf(f).get(id);
       if (r) return r;
     }
@@ -290,7 +293,9 @@ function updateRollups(
   }
   const fresh = rollup(events, inScope.map((s) => s.origin), pricing);
   rows.push(...fresh);
-  const index = updateIndex(head.index, removed, moved);
+  // The index changes are kept apart from its base until they pile up.
+  const next = head.index.with(removed, moved);
+  const index = next.changeCount > Math.max(FOLD_CHANGES, next.base.length / 8) ? { base: next.folded(), changes: new BigUint64Array(1) } : { base: null, changes: next.encodeChanges() };
   return { rows, save: { generation, priceHash: hash, basedOn: head.generation, files: filesToSave(fresh, (id) => encodeFileWinners(winnersOf(id)), inScope, changed), index } };
 }
 

@@ -72,10 +72,13 @@ CREATE TABLE IF NOT EXISTS rollup_files (
   win_nums BLOB NOT NULL,
   PRIMARY KEY (scope, file_id)
 );
--- Folder listings of the last walk of a set of data folders (schema 2).
-CREATE TABLE IF NOT EXISTS listings (
-  scope TEXT PRIMARY KEY,
-  data TEXT NOT NULL
+-- Folder listings of the last walk of a set of data folders, in chunks by a hash of the folder's path
+-- so that a changed folder rewrites its chunk only (schema 3; schema 2 had one row per scope).
+CREATE TABLE IF NOT EXISTS listing_chunks (
+  scope TEXT NOT NULL,
+  chunk INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  PRIMARY KEY (scope, chunk)
 );
 -- Finished report outputs, replayed while nothing they depend on has changed (schema 2).
 CREATE TABLE IF NOT EXISTS outputs (
@@ -264,6 +267,7 @@ export class LedgerStore {
         db.exec(`ALTER TABLE files DROP COLUMN tail`);
         // Only caches: rebuilt in the new form by the next report.
         db.exec(`DELETE FROM rollups`);
+        db.exec(`DROP TABLE IF EXISTS listings`);
       }
       db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
     }).immediate();
@@ -462,13 +466,18 @@ export class LedgerStore {
     }).immediate();
   }
 
-  listings(scope: string): string | null {
-    const row = this.sql(`SELECT data FROM listings WHERE scope = ?`).get(scope) as { data: string } | undefined;
-    return row ? row.data : null;
+  listingChunks(scope: string): string[] {
+    return this.sql(`SELECT data FROM listing_chunks WHERE scope = ?`).pluck().all(scope) as string[];
   }
 
-  saveListings(scope: string, data: string): void {
-    this.sql(`INSERT INTO listings (scope, data) VALUES (?, ?) ON CONFLICT (scope) DO UPDATE SET data = excluded.data`).run(scope, data);
+  /** Replaces chunks of a scope's listings (null: the chunk is empty now). */
+  saveListingChunks(scope: string, chunks: ReadonlyMap<number, string | null>): void {
+    this.db.transaction(() => {
+      for (const [chunk, data] of chunks) {
+        if (data === null) this.sql(`DELETE FROM listing_chunks WHERE scope = ? AND chunk = ?`).run(scope, chunk);
+        else this.sql(`INSERT OR REPLACE INTO listing_chunks (scope, chunk, data) VALUES (?, ?, ?)`).run(scope, chunk, data);
+      }
+    }).immediate();
   }
 
   /** Keeps a finished output; outputs of older generations can never be replayed again and go. */

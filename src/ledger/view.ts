@@ -11,7 +11,7 @@ import type { CopyRank } from '../usage/dedup.js';
 import { RunningRollup } from '../usage/running-rollup.js';
 import { decodeRows, encodeRows } from '../usage/rollup-codec.js';
 import {
-  addToWinners, buildIndex, decodeFileWinners, encodeFileWinners, encodeWinnerList, keptEvents, type EncodedFileWinners, type FileWinners,
+  addToWinners, buildIndex, hashId, decodeFileWinners, encodeFileWinners, encodeWinnerList, keptEvents, type EncodedFileWinners, type FileWinners,
 } from '../usage/winners.js';
 import { decodeEvents } from '../usage/event-codec.js';
 import { PRICES_PATH } from '../usage/prices-file.js';
@@ -59,21 +59,27 @@ export async function viewFromFiles(dirs: readonly string[], pricing: Pricing, t
 
 type StoredListing = [string, number, number, DirListing['entries']];
 
+/** Listings are stored in this many chunks, by a hash of the folder's path. */
+const LISTING_CHUNKS = 64;
+const chunkOf = (dir: string) => hashId(dir) % LISTING_CHUNKS;
+
 /** Folder listings of the last walk of these data folders; they spare reading folders that did not change. */
 function loadListings(store: LedgerStore, scopeKey: string): ListingCache {
-  const text = store.listings(scopeKey);
   const cache: ListingCache = new Map();
-  if (text === null) return cache;
-  for (const [dir, mtimeMs, listedAt, entries] of JSON.parse(text) as StoredListing[]) cache.set(dir, { mtimeMs, listedAt, entries });
+  for (const text of store.listingChunks(scopeKey))
+    for (const [dir, mtimeMs, listedAt, entries] of JSON.parse(text) as StoredListing[]) cache.set(dir, { mtimeMs, listedAt, entries });
   return cache;
 }
 
+/** Rewrites the chunks holding a folder whose listing was read again, appeared or went. */
 function saveListings(store: LedgerStore, scopeKey: string, before: ListingCache, after: ListingCache): void {
-  let changed = before.size !== after.size;
-  for (const [dir, l] of after) if (before.get(dir) !== l) changed = true;
-  if (!changed) return;
-  const rows: StoredListing[] = [...after].map(([dir, l]) => [dir, l.mtimeMs, l.listedAt, l.entries]);
-  store.saveListings(scopeKey, JSON.stringify(rows));
+  const changed = new Set<number>();
+  for (const [dir, l] of after) if (before.get(dir) !== l) changed.add(chunkOf(dir));
+  for (const dir of before.keys()) if (!after.has(dir)) changed.add(chunkOf(dir));
+  if (changed.size === 0) return;
+  const rows = new Map<number, StoredListing[]>([...changed].map((c) => [c, []]));
+  for (const [dir, l] of after) rows.get(chunkOf(dir))?.push([dir, l.mtimeMs, l.listedAt, l.entries]);
+  store.saveListingChunks(scopeKey, new Map([...rows].map(([c, list]) => [c, list.length ? JSON.stringify(list) : null])));
 }
 
 export async function viewFromLedger(store: LedgerStore, dirs: readonly string[], pricing: Pricing, threads?: number): Promise<UsageView> {

@@ -256,7 +256,10 @@ function updateRollups(
   pricing: Pricing,
 ): { rows: RollupRow[]; save: RollupSave } | null {
   const added: UsageEvent[] = [];
-  for (const seg of store.segmentsSince(head.generation)) if (position.has(seg.fileId)) added.push(...decodeEvents(seg.events, seg.fileId));
+  for (const seg of store.segmentsSince(head.generation)) {
+    if (!position.has(seg.fileId)) continue;
+    for (const e of decodeEvents(seg.events, seg.fileId)) added.push(e); // a loop: a spread of a large segment overflows the stack
+  }
   const winners = new Map<number, FileWinners>();
   const winnersOf = (fileId: number): FileWinners => {
     let w = winners.get(fileId);
@@ -298,7 +301,7 @@ function updateRollups(
     }
   }
   const fresh = rollup(events, inScope.map((s) => s.origin), pricing);
-  rows.push(...fresh);
+  for (const r of fresh) rows.push(r);
   // The index changes are kept apart from its base until they pile up.
   const next = head.index.with(removed, moved);
   const index = next.changeCount > Math.max(FOLD_CHANGES, next.base.length / 8) ? { base: next.folded(), changes: new BigUint64Array(1) } : { base: null, changes: next.encodeChanges() };

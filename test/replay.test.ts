@@ -13,7 +13,7 @@ import { ccost } from './helpers/cli.js';
 import { PRICES } from './helpers/paths.js';
 import { reference } from './helpers/reference.js';
 import { discover, SETTLE_MS, type ListingCache } from '../src/sessions/discover.js';
-import { packInputs, REPLAYED, unpackInputs } from '../src/cli/output-cache.js';
+import { REPLAYED } from '../src/cli/output-cache.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccost-replay-test-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -127,18 +127,3 @@ test('a folder listing is reused only when the folder has not changed since well
   assert.equal(changed.files.length, 2);
 });
 
-test('the record of a report\'s inputs packs paths by folder and unpacks to the same inputs', () => {
-  const inputs = {
-    probes: [['/d/projects', true], ['/e/projects', false]] as Array<[string, boolean]>,
-    dirs: [['/d/projects', 1.5], ['/d/projects/-w', 2], ['/d/projects/-w/s1', 3], ['/d/projects/-w/s1/subagents', 4], ['/other', 5]] as Array<[string, number]>,
-    metadata: [['/d/projects/-w/.ccbox.json', -1, 0]] as Array<[string, number, number]>,
-    files: [
-      ['/d/projects/-w/a.jsonl', 10, 1.25, 7],
-      ['/d/projects/-w/s1/subagents/agent-x.jsonl', 20, 2.5, 8],
-      ['/elsewhere/b.jsonl', 30, 3.75, 9],
-    ] as Array<[string, number, number, number]>,
-  };
-  const packed = packInputs(inputs);
-  assert.deepEqual(unpackInputs(packed), inputs);
-  assert.ok(packed.length < JSON.stringify(inputs).length);
-});

@@ -17,8 +17,8 @@ import { SCHEMA_VERSION } from '../ledger/schema-version.js';
 const REPLAYABLE = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model']);
 const NEVER = new Set(['--no-ledger', '-h', '--help', '-V', '--version', 'help']);
 export const REPLAYED = 'nothing changed since this same report was last made: replayed it from the ledger';
-/** Bump when what is recorded changes. */
-const FORMAT = 2;
+/** Bump when what is recorded changes (2 was a packed form of the inputs, slower to check). */
+const FORMAT = 3;
 
 /** What a finished report was built from, besides its command line. */
 export interface ReportInputs {
@@ -27,47 +27,6 @@ export interface ReportInputs {
   metadata: Array<[string, number, number]>;
   /** Session files: path, size, mtime, inode. */
   files: Array<[string, number, number, number]>;
-}
-
-/** Inputs as recorded: each folder and file named by its parent folder's place and its own name. */
-interface PackedInputs {
-  p: ReportInputs['probes'];
-  m: ReportInputs['metadata'];
-  /** Folders: parent's place (-1: the whole path is the name), name, mtime. */
-  d: Array<[number, string, number]>;
-  /** Files: folder's place (-1: the whole path is the name), name, size, mtime, inode. */
-  f: Array<[number, string, number, number, number]>;
-}
-
-function split(path: string, places: ReadonlyMap<string, number>): [number, string] {
-  const cut = path.lastIndexOf('/');
-  const at = cut > 0 ? places.get(path.slice(0, cut)) : undefined;
-  return at === undefined ? [-1, path] : [at, path.slice(cut + 1)];
-}
-
-/** The record of a report's inputs (half the size of the plain form: most of a path is its folder's). */
-export function packInputs(inputs: ReportInputs): string {
-  const places = new Map<string, number>();
-  const d: PackedInputs['d'] = inputs.dirs.map(([path, mtimeMs], i) => {
-    const [parent, name] = split(path, places);
-    places.set(path, i);
-    return [parent, name, mtimeMs];
-  });
-  const f: PackedInputs['f'] = inputs.files.map(([path, size, mtimeMs, ino]) => [...split(path, places), size, mtimeMs, ino]);
-  const packed: PackedInputs = { p: inputs.probes, m: inputs.metadata, d, f };
-  return JSON.stringify(packed);
-}
-
-export function unpackInputs(text: string): ReportInputs {
-  const { p, m, d, f } = JSON.parse(text) as PackedInputs;
-  const paths: string[] = [];
-  const dirs = d.map(([parent, name, mtimeMs]): [string, number] => {
-    const path = parent < 0 ? name : `${paths[parent]}/${name}`;
-    paths.push(path);
-    return [path, mtimeMs];
-  });
-  const files = f.map(([dir, name, size, mtimeMs, ino]): [string, number, number, number] => [dir < 0 ? name : `${paths[dir]}/${name}`, size, mtimeMs, ino]);
-  return { probes: p, dirs, metadata: m, files };
 }
 
 /**
@@ -170,7 +129,7 @@ export function replayOutput(argv: readonly string[]): boolean {
       | { generation: number; stdout: string; stderr: string; inputs: string }
       | undefined;
     if (!row || row.generation !== generation) return false;
-    if (!unchanged(unpackInputs(row.inputs))) return false;
+    if (!unchanged(JSON.parse(row.inputs) as ReportInputs)) return false;
     process.stdout.write(row.stdout);
     if (row.stderr) process.stderr.write(row.stderr);
     if (argv.includes('-v') || argv.includes('--verbose')) process.stderr.write(`note: ${REPLAYED}\n`);

@@ -119,7 +119,11 @@ const LEFT_LOG_BYTES = 8 << 20;
 export function settleLedgers(): void {
   for (const store of openLedgers.values()) {
     try {
-      if ((statSync(`${store.path}-wal`, { throwIfNoEntry: false })?.size ?? 0) > LEFT_LOG_BYTES) store.db.pragma('wal_checkpoint(TRUNCATE)');
+      if ((statSync(`${store.path}-wal`, { throwIfNoEntry: false })?.size ?? 0) > LEFT_LOG_BYTES) {
+        // Waits for readers of the log to finish: not for long (a reader busy longer leaves it for a later run).
+        store.db.pragma('busy_timeout = 2000');
+        store.db.pragma('wal_checkpoint(TRUNCATE)');
+      }
     } catch {
       // Busy (another process reading): a later run does it.
     }

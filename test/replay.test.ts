@@ -13,7 +13,7 @@ import { ccost } from './helpers/cli.js';
 import { PRICES } from './helpers/paths.js';
 import { reference } from './helpers/reference.js';
 import { discover, SETTLE_MS, type ListingCache } from '../src/sessions/discover.js';
-import { REPLAYED } from '../src/cli/output-cache.js';
+import { recordInputs, REPLAYED, unchanged } from '../src/cli/output-cache.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccost-replay-test-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -127,3 +127,30 @@ test('a folder listing is reused only when the folder has not changed since well
   assert.equal(changed.files.length, 2);
 });
 
+
+test('the record of a report\'s inputs holds every path, odd names included, and sees each kind of change', () => {
+  const dir = join(root, 'record');
+  mkdirSync(join(dir, 'sub'), { recursive: true });
+  const odd = join(dir, 'sub', 'new\nline.jsonl');
+  writeFileSync(odd, 'x');
+  const plain = join(dir, 'a.jsonl');
+  writeFileSync(plain, 'y');
+  const take = () => {
+    const st = (p: string) => statSync(p);
+    return {
+      probes: [[dir, true], [join(dir, 'missing'), false]] as Array<[string, boolean]>,
+      dirs: [dir, join(dir, 'sub')].map((p) => [p, st(p).mtimeMs]) as Array<[string, number]>,
+      metadata: [[join(dir, '.ccbox.json'), -1, 0]] as Array<[string, number, number]>,
+      files: [plain, odd].map((p) => [p, st(p).size, st(p).mtimeMs, st(p).ino]) as Array<[string, number, number, number]>,
+    };
+  };
+  const record = recordInputs(take());
+  assert.equal(unchanged(record), true);
+  appendFileSync(odd, 'more');
+  assert.equal(unchanged(record), false, 'a file grew');
+  const again = recordInputs(take());
+  assert.equal(unchanged(again), true);
+  writeFileSync(join(dir, '.ccbox.json'), '{}');
+  assert.equal(unchanged(again), false, 'metadata appeared');
+  assert.equal(unchanged(recordInputs({ probes: [], dirs: [], metadata: [], files: [] })), true);
+});

@@ -7,7 +7,7 @@ import { statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { dataDirs, SETTLE_MS } from '../sessions/discover.js';
-import { outputKey, settled, type ReportInputs } from './output-cache.js';
+import { outputKey, recordInputs, settled, type ReportInputs } from './output-cache.js';
 import { LedgerError, LedgerStore } from '../ledger/store.js';
 import { viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
 import { costRows, type CostedRow } from '../usage/aggregate.js';
@@ -192,7 +192,7 @@ export function rememberOutput(ledger: string | boolean, view: UsageView, stdout
   const inputs: ReportInputs = { ...found.inputs, files: found.files.map((f) => [f.origin.path, f.size, f.mtimeMs, f.ino]) };
   if (!settled(inputs, Date.now(), SETTLE_MS)) return;
   try {
-    openLedger(typeof ledger === 'string' ? ledger : defaultLedgerPath()).saveOutput(key, view.basis.generation, stdout, stderr, JSON.stringify(inputs));
+    openLedger(typeof ledger === 'string' ? ledger : defaultLedgerPath()).saveOutput(key, view.basis.generation, stdout, stderr, recordInputs(inputs));
   } catch {
     // Only a cache.
   }

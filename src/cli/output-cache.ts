@@ -18,7 +18,7 @@ const REPLAYABLE = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 
 const NEVER = new Set(['--no-ledger', '-h', '--help', '-V', '--version', 'help']);
 export const REPLAYED = 'nothing changed since this same report was last made: replayed it from the ledger';
 /** Bump when what is recorded changes (2 was a packed form of the inputs, slower to check). */
-const FORMAT = 3;
+const FORMAT = 4;
 
 /** What a finished report was built from, besides its command line. */
 export interface ReportInputs {
@@ -84,9 +84,37 @@ export function ledgerPathOf(argv: readonly string[], env: NodeJS.ProcessEnv = p
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ccorc', 'ledger.db');
 }
 
-/** True when every input is as recorded. */
-export function unchanged(inputs: ReportInputs): boolean {
-  for (const [path, wasDir] of inputs.probes) {
+/**
+ * The record of a report's inputs, in the form quickest to check: a JSON line (probes, metadata, how
+ * many folders and files), a line of base64 numbers (each folder's mtime; each file's size, mtime,
+ * inode), then the folders' and files' paths as one JSON array of strings. Parsing 13,500 small
+ * JSON arrays of path and numbers instead cost a replay ~10 ms more.
+ */
+export function recordInputs(inputs: ReportInputs): string {
+  const nums = new Float64Array(inputs.dirs.length + inputs.files.length * 3);
+  let o = 0;
+  for (const [, mtimeMs] of inputs.dirs) nums[o++] = mtimeMs;
+  for (const [, size, mtimeMs, ino] of inputs.files) {
+    nums[o++] = size;
+    nums[o++] = mtimeMs;
+    nums[o++] = ino;
+  }
+  const head = JSON.stringify({ probes: inputs.probes, metadata: inputs.metadata, dirs: inputs.dirs.length, files: inputs.files.length });
+  const paths = JSON.stringify([...inputs.dirs.map(([p]) => p), ...inputs.files.map(([p]) => p)]);
+  return `${head}\n${Buffer.from(nums.buffer).toString('base64')}\n${paths}`;
+}
+
+/** True when every input is as recorded (recordInputs). */
+export function unchanged(record: string): boolean {
+  const nl1 = record.indexOf('\n');
+  const nl2 = record.indexOf('\n', nl1 + 1);
+  const head = JSON.parse(record.slice(0, nl1)) as { probes: ReportInputs['probes']; metadata: ReportInputs['metadata']; dirs: number; files: number };
+  const bytes = Buffer.from(record.slice(nl1 + 1, nl2), 'base64');
+  const nums = new Float64Array(bytes.byteLength / 8);
+  new Uint8Array(nums.buffer).set(bytes);
+  const paths = JSON.parse(record.slice(nl2 + 1)) as string[];
+  if (nums.length !== head.dirs + head.files * 3 || paths.length !== head.dirs + head.files) return false;
+  for (const [path, wasDir] of head.probes) {
     let isDir = false;
     try {
       isDir = statSync(path).isDirectory();
@@ -95,17 +123,18 @@ export function unchanged(inputs: ReportInputs): boolean {
     }
     if (isDir !== wasDir) return false;
   }
-  for (const [path, mtimeMs] of inputs.dirs) {
-    const st = statSync(path, { throwIfNoEntry: false });
-    if (!st || st.mtimeMs !== mtimeMs) return false;
+  for (let i = 0; i < head.dirs; i++) {
+    const st = statSync(paths[i]!, { throwIfNoEntry: false });
+    if (!st || st.mtimeMs !== nums[i]) return false;
   }
-  for (const [path, size, mtimeMs] of inputs.metadata) {
+  for (const [path, size, mtimeMs] of head.metadata) {
     const st = statSync(path, { throwIfNoEntry: false });
     if (size < 0 ? st !== undefined : !st || st.size !== size || st.mtimeMs !== mtimeMs) return false;
   }
-  for (const [path, size, mtimeMs, ino] of inputs.files) {
-    const st = statSync(path, { throwIfNoEntry: false });
-    if (!st || st.size !== size || st.mtimeMs !== mtimeMs || st.ino !== ino) return false;
+  for (let i = 0; i < head.files; i++) {
+    const st = statSync(paths[head.dirs + i]!, { throwIfNoEntry: false });
+    const o = head.dirs + i * 3;
+    if (!st || st.size !== nums[o] || st.mtimeMs !== nums[o + 1] || st.ino !== nums[o + 2]) return false;
   }
   return true;
 }
@@ -129,7 +158,7 @@ export function replayOutput(argv: readonly string[]): boolean {
       | { generation: number; stdout: string; stderr: string; inputs: string }
       | undefined;
     if (!row || row.generation !== generation) return false;
-    if (!unchanged(JSON.parse(row.inputs) as ReportInputs)) return false;
+    if (!unchanged(row.inputs)) return false;
     process.stdout.write(row.stdout);
     if (row.stderr) process.stderr.write(row.stderr);
     if (argv.includes('-v') || argv.includes('--verbose')) process.stderr.write(`note: ${REPLAYED}\n`);

@@ -14,19 +14,11 @@ import { ccost, ccostJson } from './helpers/cli.js';
 import { CCOST, PRICES } from './helpers/paths.js';
 import { reference, referenceRecords } from './helpers/reference.js';
 import { generateCorpus } from '../bench/generate.js';
+import { rng } from './helpers/rng.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccost-ledger-test-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-6', 'claude-haiku-4-5-20251001'];
 

@@ -9,16 +9,8 @@ import { Deduper } from '../src/usage/dedup.js';
 import { embeddedPricing } from '../src/usage/prices-file.js';
 import { RunningRollup } from '../src/usage/running-rollup.js';
 import type { FileOrigin, UsageEvent } from '../src/usage/types.js';
+import { rng } from './helpers/rng.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FILES = 7;
 const origins: FileOrigin[] = Array.from({ length: FILES }, (_, i) => ({

@@ -10,16 +10,8 @@ import type { UsageEvent } from '../src/usage/types.js';
 import {
   addToWinners, buildIndex, candidateFiles, decodeFileWinners, encodeFileWinners, encodeWinnerEvents, hashId, keptEvents, updateIndex, WinnerIndexView, type FileWinners, type WinnerIndex,
 } from '../src/usage/winners.js';
+import { rng } from './helpers/rng.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Two hosts, so that ties are broken by host and by path.
 const places = Array.from({ length: 6 }, (_, i) => ({ host: i % 2 ? 'b' : 'a', path: `/p/${5 - i}.jsonl` }));

@@ -3,6 +3,7 @@
  * text. It crosses threads cheaply (the array buffer is transferred, not copied) and is how the
  * ledger stores each file's events.
  */
+import { StringTable } from './string-table.js';
 import type { UsageEvent } from './types.js';
 
 const FIELDS = 11;
@@ -32,18 +33,9 @@ export function encodeEvents(events: readonly UsageEvent[]): EncodedEvents {
   const nums = new Float64Array(events.length * FIELDS);
   const ids: Array<string | null> = new Array(events.length * 2);
   const refs: number[] = new Array(events.length * 3);
-  const dict: string[] = [];
-  const at = new Map<string, number>();
   // Models, sessions and cwds repeat across a file's events: each is written once.
-  const ref = (v: string | null) => {
-    if (v === null) return -1;
-    let i = at.get(v);
-    if (i === undefined) {
-      at.set(v, (i = dict.length));
-      dict.push(v);
-    }
-    return i;
-  };
+  const dict = new StringTable();
+  const ref = (v: string | null) => dict.ref(v);
   events.forEach((e, i) => {
     const o = i * FIELDS;
     nums[o] = e.timestamp;
@@ -63,7 +55,7 @@ export function encodeEvents(events: readonly UsageEvent[]): EncodedEvents {
     refs[i * 3 + 1] = ref(e.sessionId);
     refs[i * 3 + 2] = ref(e.cwd);
   });
-  const strs: StrsV2 = { ids, dict, refs };
+  const strs: StrsV2 = { ids, dict: dict.strings, refs };
   return { count: events.length, nums, strs: JSON.stringify(strs) };
 }
 

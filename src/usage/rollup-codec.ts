@@ -3,6 +3,7 @@
  * JSON array): how the ledger keeps rows per file, so that a run rewrites only the files that changed.
  */
 import type { RollupRow } from './aggregate.js';
+import { StringTable } from './string-table.js';
 
 const FIELDS = 18;
 
@@ -13,17 +14,8 @@ export interface EncodedRows {
 }
 
 export function encodeRows(rows: readonly RollupRow[]): EncodedRows {
-  const strs: string[] = [];
-  const at = new Map<string, number>();
-  const ref = (s: string | null) => {
-    if (s === null) return -1;
-    let i = at.get(s);
-    if (i === undefined) {
-      at.set(s, (i = strs.length));
-      strs.push(s);
-    }
-    return i;
-  };
+  const table = new StringTable();
+  const ref = (s: string | null) => table.ref(s);
   const nums = new Float64Array(rows.length * FIELDS);
   rows.forEach((r, i) => {
     nums.set(
@@ -35,7 +27,7 @@ export function encodeRows(rows: readonly RollupRow[]): EncodedRows {
       i * FIELDS,
     );
   });
-  return { nums, strs: JSON.stringify(strs) };
+  return { nums, strs: JSON.stringify(table.strings) };
 }
 
 /** The rows, bound to the file's place (`fileIndex`) in the caller's file table. */

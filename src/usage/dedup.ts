@@ -65,10 +65,6 @@ export class Deduper {
     for (const e of events) this.add(e);
   }
 
-  get winnerCount(): number {
-    return this.byId.size;
-  }
-
   /** The kept copy of each message id. */
   winners(): IterableIterator<UsageEvent> {
     return this.byId.values();

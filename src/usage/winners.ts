@@ -7,7 +7,6 @@
  */
 import { preferRank, rankOf, type CopyRank, type FilePlaces } from './dedup.js';
 import type { UsageEvent } from './types.js';
-import { eventTokens } from './types.js';
 
 /** A file's winners: message id → rank (`fileIndex` of each rank is the file's ledger id). */
 export type FileWinners = Map<string, CopyRank>;
@@ -35,21 +34,6 @@ export function encodeWinnerList(ids: readonly string[], rankOf: (id: string) =>
     nums[o + 1] = r.tokens;
     nums[o + 2] = r.timestamp;
     nums[o + 3] = r.sidechain ? 1 : 0;
-  });
-  return { ids: JSON.stringify(ids), nums };
-}
-
-/** The same encoding, straight from dedup's winning events of one file (no rank objects made). */
-export function encodeWinnerEvents(events: readonly UsageEvent[]): EncodedFileWinners {
-  const nums = new Float64Array(events.length * FIELDS);
-  const ids: string[] = new Array(events.length);
-  events.forEach((e, i) => {
-    const o = i * FIELDS;
-    nums[o] = e.offset;
-    nums[o + 1] = eventTokens(e);
-    nums[o + 2] = e.timestamp;
-    nums[o + 3] = e.sidechain ? 1 : 0;
-    ids[i] = e.messageId!;
   });
   return { ids: JSON.stringify(ids), nums };
 }
@@ -96,16 +80,6 @@ function lowerBound(index: BigUint64Array, k: bigint): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** Files that may hold the winner of `id` (a hash can collide: the caller checks their winners). */
-export function candidateFiles(index: WinnerIndex, id: string): number[] {
-  return WinnerIndexView.of(index).candidates(id);
-}
-
-/** The index with winners moved or added (`removed`: their old places). */
-export function updateIndex(index: WinnerIndex, removed: ReadonlyArray<[string, number]>, added: ReadonlyArray<[string, number]>): WinnerIndex {
-  return WinnerIndexView.of(index).with(removed, added).folded();
 }
 
 function bump(m: Map<bigint, number>, k: bigint, by: number): void {

@@ -104,11 +104,6 @@ export async function loadView(dirs: string[], ledger: string | boolean): Promis
 
 const openLedgers = new Map<string, LedgerStore>();
 
-/**
- * One connection per ledger for the life of the process, left open at exit (see settleLedgers):
- * closing the last connection checkpoints the write-ahead log with an fsync (0.1 s on a small VM)
- * however little was written.
- */
 /** Above this, a log left behind costs every later process (each rebuilds its index, ~0.6 ms per MiB). */
 const LEFT_LOG_BYTES = 8 << 20;
 
@@ -130,6 +125,11 @@ export function settleLedgers(): void {
   }
 }
 
+/**
+ * One connection per ledger for the life of the process, left open at exit (see settleLedgers):
+ * closing the last connection checkpoints the write-ahead log with an fsync (0.1 s on a small VM)
+ * however little was written.
+ */
 function openLedger(path: string): LedgerStore {
   let store = openLedgers.get(path);
   if (!store) {

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import type { EncodedEvents } from '../usage/event-codec.js';
 import type { EncodedRows } from '../usage/rollup-codec.js';
 import { WinnerIndexView, type EncodedFileWinners, type WinnerIndex } from '../usage/winners.js';
-import type { FileOrigin, FileWarnings } from '../usage/types.js';
+import { ORIGIN_KEYS, type FileOrigin, type FileWarnings } from '../usage/types.js';
 
 import { SCHEMA_VERSION } from './schema-version.js';
 
@@ -500,10 +500,11 @@ export class LedgerStore {
   }
 }
 
+const STORED_ORIGIN_KEYS = ORIGIN_KEYS.filter((k) => k !== 'path' && k !== 'dataDir');
+
 /** The origin as stored: without its path and data folder, which are columns of their own. */
 function originJson(o: FileOrigin): string {
-  const { path: _path, dataDir: _dataDir, ...rest } = o;
-  return JSON.stringify(rest);
+  return JSON.stringify(o, STORED_ORIGIN_KEYS);
 }
 
 function toEntry(r: FileRowRaw): FileEntry {

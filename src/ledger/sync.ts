@@ -7,7 +7,7 @@ import type { FoundFile } from '../sessions/discover.js';
 import { scanMany, type ScanJob } from '../sessions/scan-pool.js';
 import { HEAD_BYTES, readRange, TAIL_BYTES } from '../sessions/scan-file.js';
 import { encodeEvents } from '../usage/event-codec.js';
-import type { FileOrigin, FileWarnings, UsageEvent } from '../usage/types.js';
+import { ORIGIN_KEYS, type FileOrigin, type FileWarnings, type UsageEvent } from '../usage/types.js';
 import type { FileEntry, LedgerStore, StoredFile } from './store.js';
 
 /** Meta key: the last generation that removed events or moved a file (see view.ts). */
@@ -39,13 +39,6 @@ function sameContent(path: string, s: FileEntry, size: number, fingerprint: Fing
   const was = fingerprint(s.id);
   return headOf(path, s.checkpoint).equals(was.head) && tailOf(path, s.checkpoint).equals(was.tail);
 }
-
-const ORIGIN_KEYS = [
-  'host', 'path', 'dataDir', 'projectDir', 'project', 'instance', 'mode', 'team', 'agent', 'role', 'container', 'pathSessionId', 'subagentFile',
-] as const satisfies ReadonlyArray<keyof FileOrigin>;
-// Fails to compile when FileOrigin gains a field this list lacks.
-const everyOriginKey: Exclude<keyof FileOrigin, (typeof ORIGIN_KEYS)[number]> extends never ? true : never = true;
-void everyOriginKey;
 
 function sameOrigin(a: FileOrigin, b: FileOrigin): boolean {
   for (const k of ORIGIN_KEYS) if (a[k] !== b[k]) return false;

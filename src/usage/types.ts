@@ -29,6 +29,14 @@ export interface FileOrigin {
   subagentFile: boolean;
 }
 
+/** Every field of FileOrigin (for comparing and storing origins field by field). */
+export const ORIGIN_KEYS = [
+  'host', 'path', 'dataDir', 'projectDir', 'project', 'instance', 'mode', 'team', 'agent', 'role', 'container', 'pathSessionId', 'subagentFile',
+] as const satisfies ReadonlyArray<keyof FileOrigin>;
+// Fails to compile when FileOrigin gains a field the list lacks.
+const everyOriginKey: Exclude<keyof FileOrigin, (typeof ORIGIN_KEYS)[number]> extends never ? true : never = true;
+void everyOriginKey;
+
 export type Speed = 'standard' | 'fast';
 
 /** One usage record from one line. Token counts are validated non-negative integers. */

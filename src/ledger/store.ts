@@ -1,6 +1,7 @@
 /**
  * The embedded store (SQLite, WAL): per-file checkpoints, each file's usage events (in segments, one
- * per read), and cached rollups. History outlives the transcripts: events of deleted files stay.
+ * per read), each file's rollup rows and dedup winners with an index of the winners, folder listings
+ * and finished reports. History outlives the transcripts: events of deleted files stay.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync, renameSync, existsSync } from 'node:fs';

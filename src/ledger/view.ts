@@ -1,6 +1,7 @@
 /**
  * What reports read: the rollup rows of a set of data folders, from the ledger (default) or from a
- * full scan of the files (--no-ledger). Both give the same numbers for the same files.
+ * full scan of the files (--no-ledger). Both give the same numbers for the same files. The ledger's
+ * rows are kept as they are, brought up to date with events only added since, or rebuilt.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';

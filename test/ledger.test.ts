@@ -280,6 +280,7 @@ test('a schema 2 ledger is migrated in place: its counted events stay, and later
     DROP INDEX segments_gen; ALTER TABLE segments DROP COLUMN gen;
     DROP TABLE rollup_files; DROP TABLE winner_bases; ALTER TABLE rollups DROP COLUMN winner_changes; UPDATE rollups SET data = '{"rows":[]}';
     DROP TABLE listing_chunks; CREATE TABLE listings (scope TEXT PRIMARY KEY, data TEXT NOT NULL);
+    DROP TABLE output_paths; ALTER TABLE outputs DROP COLUMN paths_hash;
     UPDATE meta SET value = '2' WHERE key = 'schema_version';`);
   db.close();
   appendFileSync(file, Array.from({ length: 5 }, () => usageLine(r, 15)).join('\n') + '\n');

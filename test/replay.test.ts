@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { ccost } from './helpers/cli.js';
 import { PRICES } from './helpers/paths.js';
 import { reference } from './helpers/reference.js';
@@ -105,6 +106,12 @@ test('an unchanged report is replayed; every kind of change gives a fresh, corre
   assert.equal(gone.replayed, false, 'a file deleted');
   assert.equal(gone.out.ledger.filesGone, 1);
   assert.equal(gone.out.totals.outputTokens, 10 + 20 + 30 + 40, 'the deleted file still counts (kept in the ledger)');
+  // Recorded inputs' path lists are shared between records and go with the last record naming them.
+  const db = new Database(ledger, { readonly: true });
+  const lists = db.prepare(`SELECT count(*) FROM output_paths`).pluck().get() as number;
+  const named = db.prepare(`SELECT count(DISTINCT paths_hash) FROM outputs`).pluck().get() as number;
+  db.close();
+  assert.equal(lists, named);
 });
 
 test('a folder listing is reused only when the folder has not changed since well before it was listed', () => {

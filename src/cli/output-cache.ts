@@ -18,7 +18,7 @@ const REPLAYABLE = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 
 const NEVER = new Set(['--no-ledger', '-h', '--help', '-V', '--version', 'help']);
 export const REPLAYED = 'nothing changed since this same report was last made: replayed it from the ledger';
 /** Bump when what is recorded changes (2 was a packed form of the inputs, slower to check). */
-const FORMAT = 4;
+const FORMAT = 5;
 
 /** What a finished report was built from, besides its command line. */
 export interface ReportInputs {
@@ -84,13 +84,18 @@ export function ledgerPathOf(argv: readonly string[], env: NodeJS.ProcessEnv = p
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ccorc', 'ledger.db');
 }
 
+/** The record of a report's inputs: its paths (one JSON array: folders, then files) apart, since they rarely change from run to run while the numbers do. */
+export interface InputRecord {
+  /** A JSON line (probes, metadata, how many folders and files), then a base64 line of numbers: each folder's mtime; each file's size, mtime, inode. */
+  record: string;
+  paths: string;
+}
+
 /**
- * The record of a report's inputs, in the form quickest to check: a JSON line (probes, metadata, how
- * many folders and files), a line of base64 numbers (each folder's mtime; each file's size, mtime,
- * inode), then the folders' and files' paths as one JSON array of strings. Parsing 13,500 small
- * JSON arrays of path and numbers instead cost a replay ~10 ms more.
+ * The record in the form quickest to check: parsing 13,500 small JSON arrays of path and numbers
+ * instead cost a replay ~10 ms more; and a run whose files only grew writes no paths again.
  */
-export function recordInputs(inputs: ReportInputs): string {
+export function recordInputs(inputs: ReportInputs): InputRecord {
   const nums = new Float64Array(inputs.dirs.length + inputs.files.length * 3);
   let o = 0;
   for (const [, mtimeMs] of inputs.dirs) nums[o++] = mtimeMs;
@@ -100,19 +105,17 @@ export function recordInputs(inputs: ReportInputs): string {
     nums[o++] = ino;
   }
   const head = JSON.stringify({ probes: inputs.probes, metadata: inputs.metadata, dirs: inputs.dirs.length, files: inputs.files.length });
-  const paths = JSON.stringify([...inputs.dirs.map(([p]) => p), ...inputs.files.map(([p]) => p)]);
-  return `${head}\n${Buffer.from(nums.buffer).toString('base64')}\n${paths}`;
+  return { record: `${head}\n${Buffer.from(nums.buffer).toString('base64')}`, paths: JSON.stringify([...inputs.dirs.map(([p]) => p), ...inputs.files.map(([p]) => p)]) };
 }
 
 /** True when every input is as recorded (recordInputs). */
-export function unchanged(record: string): boolean {
-  const nl1 = record.indexOf('\n');
-  const nl2 = record.indexOf('\n', nl1 + 1);
-  const head = JSON.parse(record.slice(0, nl1)) as { probes: ReportInputs['probes']; metadata: ReportInputs['metadata']; dirs: number; files: number };
-  const bytes = Buffer.from(record.slice(nl1 + 1, nl2), 'base64');
+export function unchanged({ record, paths: pathsText }: InputRecord): boolean {
+  const nl = record.indexOf('\n');
+  const head = JSON.parse(record.slice(0, nl)) as { probes: ReportInputs['probes']; metadata: ReportInputs['metadata']; dirs: number; files: number };
+  const bytes = Buffer.from(record.slice(nl + 1), 'base64');
   const nums = new Float64Array(bytes.byteLength / 8);
   new Uint8Array(nums.buffer).set(bytes);
-  const paths = JSON.parse(record.slice(nl2 + 1)) as string[];
+  const paths = JSON.parse(pathsText) as string[];
   if (nums.length !== head.dirs + head.files * 3 || paths.length !== head.dirs + head.files) return false;
   for (const [path, wasDir] of head.probes) {
     let isDir = false;
@@ -154,11 +157,11 @@ export function replayOutput(argv: readonly string[]): boolean {
     const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get();
     if (version !== String(SCHEMA_VERSION)) return false;
     const generation = Number(db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).pluck().get());
-    const row = db.prepare(`SELECT generation, stdout, stderr, inputs FROM outputs WHERE key = ?`).get(key) as
-      | { generation: number; stdout: string; stderr: string; inputs: string }
-      | undefined;
+    const row = db
+      .prepare(`SELECT o.generation, o.stdout, o.stderr, o.inputs, p.paths FROM outputs o JOIN output_paths p ON p.hash = o.paths_hash WHERE o.key = ?`)
+      .get(key) as { generation: number; stdout: string; stderr: string; inputs: string; paths: string } | undefined;
     if (!row || row.generation !== generation) return false;
-    if (!unchanged(row.inputs)) return false;
+    if (!unchanged({ record: row.inputs, paths: row.paths })) return false;
     process.stdout.write(row.stdout);
     if (row.stderr) process.stderr.write(row.stderr);
     if (argv.includes('-v') || argv.includes('--verbose')) process.stderr.write(`note: ${REPLAYED}\n`);

@@ -4,6 +4,7 @@
  * and finished reports. History outlives the transcripts: events of deleted files stay.
  */
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EncodedEvents } from '../usage/event-codec.js';
@@ -87,7 +88,13 @@ CREATE TABLE IF NOT EXISTS outputs (
   generation INTEGER NOT NULL,
   stdout TEXT NOT NULL,
   stderr TEXT NOT NULL,
-  inputs TEXT NOT NULL
+  inputs TEXT NOT NULL,
+  paths_hash TEXT      -- schema 3: the inputs' paths, in output_paths
+);
+-- Schema 3: the paths a report's inputs name, shared by outputs (they rarely change from run to run).
+CREATE TABLE IF NOT EXISTS output_paths (
+  hash TEXT PRIMARY KEY,
+  paths TEXT NOT NULL
 );
 `;
 
@@ -269,6 +276,8 @@ export class LedgerStore {
         // Only caches: rebuilt in the new form by the next report.
         db.exec(`DELETE FROM rollups`);
         db.exec(`DROP TABLE IF EXISTS listings`);
+        db.exec(`ALTER TABLE outputs ADD COLUMN paths_hash TEXT`);
+        db.exec(`DELETE FROM outputs`);
       }
       db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
     }).immediate();
@@ -482,9 +491,14 @@ export class LedgerStore {
   }
 
   /** Keeps a finished output; outputs of older generations can never be replayed again and go. */
-  saveOutput(key: string, generation: number, stdout: string, stderr: string, inputs: string): void {
-    this.sql(`DELETE FROM outputs WHERE generation <> ?`).run(generation);
-    this.sql(`INSERT OR REPLACE INTO outputs (key, generation, stdout, stderr, inputs) VALUES (?, ?, ?, ?, ?)`).run(key, generation, stdout, stderr, inputs);
+  saveOutput(key: string, generation: number, stdout: string, stderr: string, inputs: { record: string; paths: string }): void {
+    const hash = createHash('sha1').update(inputs.paths).digest('hex');
+    this.db.transaction(() => {
+      this.sql(`DELETE FROM outputs WHERE generation <> ?`).run(generation);
+      this.sql(`INSERT OR IGNORE INTO output_paths (hash, paths) VALUES (?, ?)`).run(hash, inputs.paths);
+      this.sql(`INSERT OR REPLACE INTO outputs (key, generation, stdout, stderr, inputs, paths_hash) VALUES (?, ?, ?, ?, ?, ?)`).run(key, generation, stdout, stderr, inputs.record, hash);
+      this.sql(`DELETE FROM output_paths WHERE hash NOT IN (SELECT paths_hash FROM outputs WHERE paths_hash IS NOT NULL)`).run();
+    }).immediate();
   }
 
   /** Runs fn holding the write lock (BEGIN IMMEDIATE): concurrent writers queue instead of clashing. */

@@ -333,7 +333,16 @@ export class LedgerStore {
 
   /** Every file without its fingerprint bytes: what reports need to know of them. */
   catalog(): FileEntry[] {
-    return (this.sql(`SELECT * FROM files`).all() as FileRowRaw[]).map(toEntry);
+    // Rows as arrays, not objects: this runs on every report, over every file.
+    const rows = this.sql(
+      `SELECT id, path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, origin, malformed, invalid, partial_tail, error FROM files`,
+    ).raw().all() as Array<[number, string, string, number, number, number, number, number, number, string, number, number, number, string | null]>;
+    return rows.map((r) =>
+      toEntry({
+        id: r[0], path: r[1], data_dir: r[2], dev: r[3], ino: r[4], size: r[5], mtime_ms: r[6], checkpoint: r[7], present: r[8], origin: r[9],
+        malformed: r[10], invalid: r[11], partial_tail: r[12], error: r[13],
+      }),
+    );
   }
 
   file(id: number): StoredFile {

@@ -46,14 +46,21 @@ function sameOrigin(a: FileOrigin, b: FileOrigin): boolean {
 }
 
 export function plan(known: readonly FileEntry[], found: readonly FoundFile[], scopeDirs: ReadonlySet<string>, reparse: boolean, fingerprint: Fingerprint): Action[] {
-  const byPath = new Map(known.map((s) => [s.path, s]));
-  const foundPaths = new Set(found.map((f) => f.origin.path));
-  const byInode = new Map<string, FileEntry[]>();
-  for (const s of known) {
-    if (foundPaths.has(s.path)) continue; // only files missing from their old path can have moved
-    const k = `${s.dev}:${s.ino}`;
-    byInode.set(k, [...(byInode.get(k) ?? []), s]);
-  }
+  const byPath = new Map<string, FileEntry>();
+  for (const s of known) byPath.set(s.path, s);
+  // Only needed when a file is not where a stored one was (most runs: never), so made on first need.
+  let byInodeMap: Map<string, FileEntry[]> | null = null;
+  const byInode = () => {
+    if (byInodeMap) return byInodeMap;
+    const foundPaths = new Set(found.map((f) => f.origin.path));
+    byInodeMap = new Map();
+    for (const s of known) {
+      if (foundPaths.has(s.path)) continue; // only files missing from their old path can have moved
+      const k = `${s.dev}:${s.ino}`;
+      byInodeMap.set(k, [...(byInodeMap.get(k) ?? []), s]);
+    }
+    return byInodeMap;
+  };
   const matched = new Set<number>();
   const actions: Action[] = [];
   for (const f of found) {
@@ -61,7 +68,7 @@ export function plan(known: readonly FileEntry[], found: readonly FoundFile[], s
     let renamed = false;
     if (!s) {
       // An empty fingerprint (nothing read yet) proves nothing: a reused inode is then a new file.
-      const moved = (byInode.get(`${f.dev}:${f.ino}`) ?? []).find((c) => !matched.has(c.id) && c.checkpoint > 0 && sameContent(f.origin.path, c, f.size, fingerprint));
+      const moved = (byInode().get(`${f.dev}:${f.ino}`) ?? []).find((c) => !matched.has(c.id) && c.checkpoint > 0 && sameContent(f.origin.path, c, f.size, fingerprint));
       if (moved) {
         s = moved;
         renamed = true;

@@ -4,20 +4,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ccdk, docker, engineMissing, ensureTestImage } from './helpers/engine.js';
+import { ccdk, docker, containerTestbed, ensureTestImage } from './helpers/engine.js';
 
-const skip = engineMissing();
-if (skip) console.warn(skip);
-const root = mkdtempSync(join(tmpdir(), 'ccdk-test-'));
-const tag = `t${process.pid}`;
-const instances: string[] = [];
-test.after(() => {
-  if (!skip) for (const i of instances) docker(['rm', '--force', `ccbox-${i}`]);
-  rmSync(root, { recursive: true, force: true });
-});
+const { skip, root, tag, instances } = containerTestbed('ccdk-test-', 't');
 
 function setup(name: string) {
   const home = join(root, `${name}-home`);

@@ -6,25 +6,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ccdk, docker, engineMissing, ensureTestImage, homeAndWorkspace } from './helpers/engine.js';
+import { ccdk, containerTestbed, ensureTestImage, homeAndWorkspace } from './helpers/engine.js';
 import { ccostJson } from './helpers/cli.js';
 import { PRICES } from './helpers/paths.js';
 import { reference } from './helpers/reference.js';
 import { encodeCwd } from '../src/sessions/attribution.js';
 
-const skip = engineMissing();
-if (skip) console.warn(skip);
-const root = mkdtempSync(join(tmpdir(), 'ccbox-e2e-'));
-const tag = `e${process.pid}`;
-const instances: string[] = [];
-test.after(() => {
-  if (!skip) for (const i of instances) docker(['rm', '--force', `ccbox-${i}`]);
-  rmSync(root, { recursive: true, force: true });
-});
+const { skip, root, tag, instances } = containerTestbed('ccbox-e2e-', 'e');
 
 // Writes `count` responses (2 lines each: a partial, then the final, as Claude Code streams), into the
 // workspace's project folder, a subagent file, and a second project folder; then marks done.

@@ -8,10 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ccost } from './helpers/cli.js';
-import { PRICES } from './helpers/paths.js';
+import { CCOST, PRICES } from './helpers/paths.js';
 import { reference } from './helpers/reference.js';
 import { discover, SETTLE_MS, type ListingCache } from '../src/sessions/discover.js';
 import { recordInputs, REPLAYED, unchanged } from '../src/cli/output-cache.js';
@@ -65,6 +65,14 @@ test('an unchanged report is replayed; every kind of change gives a fresh, corre
   const again = run(data, ledger);
   assert.equal(again.replayed, true, 'same data, same command: replayed');
   assert.equal(again.stdout, first.stdout);
+
+  // Any rebuilt module of the program, not only the report's own: not this output; that build's
+  // own output is replayed next time. (The module keeps its new time: it only names the build.)
+  const module = join(dirname(CCOST), '..', 'usage', 'running-rollup.js');
+  const was = statSync(module);
+  utimesSync(module, was.atime, new Date(was.mtimeMs + 5000));
+  assert.equal(run(data, ledger).replayed, false, 'a module rebuilt');
+  assert.equal(run(data, ledger).replayed, true, 'the same build again');
 
   // Another command line, another time zone: not this output.
   assert.equal(run(data, ledger, ['--since', '2025-10-01']).replayed, false);

@@ -43,7 +43,7 @@ test('running rollup of whole files, in any order, = one rollup of everything de
     for (const events of byFile) d.addAll(events);
     const expected = rollup([...d.events()], origins, pricing).map(key).sort();
 
-    const running = new RunningRollup(origins, origins, pricing);
+    const running = new RunningRollup(origins, pricing);
     const order = [...byFile.keys()].sort(() => r() - 0.5);
     for (const f of order) running.addFile(f, byFile[f]!.map((e) => ({ ...e })));
     for (const f of [...running.staleFiles()]) {

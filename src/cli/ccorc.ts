@@ -25,6 +25,11 @@ import { dateArg, loadCostedRows, timeZoneOf, UsageError, type SourceOptions } f
 
 const registryPath = () => defaultRegistryPath();
 
+/** An agent's name, role and model, in the columns `status` and `info` share. */
+function agentColumns(a: { name: string; role: string; model?: string | null }): string {
+  return `${a.name.padEnd(14)} ${a.role.padEnd(11)} ${String(a.model ?? '-').padEnd(28)}`;
+}
+
 function collect(v: string, prev: Array<[string, string]>): Array<[string, string]> {
   const i = v.indexOf('=');
   if (i <= 0) throw new InvalidArgumentError(`"${v}" is not AGENT=MODEL`);
@@ -216,7 +221,7 @@ export function buildProgram(): Command {
     for (const c of out) {
       process.stdout.write(`${c.context} (team ${c.team ?? '-'}, created ${c.createdAt})\n`);
       for (const a of c.agents)
-        process.stdout.write(`  ${a.name.padEnd(14)} ${a.role.padEnd(11)} ${String(a.model ?? '-').padEnd(28)} ${a.container.padEnd(28)} ${a.status.padEnd(8)} today $${a.todayCost.toFixed(2)}  total $${a.totalCost.toFixed(2)}  last ${a.lastActivity ?? '-'}\n`);
+        process.stdout.write(`  ${agentColumns(a)} ${a.container.padEnd(28)} ${a.status.padEnd(8)} today $${a.todayCost.toFixed(2)}  total $${a.totalCost.toFixed(2)}  last ${a.lastActivity ?? '-'}\n`);
     }
   });
 
@@ -229,7 +234,7 @@ export function buildProgram(): Command {
       if (o.json) process.stdout.write(JSON.stringify(c, null, 2) + '\n');
       else {
         process.stdout.write(`${c.context_name}: team ${String(c.orchestrator_config?.team ?? '-')}, working dir ${c.working_dir}, created ${c.created_at}, updated ${c.updated_at}\n`);
-        for (const a of c.agents) process.stdout.write(`  ${a.name.padEnd(14)} ${a.role.padEnd(11)} ${String(a.model ?? '-').padEnd(28)} ${containerName(instanceOf(c, a))}\n`);
+        for (const a of c.agents) process.stdout.write(`  ${agentColumns(a)} ${containerName(instanceOf(c, a))}\n`);
       }
     });
 

@@ -7,7 +7,7 @@
  * Loaded before everything else, so it imports only what a replay needs.
  */
 import Database from 'better-sqlite3';
-import { existsSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,29 +29,56 @@ export interface ReportInputs {
   files: Array<[string, number, number, number]>;
 }
 
-/**
- * The code and price table the output came from: a rebuilt or upgraded ccost never replays old output.
- * Every module that shapes a report's text or numbers is listed (a stat each, microseconds).
- */
-const OWN_FILES = [
-  './commands/report.js',
-  './common.js',
-  '../reports/build.js',
-  '../reports/json.js',
-  '../reports/table.js',
-  '../reports/csv.js',
-  '../reports/format.js',
-  '../usage/aggregate.js',
-  '../usage/pricing.js',
-  '../usage/time.js',
-  '../ledger/view.js',
-  '../usage/dedup.js',
-  '../usage/winners.js',
-  '../../../data/claude-model-prices.json',
-].map((rel) => fileURLToPath(new URL(rel, import.meta.url)));
+/** The program's compiled modules (this file is in src/cli/) and the embedded price table. */
+const CODE_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const PRICE_TABLE = fileURLToPath(new URL('../../../data/claude-model-prices.json', import.meta.url));
+const PACKAGE_JSON = fileURLToPath(new URL('../../../package.json', import.meta.url));
 
-/** The cache key of a command line, or null when its output must not be replayed. */
+/**
+ * The code and price table the output came from: a rebuilt or upgraded ccost never replays old
+ * output. Every module is stat'ed (~60, well under a millisecond), not a chosen few: a list would
+ * miss the next module that shapes a report.
+ */
+function ownCode(): unknown[] {
+  const out: unknown[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const path = join(dir, e.name);
+      if (e.isDirectory()) walk(path);
+      else if (e.name.endsWith('.js')) out.push(statMark(path));
+    }
+  };
+  walk(CODE_ROOT);
+  out.push(statMark(PRICE_TABLE));
+  // npm installs files with one fixed time: an upgrade shows in the version.
+  try {
+    out.push((JSON.parse(readFileSync(PACKAGE_JSON, 'utf8')) as { version?: string }).version ?? null);
+  } catch {
+    out.push(null);
+  }
+  return out;
+}
+
+function statMark(path: string): [number, number] | null {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st ? [st.size, st.mtimeMs] : null;
+}
+
+let lastKey: { argv: readonly string[]; env: NodeJS.ProcessEnv; key: string | null } | null = null;
+
+/**
+ * The cache key of a command line, or null when its output must not be replayed. Kept from the
+ * replay attempt for the record made after the full report: once is enough, and it then names the
+ * code as it was when loaded.
+ */
 export function outputKey(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string | null {
+  if (lastKey?.argv === argv && lastKey.env === env) return lastKey.key;
+  const key = computeKey(argv, env);
+  lastKey = { argv, env, key };
+  return key;
+}
+
+function computeKey(argv: readonly string[], env: NodeJS.ProcessEnv): string | null {
   if (argv.some((a) => NEVER.has(a))) return null;
   const first = argv[0];
   if (first !== undefined && !first.startsWith('-') && !REPLAYABLE.has(first)) return null;
@@ -61,14 +88,7 @@ export function outputKey(argv: readonly string[], env: NodeJS.ProcessEnv = proc
   } catch {
     zone = null;
   }
-  const own = OWN_FILES.map((p) => {
-    try {
-      const st = statSync(p);
-      return [st.size, st.mtimeMs];
-    } catch {
-      return null;
-    }
-  });
+  const own = ownCode();
   const envPart = ['HOME', 'CLAUDE_CONFIG_DIR', 'CCORC_LEDGER', 'XDG_CACHE_HOME', 'TZ', 'NO_COLOR', 'FORCE_COLOR'].map((k) => env[k] ?? null);
   const tty = process.stdout.isTTY ? [true, process.stdout.columns ?? 0] : [false, 0];
   return JSON.stringify([FORMAT, argv, process.cwd(), envPart, tty, hostname(), zone, own]);

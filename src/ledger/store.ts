@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS rollups (
   scope TEXT PRIMARY KEY,
   generation INTEGER NOT NULL,
   price_hash TEXT NOT NULL,
-  data TEXT NOT NULL,  -- schema 1-2: every row as JSON; schema 3: {"rowFiles": files with rows in rollup_files}
+  data TEXT NOT NULL,  -- schema 1-2: every row as JSON; schema 3: unused (rows are in rollup_files)
   winner_changes BLOB  -- schema 3: winners' index changes since winner_bases.base (usage/winners.ts)
 );
 -- Schema 3: the (hash of message id, file id) index of every dedup winner, as of the last rebuild or
@@ -164,8 +164,6 @@ function blob(nums: Float64Array): Buffer {
 export interface RollupHead {
   generation: number;
   priceHash: string;
-  /** Files with rows in rollup_files. */
-  rowFiles: number;
   index: WinnerIndexView;
 }
 
@@ -345,9 +343,6 @@ export class LedgerStore {
     );
   }
 
-  file(id: number): StoredFile {
-    return { ...toEntry(this.sql(`SELECT * FROM files WHERE id = ?`).get(id) as FileRowRaw), ...this.fingerprint(id) };
-  }
 
 
   fingerprint(id: number): { head: Buffer; tail: Buffer } {
@@ -384,6 +379,11 @@ export class LedgerStore {
     }
     this.sql(`INSERT OR REPLACE INTO fingerprints (file_id, head, tail) VALUES (?, ?, ?)`).run(id, f.head, f.tail);
     return id;
+  }
+
+  /** A file that could not be read this time: its counted events and fingerprint stay. */
+  markUnreadable(id: number, path: string, error: string): void {
+    this.sql(`UPDATE files SET path = ?, present = 1, error = ? WHERE id = ?`).run(path, error, id);
   }
 
   setOrigin(id: number, origin: FileOrigin): void {
@@ -439,11 +439,10 @@ export class LedgerStore {
   /** What the rollups of a set of data folders are as of: null when there are none. */
   rollupHead(scope: string): RollupHead | null {
     const row = this.sql(
-      `SELECT r.generation, r.price_hash, r.data, r.winner_changes, b.base FROM rollups r JOIN winner_bases b ON b.scope = r.scope WHERE r.scope = ?`,
-    ).get(scope) as { generation: number; price_hash: string; data: string; winner_changes: Buffer | null; base: Buffer } | undefined;
-    if (!row || row.winner_changes === null || !row.data.startsWith('{')) return null;
-    const { rowFiles } = JSON.parse(row.data) as { rowFiles: number };
-    return { generation: row.generation, priceHash: row.price_hash, rowFiles, index: WinnerIndexView.of(bigints(row.base), bigints(row.winner_changes)) };
+      `SELECT r.generation, r.price_hash, r.winner_changes, b.base FROM rollups r JOIN winner_bases b ON b.scope = r.scope WHERE r.scope = ?`,
+    ).get(scope) as { generation: number; price_hash: string; winner_changes: Buffer | null; base: Buffer } | undefined;
+    if (!row || row.winner_changes === null) return null;
+    return { generation: row.generation, priceHash: row.price_hash, index: WinnerIndexView.of(bigints(row.base), bigints(row.winner_changes)) };
   }
 
   rollupRows(scope: string): Array<{ fileId: number; rows: EncodedRows }> {
@@ -474,13 +473,11 @@ export class LedgerStore {
         if (f === null) drop.run(scope, fileId);
         else put.run(scope, fileId, blob(f.rows.nums), f.rows.strs, f.winners.ids, blob(f.winners.nums));
       }
-      // How many files have rows: a reader that finds another number does not trust them.
-      const rowFiles = this.sql(`SELECT count(*) FROM rollup_files WHERE scope = ?`).pluck().get(scope) as number;
       if (s.index.base) this.sql(`INSERT OR REPLACE INTO winner_bases (scope, base) VALUES (?, ?)`).run(scope, bytesOf(s.index.base));
       this.sql(
         `INSERT INTO rollups (scope, generation, price_hash, data, winner_changes) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (scope) DO UPDATE SET generation = excluded.generation, price_hash = excluded.price_hash, data = excluded.data, winner_changes = excluded.winner_changes`,
-      ).run(scope, s.generation, s.priceHash, JSON.stringify({ rowFiles }), bytesOf(s.index.changes));
+      ).run(scope, s.generation, s.priceHash, '', bytesOf(s.index.changes));
       return true;
     }).immediate();
   }

@@ -98,8 +98,6 @@ export interface SyncResult {
   /** The generation this sync made (or found, when it changed nothing). */
   generation: number;
   bytesRead: number;
-  /** Files read by this sync: file id → the offset its new events start at (0: all its events are new). */
-  fresh: Map<number, number>;
   /** Every file of the ledger as of `generation`. */
   catalog: FileEntry[];
 }
@@ -117,7 +115,6 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
   const reparse = () => store.meta('parser_version') !== PARSER_VERSION;
   const fingerprint: Fingerprint = (id) => store.fingerprint(id);
   let bytesRead = 0;
-  const fresh = new Map<number, number>();
   // The files and the generation they belong to, read together.
   let [generation, known] = store.db.transaction(() => [store.generation(), store.catalog()] as const)();
   const first = plan(known, found, scope, reparse(), fingerprint);
@@ -143,13 +140,13 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
           const a = work[i]!;
           const start = jobs[i]!.start;
           const f = a.found;
-          const before: StoredFile | null = a.stored ? store.file(a.stored.id) : null;
+          const before = a.stored;
           bytesRead += Math.max(0, scan.endOffset - start);
           if (scan.warnings.error && before) {
-            // Unreadable now: keep what was counted, remember why.
-            const kept = { ...before, path: f.origin.path, present: true, warnings: { ...before.warnings, path: f.origin.path, error: scan.warnings.error } };
-            store.saveFile(kept);
-            entries.set(kept.id, entryOf(kept));
+            // Unreadable now: keep what was counted (and the fingerprint it was counted from), remember why.
+            store.markUnreadable(before.id, f.origin.path, scan.warnings.error);
+            const path = f.origin.path;
+            entries.set(before.id, { ...before, path, present: true, origin: { ...before.origin, path }, warnings: { ...before.warnings, path, error: scan.warnings.error } });
             return;
           }
           const base = a.kind === 'append' ? before!.warnings : null;
@@ -180,7 +177,6 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
           entries.set(id, entryOf({ ...saved, id }));
           if (a.kind === 'reread' && store.clearSegments(id) > 0) reset = true;
           if (scan.events.length > 0) store.addSegment(id, start, scan.endOffset, scan.encoded ?? encodeEvents(scan.events), gen);
-          fresh.set(id, start);
           onFresh(id, f.origin, scan.events, start);
         },
         { threads },
@@ -201,5 +197,5 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
       known = [...entries.values()];
     });
   }
-  return { generation, bytesRead, fresh, catalog: known };
+  return { generation, bytesRead, catalog: known };
 }

@@ -91,15 +91,14 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   // Files the sync reads whole go straight into a running dedup and rollup, so that memory holds
   // winners' ranks and rows, never every event (files it read from a checkpoint are counted from the
   // ledger, if all has to be counted again).
-  const places: Places = [];
+  // Origins by ledger file id: dedup's ties look at their host and path, rollups at their sessions.
   const origins: FileOrigin[] = [];
-  const running = new RunningRollup(places, origins, pricing);
+  const running = new RunningRollup(origins, pricing);
   const sync = await syncLedger(
     store,
     found.files,
     dirs,
     (id, origin, events, start) => {
-      places[id] = { host: origin.host, path: origin.path };
       origins[id] = origin;
       for (const e of events) e.fileIndex = id;
       if (start === 0) running.addFile(id, events);
@@ -110,7 +109,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   const hash = pricingHash();
   // One read transaction: the generation, the files and the events seen all belong to one state
   // of the ledger, whatever other processes write meanwhile.
-  const built = store.db.transaction(() => buildRollups(store, scopeKey, dirs, pricing, hash, sync, running, places, origins))();
+  const built = store.db.transaction(() => buildRollups(store, scopeKey, dirs, pricing, hash, sync, running, origins))();
   if (built.save) store.saveRollups(scopeKey, built.save);
   const ledger: LedgerInfo = {
     path: store.path,
@@ -122,8 +121,6 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   };
   return { files: built.files, rows: built.rows, warnings: [...problems, ...built.warnings], ledger, basis: { generation: built.generation, found } };
 }
-
-type Places = Array<{ host: string; path: string } | undefined>;
 
 interface Built {
   generation: number;
@@ -145,7 +142,6 @@ function buildRollups(
   hash: string,
   sync: SyncResult,
   running: RunningRollup,
-  places: Places,
   origins: FileOrigin[],
 ): Built {
   const generation = store.generation();
@@ -155,24 +151,22 @@ function buildRollups(
   const inScope = (sync.generation === generation ? sync.catalog : store.catalog())
     .filter((s) => scope.has(s.dataDir))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (const s of inScope) {
-    places[s.id] = { host: s.origin.host, path: s.path };
-    origins[s.id] = s.origin;
-  }
+  for (const s of inScope) origins[s.id] = s.origin;
+  const files = inScope.map((s) => s.origin);
   const position = new Map(inScope.map((s, i) => [s.id, i]));
   if (head && head.priceHash === hash && head.generation === generation) {
-    const rows = storedRows(store, scopeKey, head, position, new Set());
-    if (rows) return finish(store, generation, 'kept', inScope, rows);
+    const rows = storedRows(store, scopeKey, position, new Set());
+    if (rows) return finish(store, generation, 'kept', inScope, files, rows);
   }
   // Rows kept from an earlier generation can be brought up to date when events were only added since.
   const reset = Number(store.meta(RESET_KEY) ?? 0);
   if (head && head.priceHash === hash && head.generation < generation && head.generation >= reset) {
-    const updated = updateRollups(store, scopeKey, head, generation, hash, position, places, inScope, pricing);
-    if (updated) return finish(store, generation, 'updated', inScope, updated.rows, updated.save);
+    const updated = updateRollups(store, scopeKey, head, generation, hash, position, origins, files, inScope, pricing);
+    if (updated) return finish(store, generation, 'updated', inScope, files, updated.rows, updated.save);
   }
   // Everything again: the files this run's sync read whole are counted already (unless another
   // process changed the ledger in between: then all comes from the ledger), the rest from the ledger.
-  const r = sync.generation === generation ? running : new RunningRollup(places, origins, pricing);
+  const r = sync.generation === generation ? running : new RunningRollup(origins, pricing);
   const fromLedger = new Set(inScope.filter((s) => !r.has(s.id)).map((s) => s.id));
   for (const { fileId, events } of store.segmentsByFile(fromLedger)) r.addFile(fileId, events.flatMap((e) => decodeEvents(e, fileId)));
   for (const id of [...r.staleFiles()]) r.recount(id, store.segmentsOf(id).flatMap((seg) => decodeEvents(seg.events, id)));
@@ -195,18 +189,17 @@ function buildRollups(
     files: filesToSave(rows, (id) => encodeWinnerList(winners.get(id) ?? [], (m) => r.rankOf(m)), inScope, new Set(winners.keys())),
     index: { base: index, changes: new BigUint64Array(1) },
   };
-  return finish(store, generation, 'rebuilt', inScope, rows, save);
+  return finish(store, generation, 'rebuilt', inScope, files, rows, save);
 }
 
 function* indexEntries(winners: ReadonlyMap<number, readonly string[]>): Generator<[string, number]> {
   for (const [fileId, ids] of winners) for (const id of ids) yield [id, fileId];
 }
 
-/** Stored rows of every file but `skip`, bound to the files' places; null if they are not all there or name a file not in scope. */
-function storedRows(store: LedgerStore, scopeKey: string, head: RollupHead, position: ReadonlyMap<number, number>, skip: ReadonlySet<number>): RollupRow[] | null {
+/** Stored rows of every file but `skip`, bound to the files' places; null if they name a file not in scope. */
+function storedRows(store: LedgerStore, scopeKey: string, position: ReadonlyMap<number, number>, skip: ReadonlySet<number>): RollupRow[] | null {
   const rows: RollupRow[] = [];
   const stored = store.rollupRows(scopeKey);
-  if (stored.length !== head.rowFiles) return null;
   for (const { fileId, rows: enc } of stored) {
     if (skip.has(fileId)) continue;
     const at = position.get(fileId);
@@ -252,7 +245,8 @@ function updateRollups(
   generation: number,
   hash: string,
   position: ReadonlyMap<number, number>,
-  places: Places,
+  origins: readonly FileOrigin[],
+  files: readonly FileOrigin[],
   inScope: readonly FileEntry[],
   pricing: Pricing,
 ): { rows: RollupRow[]; save: RollupSave } | null {
@@ -277,7 +271,7 @@ function updateRollups(
     }
     return undefined;
   };
-  const { updates, changed } = addToWinners(winnerOf, added, places);
+  const { updates, changed } = addToWinners(winnerOf, added, origins);
   const removed: Array<[string, number]> = [];
   const moved: Array<[string, number]> = [];
   for (const [id, { rank, was }] of updates) {
@@ -288,7 +282,7 @@ function updateRollups(
     winnersOf(rank.fileIndex).set(id, rank);
     moved.push([id, rank.fileIndex]);
   }
-  const rows = storedRows(store, scopeKey, head, position, changed);
+  const rows = storedRows(store, scopeKey, position, changed);
   if (!rows) return null;
   // A file whose kept events changed gets all its rows again (each row's events come from one file).
   const events: UsageEvent[] = [];
@@ -301,7 +295,7 @@ function updateRollups(
       events.push(e);
     }
   }
-  const fresh = rollup(events, inScope.map((s) => s.origin), pricing);
+  const fresh = rollup(events, files, pricing);
   for (const r of fresh) rows.push(r);
   // The index changes are kept apart from its base until they pile up.
   const next = head.index.with(removed, moved);
@@ -309,7 +303,7 @@ function updateRollups(
   return { rows, save: { generation, priceHash: hash, basedOn: head.generation, files: filesToSave(fresh, (id) => encodeFileWinners(winnersOf(id)), inScope, changed), index } };
 }
 
-function finish(store: LedgerStore, generation: number, how: LedgerInfo['rollups'], inScope: readonly FileEntry[], rows: RollupRow[], save?: RollupSave): Built {
+function finish(store: LedgerStore, generation: number, how: LedgerInfo['rollups'], inScope: readonly FileEntry[], files: FileOrigin[], rows: RollupRow[], save?: RollupSave): Built {
   // Gone files that hold counted usage (a deleted empty file is nothing to report).
   const gone = new Set<number>();
   inScope.forEach((s, i) => {
@@ -320,7 +314,7 @@ function finish(store: LedgerStore, generation: number, how: LedgerInfo['rollups
   return {
     generation,
     how,
-    files: inScope.map((s) => s.origin),
+    files,
     rows,
     warnings: inScope.filter((s) => s.present).map((s) => s.warnings).filter((w) => w.malformed || w.invalid || w.partialTail || w.error),
     filesGone: gone.size,

@@ -7,7 +7,7 @@
  * ledger id until the caller binds rows to its file table.
  */
 import { rollup, type RollupRow } from './aggregate.js';
-import type { CopyRank, FilePlaces } from './dedup.js';
+import type { CopyRank } from './dedup.js';
 import type { Pricing } from './pricing.js';
 import type { FileOrigin, UsageEvent } from './types.js';
 import { addToWinners, keptEvents, type FileWinners } from './winners.js';
@@ -64,9 +64,8 @@ export class RunningRollup {
   /** Files whose rows were made from a winner that has since lost: to be counted again. */
   private readonly stale = new Set<number>();
 
-  /** `places` and `origins` by ledger file id: the caller fills them before adding a file's events. */
+  /** `origins` by ledger file id (for dedup's ties and the rows' sessions): the caller fills them before adding a file's events. */
   constructor(
-    private readonly places: FilePlaces,
     private readonly origins: ReadonlyArray<FileOrigin | undefined>,
     private readonly pricing: Pricing,
   ) {}
@@ -78,7 +77,7 @@ export class RunningRollup {
   /** Every event of one file (all of them: a file is added once). */
   addFile(fileId: number, events: readonly UsageEvent[]): void {
     if (this.rows.has(fileId)) throw new Error(`file ${fileId} added twice`);
-    const { updates } = addToWinners((id) => this.ranks.get(id), events, this.places);
+    const { updates } = addToWinners((id) => this.ranks.get(id), events, this.origins);
     // A file comes once, whole: every winner it holds is one of this call's updates.
     const mine: FileWinners = new Map();
     for (const [id, { rank, was }] of updates) {

@@ -3,7 +3,9 @@
  * loud reason (CI starts one: .ci/run).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { test } from 'node:test';
 import { join } from 'node:path';
 import { ROOT } from './paths.js';
 
@@ -48,4 +50,20 @@ export function homeAndWorkspace(root: string, agentScript: string): { home: str
   mkdirSync(ws, { recursive: true });
   writeFileSync(join(ws, 'agent.js'), agentScript);
   return { home, ws };
+}
+
+/**
+ * What a test file of containers shares: why it must skip (said loudly), a temp folder, a tag for
+ * unique names, and the instances it made, removed (with the folder) when the file's tests end.
+ */
+export function containerTestbed(prefix: string, tagLetter: string): { skip: string | false; root: string; tag: string; instances: string[] } {
+  const skip = engineMissing();
+  if (skip) console.warn(skip);
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const instances: string[] = [];
+  test.after(() => {
+    if (!skip) for (const i of instances) docker(['rm', '--force', `ccbox-${i}`]);
+    rmSync(root, { recursive: true, force: true });
+  });
+  return { skip, root, tag: `${tagLetter}${process.pid}`, instances };
 }

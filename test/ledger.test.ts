@@ -166,6 +166,32 @@ test('property: after every change to the files, ledger totals = a full scan (+ 
   assert.equal(final.ledger.filesGone, deletedWithUsage);
 });
 
+test('the same files give the same report to the last digit, whichever way its rows came', () => {
+  // Costs are summed in floating point, where order matters: a full scan (files finish in thread
+  // order), a rebuilt ledger and an updated one (new rows come last) must all sum in one order.
+  const r = rng(7);
+  const data = join(root, 'same-digits');
+  const ledger = join(root, 'same-digits.db');
+  for (let f = 0; f < 12; f++) {
+    mkdirSync(join(data, 'projects', `-p${f % 3}`), { recursive: true });
+    writeFileSync(join(data, 'projects', `-p${f % 3}`, `f${f}.jsonl`), Array.from({ length: 40 }, () => usageLine(r, 400)).join('\n') + '\n');
+  }
+  const strip = (j: any) => JSON.stringify({ ...j, ledger: undefined });
+  const compare = (step: string, expectRollups: string) => {
+    for (const command of ['daily', 'session']) {
+      const full = ccostJson([command, '--dir', data, '-z', 'UTC', '--no-ledger']);
+      const fromLedger = ccostJson([command, '--dir', data, '-z', 'UTC', '--ledger', ledger]);
+      if (command === 'daily') assert.equal(fromLedger.ledger.rollups, expectRollups, step);
+      assert.equal(strip(fromLedger), strip(full), `${step}: ${command}`);
+    }
+  };
+  compare('first run', 'rebuilt');
+  for (let round = 0; round < 3; round++) {
+    appendFileSync(join(data, 'projects', '-p1', `f${round}.jsonl`), Array.from({ length: 30 }, () => usageLine(r, 400)).join('\n') + '\n');
+    compare(`after append ${round}`, 'updated');
+  }
+});
+
 test('deleted files: their events stay and the report says so', () => {
   const data = join(root, 'gone');
   const proj = join(data, 'projects', '-w');

@@ -10,7 +10,7 @@ import { dataDirs, SETTLE_MS } from '../sessions/discover.js';
 import { outputKey, recordInputs, settled, type ReportInputs } from './output-cache.js';
 import { LedgerError, LedgerStore } from '../ledger/store.js';
 import { viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
-import { costRows, type CostedRow } from '../usage/aggregate.js';
+import { canonicalRowOrder, costRows, type CostedRow } from '../usage/aggregate.js';
 import { embeddedPricing } from '../usage/prices-file.js';
 import { InvalidTimeZoneError, parseDateArg, systemTimeZone, validateTimeZone } from '../usage/time.js';
 import type { CostMode, FileWarnings } from '../usage/types.js';
@@ -86,6 +86,12 @@ export function dirsOf(opts: SourceOptions): string[] {
 }
 
 export async function loadView(dirs: string[], ledger: string | boolean): Promise<UsageView> {
+  const view = await loadViewAnyOrder(dirs, ledger);
+  view.rows.sort(canonicalRowOrder);
+  return view;
+}
+
+async function loadViewAnyOrder(dirs: string[], ledger: string | boolean): Promise<UsageView> {
   const pricing = embeddedPricing();
   if (ledger === false) return viewFromFiles(dirs, pricing);
   const path = typeof ledger === 'string' ? ledger : defaultLedgerPath();

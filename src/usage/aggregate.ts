@@ -39,6 +39,26 @@ export interface RollupRow {
   lastTimestamp: number;
 }
 
+/**
+ * Rows in one order whatever produced them (a full scan finishes files in thread order; a ledger
+ * keeps, updates or rebuilds): sums of costs in floating point depend on the order, so without this
+ * the same data gave totals differing in the 15th digit from run to run. Every row's key is unique.
+ */
+export function canonicalRowOrder(a: RollupRow, b: RollupRow): number {
+  return (
+    a.fileIndex - b.fileIndex ||
+    a.bucket - b.bucket ||
+    compareText(a.model, b.model) ||
+    compareText(a.session, b.session) ||
+    compareText(a.cwd ?? '', b.cwd ?? '') ||
+    Number(a.subagent) - Number(b.subagent)
+  );
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Session an event belongs to: its own sessionId, else the one in its path, else the file itself. */
 export function sessionKey(e: UsageEvent, file: FileOrigin): string {
   return e.sessionId ?? file.pathSessionId ?? file.path;

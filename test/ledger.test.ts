@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ccost, ccostJson } from './helpers/cli.js';
+import { LedgerStore } from '../src/ledger/store.js';
 import { CCOST, PRICES } from './helpers/paths.js';
 import { reference, referenceRecords } from './helpers/reference.js';
 import { generateCorpus } from '../bench/generate.js';
@@ -190,6 +191,18 @@ test('the same files give the same report to the last digit, whichever way its r
     appendFileSync(join(data, 'projects', '-p1', `f${round}.jsonl`), Array.from({ length: 30 }, () => usageLine(r, 400)).join('\n') + '\n');
     compare(`after append ${round}`, 'updated');
   }
+});
+
+test('only a ledger that holds nothing yet is written without fsyncs', () => {
+  const data = oneLineData('sync-mode', 3);
+  const path = join(root, 'sync-mode.db');
+  const empty = LedgerStore.open(path).store;
+  assert.equal(empty.db.pragma('synchronous', { simple: true }), 0, 'OFF while everything it holds can be read again from the files');
+  empty.db.close();
+  ccostJson(['daily', '--dir', data, '--ledger', path]);
+  const used = LedgerStore.open(path).store;
+  assert.equal(used.db.pragma('synchronous', { simple: true }), 1, 'NORMAL once it holds counted usage');
+  used.db.close();
 });
 
 test('deleted files: their events stay and the report says so', () => {

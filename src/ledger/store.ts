@@ -253,6 +253,13 @@ export class LedgerStore {
     db.exec(INDEXES);
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0')`).run();
+    // A ledger that holds nothing yet is being built from the session files alone, so all this
+    // connection writes can be made again from them: it skips the fsyncs (11 on a first run over
+    // 1 GiB, 0.33 s here, measured with strace). An OS crash right after could leave the file broken,
+    // which the next run moves aside and rebuilds; an application crash loses nothing (SQLite's own
+    // guarantee for synchronous=OFF). Later runs, whose ledgers may hold events of deleted files,
+    // keep NORMAL.
+    if (db.prepare(`SELECT NOT EXISTS (SELECT 1 FROM files)`).pluck().get() === 1) db.pragma('synchronous = OFF');
     return { store: new LedgerStore(path, db), notice };
   }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventsFromRecord, parseTimestamp } from '../src/usage/parse.js';
+import { rng } from './helpers/rng.js';
 
 const ctx = { fileIndex: 0, offset: 0, subagentFile: false };
 const assistant = (usage: unknown, extra: Record<string, unknown> = {}) => ({
@@ -125,4 +126,32 @@ test('a subagent file marks its events as subagent usage', () => {
 test('lines without usage produce nothing', () => {
   for (const rec of [null, 42, 'x', [], { type: 'user' }, { message: { content: 'hi' } }, { type: 'summary', summary: 'tokens' }])
     assert.deepEqual(eventsFromRecord(rec, ctx), { events: [], invalid: 0 });
+});
+
+test('timestamps: the fast reading of Claude Code\'s form agrees with the regular expression and Date.parse', () => {
+  // The reference: what parseTimestamp did before it had a fast path.
+  const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+  const reference = (v: string) => {
+    if (!ISO.test(v)) return null;
+    const ms = Date.parse(v);
+    return Number.isFinite(ms) ? ms : null;
+  };
+  const r = rng(20261125);
+  const pad = (n: number, w: number) => String(n).padStart(w, '0');
+  const pick = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  let fastForm = 0;
+  for (let i = 0; i < 20_000; i++) {
+    // Mostly plausible fields, sometimes out of range (month 13, day 31 of a short month, hour 24...).
+    let v = `${pad(r() < 0.05 ? pick(0, 150) : pick(1970, 2100), 4)}-${pad(pick(0, 13), 2)}-${pad(pick(0, 32), 2)}T${pad(pick(0, 25), 2)}:${pad(pick(0, 61), 2)}:${pad(pick(0, 61), 2)}.${pad(pick(0, 999), 3)}Z`;
+    if (r() < 0.2) {
+      // A damaged copy: one character replaced.
+      const at = pick(0, v.length - 1);
+      v = v.slice(0, at) + String.fromCharCode(pick(32, 126)) + v.slice(at + 1);
+    }
+    if (v.length === 24 && v.endsWith('Z')) fastForm++;
+    assert.equal(parseTimestamp(v), reference(v), v);
+  }
+  assert.ok(fastForm > 15_000, `the fast form was exercised (${fastForm})`);
+  for (const v of ['2024-02-29T12:00:00.000Z', '2025-02-29T12:00:00.000Z', '2025-04-31T00:00:00.000Z', '2025-12-31T23:59:59.999Z', '0000-01-01T00:00:00.000Z', '0099-12-31T23:59:59.999Z', '0100-01-01T00:00:00.000Z'])
+    assert.equal(parseTimestamp(v), reference(v), v);
 });

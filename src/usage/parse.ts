@@ -27,9 +27,43 @@ export interface LineResult {
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 export function parseTimestamp(v: unknown): number | null {
-  if (typeof v !== 'string' || !ISO_RE.test(v)) return null;
+  if (typeof v !== 'string') return null;
+  const fast = claudeCodeTime(v);
+  if (fast >= 0) return fast;
+  if (!ISO_RE.test(v)) return null;
   const ms = Date.parse(v);
   return Number.isFinite(ms) ? ms : null;
+}
+
+/**
+ * The form Claude Code writes on every line, `2025-10-01T10:00:00.000Z`, read digit by digit: the
+ * regular expression and Date.parse cost ~0.2 CPU-seconds of a 1 GiB first run. -1 for anything
+ * else, including days past the 28th (whether they exist depends on the month: Date.parse decides)
+ * and years before 100.
+ */
+function claudeCodeTime(v: string): number {
+  if (v.length !== 24 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 46 || v.charCodeAt(23) !== 90) return -1;
+  const year = digits(v, 0, 4);
+  const month = digits(v, 5, 2);
+  const day = digits(v, 8, 2);
+  const hour = digits(v, 11, 2);
+  const minute = digits(v, 14, 2);
+  const second = digits(v, 17, 2);
+  const milli = digits(v, 20, 3);
+  // Date.UTC reads years 0-99 as 1900-1999.
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > 28 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || milli < 0) return -1;
+  return Date.UTC(year, month - 1, day, hour, minute, second, milli);
+}
+
+/** The decimal number in v[at, at + n), or -1 if any of it is not a digit. */
+function digits(v: string, at: number, n: number): number {
+  let x = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = v.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    x = x * 10 + c;
+  }
+  return x;
 }
 
 /** Required counts: a non-negative integer. */

@@ -350,8 +350,6 @@ export class LedgerStore {
     );
   }
 
-
-
   fingerprint(id: number): { head: Buffer; tail: Buffer } {
     return (this.sql(`SELECT head, tail FROM fingerprints WHERE file_id = ?`).get(id) as { head: Buffer; tail: Buffer } | undefined) ?? { head: Buffer.alloc(0), tail: Buffer.alloc(0) };
   }

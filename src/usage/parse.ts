@@ -36,8 +36,8 @@ export function parseTimestamp(v: unknown): number | null {
 }
 
 /**
- * The form Claude Code writes on every line, `2025-10-01T10:00:00.000Z`, read digit by digit: the
- * regular expression and Date.parse cost ~0.2 CPU-seconds of a 1 GiB first run. -1 for anything
+ * The form Claude Code writes on every line, `2025-10-01T10:00:00.000Z`, read digit by digit (the
+ * regular expression and Date.parse took ~90 ms per 300,000 stamps here, this ~35 ms). -1 for anything
  * else, including days past the 28th (whether they exist depends on the month: Date.parse decides)
  * and years before 100.
  */

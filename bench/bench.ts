@@ -55,15 +55,17 @@ delete env.NODE_EXTRA_CA_CERTS;
 
 interface Run {
   wall: number;
+  /** User + system CPU seconds: steadier than wall time on a shared machine, for comparing builds. */
+  cpu: number;
   rssMiB: number;
   stdout: string;
 }
 
 function timed(cmd: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Run {
-  const r = spawnSync(GNU_TIME, ['-f', '%e %M', cmd, ...args], { env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(GNU_TIME, ['-f', '%e %U %S %M', cmd, ...args], { env: { ...env, ...extraEnv }, encoding: 'utf8', maxBuffer: 1 << 30 });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const last = r.stderr.trim().split('\n').pop()!.split(' ');
-  return { wall: Number(last[0]), rssMiB: Number(last[1]) / 1024, stdout: r.stdout };
+  return { wall: Number(last[0]), cpu: Number(last[1]) + Number(last[2]), rssMiB: Number(last[3]) / 1024, stdout: r.stdout };
 }
 
 function median(xs: number[]): number {
@@ -76,6 +78,7 @@ interface Row {
   case: string;
   tool: string;
   wall: number;
+  cpu: number;
   rss: number;
   target?: { ratio?: number; ms?: number };
 }
@@ -130,7 +133,7 @@ for (const size of sizes) {
   const native = Array.from({ length: runs }, () => timed(NATIVE, ['claude', 'daily', '--json', '--offline'], { CLAUDE_CONFIG_DIR: dir }));
   const nativeWall = median(native.map((r) => r.wall));
   const add = (c: string, tool: string, rs: Run[], target?: Row['target']) =>
-    rows.push({ size, case: c, tool, wall: median(rs.map((r) => r.wall)), rss: Math.max(...rs.map((r) => r.rssMiB)), target });
+    rows.push({ size, case: c, tool, wall: median(rs.map((r) => r.wall)), cpu: median(rs.map((r) => r.cpu)), rss: Math.max(...rs.map((r) => r.rssMiB)), target });
   add('reference', 'ccusage 20.0.24 (native binary: the basis of every ratio)', native);
   if (existsSync(LAUNCHER)) {
     // What a user types: the npm `ccusage` command, a Node launcher that runs the same binary.
@@ -239,8 +242,8 @@ if (!values['no-tail']) {
 }
 
 console.log('');
-console.log('| corpus | case | tool | median wall (s) | ratio to native | peak RSS (MiB) | target | met |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| corpus | case | tool | median wall (s) | ratio to native | median CPU (s) | peak RSS (MiB) | target | met |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const r of rows as Array<Row & { native: number }>) {
   const ratio = r.wall / r.native;
   let target = '';
@@ -260,12 +263,12 @@ for (const r of rows as Array<Row & { native: number }>) {
     target = parts.join(', ');
     met = ok ? 'yes' : 'NO';
   }
-  console.log(`| ${r.size} MiB | ${r.case} | ${r.tool} | ${r.wall.toFixed(3)} | ${ratio.toFixed(3)}x | ${r.rss.toFixed(0)} | ${target} | ${met} |`);
+  console.log(`| ${r.size} MiB | ${r.case} | ${r.tool} | ${r.wall.toFixed(3)} | ${ratio.toFixed(3)}x | ${r.cpu.toFixed(2)} | ${r.rss.toFixed(0)} | ${target} | ${met} |`);
 }
 console.log('');
 for (const c of checks) console.log(c);
 if (tailLine) console.log(`\n${tailLine}`);
-console.log(`\nwall times are GNU time's %e (10 ms resolution), medians of ${runs} runs (ccusage 18: ${tsRuns}).`);
+console.log(`\nwall times are GNU time's %e, CPU its %U + %S (10 ms resolution), medians of ${runs} runs (ccusage 18: ${tsRuns}).`);
 if (failed) {
   console.error('bench: the tools disagree on the totals');
   process.exit(1);

@@ -12,6 +12,7 @@ import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SCHEMA_VERSION } from '../ledger/schema-version.js';
+import { noteFolderTime } from '../sessions/seen-folders.js';
 
 /** Commands whose output depends only on the data and the command line (not on the clock). */
 const REPLAYABLE = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model']);
@@ -149,6 +150,8 @@ export function unchanged({ record, paths: pathsText }: InputRecord): boolean {
   for (let i = 0; i < head.dirs; i++) {
     const st = statSync(paths[i]!, { throwIfNoEntry: false });
     if (!st || st.mtimeMs !== nums[i]) return false;
+    // Should the report have to be made after all, its walk need not stat this folder again.
+    noteFolderTime(paths[i]!, st.mtimeMs);
   }
   for (const [path, size, mtimeMs] of head.metadata) {
     const st = statSync(path, { throwIfNoEntry: false });

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import type { FileOrigin } from '../usage/types.js';
 import { classifySessionPath, METADATA_FILE, parseProjectFolder, readMetadata, type CcboxMetadata } from './attribution.js';
 import { describeError } from './scan-file.js';
+import { takeFolderTime } from './seen-folders.js';
 
 export interface DataDirOptions {
   /** `--dir` values; when given they replace the defaults. */
@@ -194,7 +195,7 @@ function kindOf(e: Dirent): EntryKind {
 /** A folder's entries: from the cache when the folder has not changed since it was listed, else read. */
 function list(dir: string, w: Walk): Array<[string, EntryKind]> {
   try {
-    const mtimeMs = statSync(dir).mtimeMs;
+    const mtimeMs = takeFolderTime(dir) ?? statSync(dir).mtimeMs;
     w.out.inputs.dirs.push([dir, mtimeMs]);
     const known = w.cached?.get(dir);
     if (known && known.mtimeMs === mtimeMs && known.listedAt - mtimeMs > SETTLE_MS) {

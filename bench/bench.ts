@@ -12,17 +12,16 @@
  * makes every Node process parse a CA bundle at start-up, ~80 ms here, which is no part of any tool.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { generateCorpus, type Truth } from './generate.js';
+import { appendMiB, corpus } from './corpora.js';
 import { CCUSAGE_18, CCUSAGE_LAUNCHER, CCUSAGE_NATIVE, nativeCcusage, ROOT } from './reference-tools.js';
 
 const CCOST = join(ROOT, 'dist', 'src', 'cli', 'ccost.js');
 const NATIVE = nativeCcusage() ?? CCUSAGE_NATIVE;
 const LAUNCHER = CCUSAGE_LAUNCHER;
 const TS18 = CCUSAGE_18;
-const PRICES = join(ROOT, 'data', 'claude-model-prices.json');
 const GNU_TIME = '/usr/bin/time';
 
 const { values } = parseArgs({
@@ -83,45 +82,12 @@ interface Row {
   target?: { ratio?: number; ms?: number };
 }
 
-function corpus(size: number): { dir: string; truth: Truth } {
-  const dir = join(values.data!, `corpus-${size}mib`);
-  const marker = join(dir, 'truth.json');
-  if (existsSync(marker)) return { dir, truth: JSON.parse(readFileSync(marker, 'utf8')) as Truth };
-  rmSync(dir, { recursive: true, force: true });
-  process.stderr.write(`generating ${size} MiB corpus in ${dir} ...\n`);
-  const truth = generateCorpus(dir, { bytes: size << 20, seed: 42 + size, pricesPath: PRICES });
-  writeFileSync(marker, JSON.stringify(truth));
-  return { dir, truth };
-}
-
-/** 1 MiB of new responses in Claude Code's format, appended to a session file of its own folder; returns the tokens added. */
-function appendMiB(dir: string, round: number): number {
-  const folder = join(dir, 'projects', '-bench-append');
-  mkdirSync(folder, { recursive: true });
-  const lines: string[] = [];
-  let bytes = 0;
-  for (let i = 0; bytes < 1 << 20; i++) {
-    const line = JSON.stringify({
-      type: 'assistant',
-      timestamp: new Date(Date.UTC(2025, 10, 20, 12) + i * 1000).toISOString(),
-      sessionId: `append-${round}`,
-      cwd: '/bench/append',
-      requestId: `req_append_${round}_${i}`,
-      message: { id: `msg_append_${round}_${i}`, model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'x'.repeat(900) }], usage: { input_tokens: 10, output_tokens: 20, cache_read_input_tokens: 1000 } },
-    });
-    lines.push(line);
-    bytes += line.length + 1;
-  }
-  appendFileSync(join(folder, 'session.jsonl'), lines.join('\n') + '\n');
-  return lines.length * (10 + 20 + 1000); // every line's usage: input + output + cache read
-}
-
 const rows: Row[] = [];
 const checks: string[] = [];
 let failed = false;
 
 for (const size of sizes) {
-  const { dir, truth } = corpus(size);
+  const { dir, truth } = corpus(values.data!, size);
   rmSync(join(dir, 'projects', '-bench-append'), { recursive: true, force: true });
   const ledger = join(values.data!, `ledger-${size}.db`);
   const fresh = () => {
@@ -236,7 +202,7 @@ if (!values['no-tail']) {
   const size = sizes[0]!;
   const n = Number(values['tail-lines']);
   process.stderr.write(`tail latency: ${n} appends while following the ${size} MiB corpus...\n`);
-  const l = await tailLatency(corpus(size).dir, n);
+  const l = await tailLatency(corpus(values.data!, size).dir, n);
   const q = (p: number) => l[Math.min(l.length - 1, Math.floor((p / 100) * l.length))]!;
   tailLine = `tail latency (${n} appends to a session file while \`ccost tail --json\` follows the ${size} MiB corpus): p50 ${q(50).toFixed(0)} ms, p95 ${q(95).toFixed(0)} ms, max ${l[l.length - 1]!.toFixed(0)} ms (target: p95 <= 1000 ms: ${q(95) <= 1000 ? 'met' : 'NOT met'})`;
 }

@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import type { EncodedEvents } from '../usage/event-codec.js';
 import type { EncodedRows } from '../usage/rollup-codec.js';
 import { WinnerIndexView, type EncodedFileWinners, type WinnerIndex } from '../usage/winners.js';
-import { ORIGIN_KEYS, type FileOrigin, type FileWarnings } from '../usage/types.js';
+import type { FileOrigin, FileWarnings } from '../usage/types.js';
 
 import { SCHEMA_VERSION } from './schema-version.js';
 
@@ -526,11 +526,26 @@ export class LedgerStore {
   }
 }
 
-const STORED_ORIGIN_KEYS = ORIGIN_KEYS.filter((k) => k !== 'path' && k !== 'dataDir');
-
-/** The origin as stored: without its path and data folder, which are columns of their own. */
+/**
+ * The origin as stored: without its path and data folder, which are columns of their own. Spelled
+ * out: JSON.stringify given a list of keys takes a slow path (~7 µs a file, 50 ms of a first run at
+ * 1 GiB).
+ */
 function originJson(o: FileOrigin): string {
-  return JSON.stringify(o, STORED_ORIGIN_KEYS);
+  const stored: Omit<FileOrigin, 'path' | 'dataDir'> = {
+    host: o.host,
+    projectDir: o.projectDir,
+    project: o.project,
+    instance: o.instance,
+    mode: o.mode,
+    team: o.team,
+    agent: o.agent,
+    role: o.role,
+    container: o.container,
+    pathSessionId: o.pathSessionId,
+    subagentFile: o.subagentFile,
+  };
+  return JSON.stringify(stored);
 }
 
 function toEntry(r: FileRowRaw): FileEntry {

@@ -12,6 +12,8 @@ import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ccost, ccostJson } from './helpers/cli.js';
 import { LedgerStore } from '../src/ledger/store.js';
+import { viewFromLedger } from '../src/ledger/view.js';
+import { embeddedPricing } from '../src/usage/prices-file.js';
 import { CCOST, PRICES } from './helpers/paths.js';
 import { reference, referenceRecords } from './helpers/reference.js';
 import { generateCorpus } from '../bench/generate.js';
@@ -193,15 +195,20 @@ test('the same files give the same report to the last digit, whichever way its r
   }
 });
 
-test('only a ledger that holds nothing yet is written without fsyncs', () => {
+test('only the first build of an empty ledger is written without fsyncs', async () => {
   const data = oneLineData('sync-mode', 3);
   const path = join(root, 'sync-mode.db');
+  const synchronous = (s: LedgerStore) => s.db.pragma('synchronous', { simple: true });
   const empty = LedgerStore.open(path).store;
-  assert.equal(empty.db.pragma('synchronous', { simple: true }), 0, 'OFF while everything it holds can be read again from the files');
+  assert.equal(synchronous(empty), 0, 'OFF while everything it holds can be read again from the files');
+  // A long-lived process (watch) keeps its connection: its second sync writes with fsyncs again.
+  await viewFromLedger(empty, [data], embeddedPricing());
+  assert.equal(synchronous(empty), 0, 'the first build');
+  await viewFromLedger(empty, [data], embeddedPricing());
+  assert.equal(synchronous(empty), 1, 'a later sync on the same connection');
   empty.db.close();
-  ccostJson(['daily', '--dir', data, '--ledger', path]);
   const used = LedgerStore.open(path).store;
-  assert.equal(used.db.pragma('synchronous', { simple: true }), 1, 'NORMAL once it holds counted usage');
+  assert.equal(synchronous(used), 1, 'NORMAL once it holds counted usage');
   used.db.close();
 });
 

@@ -205,6 +205,9 @@ export interface OpenResult {
 
 export class LedgerStore {
   private readonly statements = new Map<string, Database.Statement>();
+  /** Opened empty, so writing without fsyncs (see open) until a second sync begins on this connection. */
+  private firstBuild = false;
+  private syncsBegun = 0;
 
   private constructor(
     readonly path: string,
@@ -253,14 +256,18 @@ export class LedgerStore {
     db.exec(INDEXES);
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
     db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0')`).run();
-    // A ledger that holds nothing yet is being built from the session files alone, so all this
-    // connection writes can be made again from them: it skips the fsyncs (11 on a first run over
-    // 1 GiB, 0.33 s here, measured with strace). An OS crash right after could leave the file broken,
-    // which the next run moves aside and rebuilds; an application crash loses nothing (SQLite's own
-    // guarantee for synchronous=OFF). Later runs, whose ledgers may hold events of deleted files,
-    // keep NORMAL.
-    if (db.prepare(`SELECT NOT EXISTS (SELECT 1 FROM files)`).pluck().get() === 1) db.pragma('synchronous = OFF');
-    return { store: new LedgerStore(path, db), notice };
+    const store = new LedgerStore(path, db);
+    // A ledger that holds nothing yet is being built from the session files alone, so all its first
+    // build writes can be made again from them: it skips the fsyncs (11 on a first run over 1 GiB,
+    // 0.33 s here, measured with strace). An OS crash right after could leave the file broken, which
+    // the next run moves aside and rebuilds; an application crash loses nothing (SQLite's own
+    // guarantee for synchronous=OFF). Later syncs (beginSync), whose ledgers may come to hold events
+    // of deleted files, write with NORMAL.
+    if (db.prepare(`SELECT NOT EXISTS (SELECT 1 FROM files)`).pluck().get() === 1) {
+      db.pragma('synchronous = OFF');
+      store.firstBuild = true;
+    }
+    return { store, notice };
   }
 
   private static migrate(db: Database.Database): void {
@@ -510,6 +517,18 @@ export class LedgerStore {
       this.sql(`INSERT OR REPLACE INTO outputs (key, generation, stdout, stderr, inputs, paths_hash) VALUES (?, ?, ?, ?, ?, ?)`).run(key, generation, stdout, stderr, inputs.record, hash);
       this.sql(`DELETE FROM output_paths WHERE hash NOT IN (SELECT paths_hash FROM outputs WHERE paths_hash IS NOT NULL)`).run();
     }).immediate();
+  }
+
+  /**
+   * Called as each sync begins. A connection that opened an empty ledger made its first build
+   * without fsyncs; a later sync on it (watch, alerts that keep checking) may add what the files no
+   * longer hold, so from then on it writes with NORMAL.
+   */
+  beginSync(): void {
+    if (this.firstBuild && ++this.syncsBegun > 1) {
+      this.db.pragma('synchronous = NORMAL');
+      this.firstBuild = false;
+    }
   }
 
   /** Runs fn holding the write lock (BEGIN IMMEDIATE): concurrent writers queue instead of clashing. */

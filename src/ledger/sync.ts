@@ -111,6 +111,7 @@ function entryOf(f: StoredFile): FileEntry {
 }
 
 export async function syncLedger(store: LedgerStore, found: readonly FoundFile[], dataDirs: readonly string[], onFresh: OnFresh = () => {}, threads?: number): Promise<SyncResult> {
+  store.beginSync();
   const scope = new Set(dataDirs);
   const reparse = () => store.meta('parser_version') !== PARSER_VERSION;
   const fingerprint: Fingerprint = (id) => store.fingerprint(id);

@@ -547,8 +547,7 @@ export class LedgerStore {
 
 /**
  * The origin as stored: without its path and data folder, which are columns of their own. Spelled
- * out: JSON.stringify given a list of keys takes a slow path (~7 µs a file, 50 ms of a first run at
- * 1 GiB).
+ * out: JSON.stringify given a list of keys takes a slow path (7,000 origins: ~27 ms, this ~12 ms).
  */
 function originJson(o: FileOrigin): string {
   const stored: Omit<FileOrigin, 'path' | 'dataDir'> = {

@@ -165,7 +165,8 @@ function walk(dir: string, rel: string[], base: Omit<FileOrigin, 'path' | 'pathS
 function addFile(path: string, parts: string[], st: Stats, base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'>, out: Discovery): void {
   const place = classifySessionPath(parts);
   out.files.push({
-    // Spelled out rather than spread from base: one object of a fixed shape per file, made ~3x faster.
+    // Spelled out rather than spread from base: one object shape for every file, which later code
+    // reads faster too (a report after an append: ~10% fewer instructions, bench:instructions).
     origin: {
       host: base.host,
       path,

@@ -147,20 +147,26 @@ export function unchanged({ record, paths: pathsText }: InputRecord): boolean {
     }
     if (isDir !== wasDir) return false;
   }
+  // Folders found as recorded so far. When something else has changed, the report is made after all,
+  // and its walk need not stat these folders again: their times are handed on (and only then).
+  let sameFolders = 0;
+  const changed = (): false => {
+    for (let i = 0; i < sameFolders; i++) noteFolderTime(paths[i]!, nums[i]!);
+    return false;
+  };
   for (let i = 0; i < head.dirs; i++) {
     const st = statSync(paths[i]!, { throwIfNoEntry: false });
-    if (!st || st.mtimeMs !== nums[i]) return false;
-    // Should the report have to be made after all, its walk need not stat this folder again.
-    noteFolderTime(paths[i]!, st.mtimeMs);
+    if (!st || st.mtimeMs !== nums[i]) return changed();
+    sameFolders = i + 1;
   }
   for (const [path, size, mtimeMs] of head.metadata) {
     const st = statSync(path, { throwIfNoEntry: false });
-    if (size < 0 ? st !== undefined : !st || st.size !== size || st.mtimeMs !== mtimeMs) return false;
+    if (size < 0 ? st !== undefined : !st || st.size !== size || st.mtimeMs !== mtimeMs) return changed();
   }
   for (let i = 0; i < head.files; i++) {
     const st = statSync(paths[head.dirs + i]!, { throwIfNoEntry: false });
     const o = head.dirs + i * 3;
-    if (!st || st.size !== nums[o] || st.mtimeMs !== nums[o + 1] || st.ino !== nums[o + 2]) return false;
+    if (!st || st.size !== nums[o] || st.mtimeMs !== nums[o + 1] || st.ino !== nums[o + 2]) return changed();
   }
   return true;
 }

@@ -22,7 +22,6 @@ import { rng } from './helpers/rng.js';
 const root = mkdtempSync(join(tmpdir(), 'ccost-ledger-test-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
-
 const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-6', 'claude-haiku-4-5-20251001'];
 
 /** A usage line; one message id always has one model, so copies differ only in token counts. */

@@ -142,7 +142,6 @@ test('a folder listing is reused only when the folder has not changed since well
   assert.equal(changed.files.length, 2);
 });
 
-
 test('the record of a report\'s inputs holds every path, odd names included, and sees each kind of change', () => {
   const dir = join(root, 'record');
   mkdirSync(join(dir, 'sub'), { recursive: true });

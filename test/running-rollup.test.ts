@@ -11,7 +11,6 @@ import { RunningRollup } from '../src/usage/running-rollup.js';
 import type { FileOrigin, UsageEvent } from '../src/usage/types.js';
 import { rng } from './helpers/rng.js';
 
-
 const FILES = 7;
 const origins: FileOrigin[] = Array.from({ length: FILES }, (_, i) => ({
   host: i % 3 ? 'h1' : 'h2', path: `/d/projects/-w/${(i * 5) % FILES}.jsonl`, dataDir: '/d', projectDir: '-w', project: '-w', instance: null,

@@ -12,7 +12,6 @@ import {
 } from '../src/usage/winners.js';
 import { rng } from './helpers/rng.js';
 
-
 // Two hosts, so that ties are broken by host and by path.
 const places = Array.from({ length: 6 }, (_, i) => ({ host: i % 2 ? 'b' : 'a', path: `/p/${5 - i}.jsonl` }));
 

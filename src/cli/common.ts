@@ -4,13 +4,12 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { dataDirs, SETTLE_MS } from '../sessions/discover.js';
 import { outputKey, recordInputs, settled, type ReportInputs } from './output-cache.js';
+import { defaultLedgerPath } from '../ledger/default-path.js';
 import { LedgerError, LedgerStore } from '../ledger/store.js';
 import { viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
-import { canonicalRowOrder, costRows, type CostedRow } from '../usage/aggregate.js';
+import { costRows, type CostedRow } from '../usage/aggregate.js';
 import { embeddedPricing } from '../usage/prices-file.js';
 import { InvalidTimeZoneError, parseDateArg, systemTimeZone, validateTimeZone } from '../usage/time.js';
 import type { CostMode, FileWarnings } from '../usage/types.js';
@@ -29,11 +28,7 @@ export interface SourceOptions {
   now?: number;
 }
 
-/** `--ledger`, else $CCORC_LEDGER, else $XDG_CACHE_HOME/ccorc/ledger.db (~/.cache/ccorc/ledger.db). */
-export function defaultLedgerPath(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.CCORC_LEDGER) return env.CCORC_LEDGER;
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ccorc', 'ledger.db');
-}
+export { defaultLedgerPath };
 
 export function dateArg(v: string): string {
   const d = parseDateArg(v);
@@ -86,12 +81,6 @@ export function dirsOf(opts: SourceOptions): string[] {
 }
 
 export async function loadView(dirs: string[], ledger: string | boolean): Promise<UsageView> {
-  const view = await loadViewAnyOrder(dirs, ledger);
-  view.rows.sort(canonicalRowOrder);
-  return view;
-}
-
-async function loadViewAnyOrder(dirs: string[], ledger: string | boolean): Promise<UsageView> {
   const pricing = embeddedPricing();
   if (ledger === false) return viewFromFiles(dirs, pricing);
   const path = typeof ledger === 'string' ? ledger : defaultLedgerPath();

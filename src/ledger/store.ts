@@ -14,8 +14,6 @@ import type { FileOrigin, FileWarnings } from '../usage/types.js';
 
 import { SCHEMA_VERSION } from './schema-version.js';
 
-export { SCHEMA_VERSION };
-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -119,7 +117,6 @@ export interface StoredFile {
 
 export type FileEntry = Omit<StoredFile, 'head' | 'tail'>;
 
-
 export interface StoredSegment {
   fileId: number;
   start: number;
@@ -138,26 +135,18 @@ function toSegment(row: SegmentRow): StoredSegment {
   return { fileId: row.file_id, start: row.start, events: { count: row.count, nums: aligned(row.nums), strs: row.strs } };
 }
 
+// SQLite's blobs need not be 8-byte aligned: numbers are copied out into arrays of their own.
 function aligned(blob: Buffer): Float64Array {
-  // SQLite's blob need not be 8-byte aligned.
-  const nums = new Float64Array(blob.byteLength / 8);
-  new Uint8Array(nums.buffer).set(blob);
-  return nums;
+  return new Float64Array(new Uint8Array(blob).buffer);
 }
 
 function bigints(blob: Buffer): BigUint64Array {
-  // SQLite's blob need not be 8-byte aligned.
-  const out = new BigUint64Array(blob.byteLength / 8);
-  new Uint8Array(out.buffer).set(blob);
-  return out;
+  return new BigUint64Array(new Uint8Array(blob).buffer);
 }
 
-function bytesOf(a: BigUint64Array): Buffer {
+/** The bytes of a typed array, as a blob (no copy). */
+function bytesOf(a: Float64Array | BigUint64Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-}
-
-function blob(nums: Float64Array): Buffer {
-  return Buffer.from(nums.buffer, nums.byteOffset, nums.byteLength);
 }
 
 /** The generation and prices the stored rollups of a set of data folders are as of, and the index of their winners. */
@@ -180,22 +169,11 @@ export interface RollupSave {
 
 export class LedgerError extends Error {}
 
-interface FileRowRaw {
-  id: number;
-  path: string;
-  data_dir: string;
-  dev: number;
-  ino: number;
-  size: number;
-  mtime_ms: number;
-  checkpoint: number;
-  present: number;
-  origin: string;
-  malformed: number;
-  invalid: number;
-  partial_tail: number;
-  error: string | null;
-}
+/** A row of the file table as catalog() reads it (an array: this runs on every report, over every file). */
+type FileRow = [
+  id: number, path: string, dataDir: string, dev: number, ino: number, size: number, mtimeMs: number, checkpoint: number, present: number,
+  origin: string, malformed: number, invalid: number, partialTail: number, error: string | null,
+];
 
 export interface OpenResult {
   store: LedgerStore;
@@ -345,16 +323,10 @@ export class LedgerStore {
 
   /** Every file without its fingerprint bytes: what reports need to know of them. */
   catalog(): FileEntry[] {
-    // Rows as arrays, not objects: this runs on every report, over every file.
     const rows = this.sql(
       `SELECT id, path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, origin, malformed, invalid, partial_tail, error FROM files`,
-    ).raw().all() as Array<[number, string, string, number, number, number, number, number, number, string, number, number, number, string | null]>;
-    return rows.map((r) =>
-      toEntry({
-        id: r[0], path: r[1], data_dir: r[2], dev: r[3], ino: r[4], size: r[5], mtime_ms: r[6], checkpoint: r[7], present: r[8], origin: r[9],
-        malformed: r[10], invalid: r[11], partial_tail: r[12], error: r[13],
-      }),
-    );
+    ).raw().all() as FileRow[];
+    return rows.map(toEntry);
   }
 
   fingerprint(id: number): { head: Buffer; tail: Buffer } {
@@ -414,7 +386,7 @@ export class LedgerStore {
   /** Stores events read from [start, end) of a file by the sync that makes generation `gen`. */
   addSegment(fileId: number, start: number, end: number, events: EncodedEvents, gen: number): void {
     this.sql(`INSERT OR REPLACE INTO segments (file_id, start, end, count, nums, strs, gen) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      .run(fileId, start, end, events.count, Buffer.from(events.nums.buffer, events.nums.byteOffset, events.nums.byteLength), events.strs, gen);
+      .run(fileId, start, end, events.count, bytesOf(events.nums), events.strs, gen);
   }
 
   /** The stored events of the given files, one file at a time (all its segments, in offset order). */
@@ -483,7 +455,7 @@ export class LedgerStore {
       if (s.basedOn === 'any-older') this.sql(`DELETE FROM rollup_files WHERE scope = ?`).run(scope);
       for (const [fileId, f] of s.files) {
         if (f === null) drop.run(scope, fileId);
-        else put.run(scope, fileId, blob(f.rows.nums), f.rows.strs, f.winners.ids, blob(f.winners.nums));
+        else put.run(scope, fileId, bytesOf(f.rows.nums), f.rows.strs, f.winners.ids, bytesOf(f.winners.nums));
       }
       if (s.index.base) this.sql(`INSERT OR REPLACE INTO winner_bases (scope, base) VALUES (?, ?)`).run(scope, bytesOf(s.index.base));
       this.sql(
@@ -566,21 +538,22 @@ function originJson(o: FileOrigin): string {
   return JSON.stringify(stored);
 }
 
-function toEntry(r: FileRowRaw): FileEntry {
-  const origin = JSON.parse(r.origin) as FileOrigin;
-  origin.path = r.path;
-  origin.dataDir = r.data_dir;
+function toEntry(r: FileRow): FileEntry {
+  const path = r[1];
+  const origin = JSON.parse(r[9]) as FileOrigin;
+  origin.path = path;
+  origin.dataDir = r[2];
   return {
-    id: r.id,
-    path: r.path,
-    dataDir: r.data_dir,
-    dev: r.dev,
-    ino: r.ino,
-    size: r.size,
-    mtimeMs: r.mtime_ms,
-    checkpoint: r.checkpoint,
-    present: r.present === 1,
+    id: r[0],
+    path,
+    dataDir: r[2],
+    dev: r[3],
+    ino: r[4],
+    size: r[5],
+    mtimeMs: r[6],
+    checkpoint: r[7],
+    present: r[8] === 1,
     origin,
-    warnings: { path: r.path, malformed: r.malformed, invalid: r.invalid, partialTail: r.partial_tail === 1, error: r.error },
+    warnings: { path, malformed: r[10], invalid: r[11], partialTail: r[12] === 1, error: r[13] },
   };
 }

@@ -1,13 +1,14 @@
 /**
  * What reports read: the rollup rows of a set of data folders, from the ledger (default) or from a
- * full scan of the files (--no-ledger). Both give the same numbers for the same files. The ledger's
- * rows are kept as they are, brought up to date with events only added since, or rebuilt.
+ * full scan of the files (--no-ledger). Both give the same numbers for the same files, to the last
+ * digit: rows come in one order (canonicalRowOrder), whichever way they were made. The ledger's rows
+ * are kept as they are, brought up to date with events only added since, or rebuilt.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { discover, type DirListing, type Discovery, type ListingCache } from '../sessions/discover.js';
 import { loadUsage } from '../sessions/load.js';
-import { rollup, type RollupRow } from '../usage/aggregate.js';
+import { canonicalRowOrder, rollup, type RollupRow } from '../usage/aggregate.js';
 import type { CopyRank } from '../usage/dedup.js';
 import { RunningRollup } from '../usage/running-rollup.js';
 import { decodeRows, encodeRows } from '../usage/rollup-codec.js';
@@ -55,7 +56,7 @@ function pricingHash(): string {
 
 export async function viewFromFiles(dirs: readonly string[], pricing: Pricing, threads?: number): Promise<UsageView> {
   const loaded = await loadUsage(dirs, threads);
-  return { files: loaded.files, rows: rollup(loaded.events, loaded.files, pricing), warnings: loaded.warnings, ledger: null };
+  return { files: loaded.files, rows: rollup(loaded.events, loaded.files, pricing).sort(canonicalRowOrder), warnings: loaded.warnings, ledger: null };
 }
 
 type StoredListing = [string, number, number, DirListing['entries']];
@@ -119,7 +120,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
     bytesRead: sync.bytesRead,
     rollups: built.how,
   };
-  return { files: built.files, rows: built.rows, warnings: [...problems, ...built.warnings], ledger, basis: { generation: built.generation, found } };
+  return { files: built.files, rows: built.rows.sort(canonicalRowOrder), warnings: [...problems, ...built.warnings], ledger, basis: { generation: built.generation, found } };
 }
 
 interface Built {
@@ -169,7 +170,7 @@ function buildRollups(
   const r = sync.generation === generation ? running : new RunningRollup(origins, pricing);
   const fromLedger = new Set(inScope.filter((s) => !r.has(s.id)).map((s) => s.id));
   for (const { fileId, events } of store.segmentsByFile(fromLedger)) r.addFile(fileId, events.flatMap((e) => decodeEvents(e, fileId)));
-  for (const id of [...r.staleFiles()]) r.recount(id, store.segmentsOf(id).flatMap((seg) => decodeEvents(seg.events, id)));
+  for (const id of [...r.staleFiles()]) r.recount(id, storedEvents(store, id));
   const rows: RollupRow[] = [];
   for (const [id, fileRows] of r.rowsByFile()) {
     const at = position.get(id);
@@ -190,6 +191,11 @@ function buildRollups(
     index: { base: index, changes: new BigUint64Array(1) },
   };
   return finish(store, generation, 'rebuilt', inScope, files, rows, save);
+}
+
+/** Every event the ledger holds for one file, in offset order. */
+function storedEvents(store: LedgerStore, fileId: number): UsageEvent[] {
+  return store.segmentsOf(fileId).flatMap((seg) => decodeEvents(seg.events, fileId));
 }
 
 function* indexEntries(winners: ReadonlyMap<number, readonly string[]>): Generator<[string, number]> {
@@ -289,8 +295,7 @@ function updateRollups(
   for (const id of changed) {
     const at = position.get(id);
     if (at === undefined) continue;
-    const all = store.segmentsOf(id).flatMap((seg) => decodeEvents(seg.events, id));
-    for (const e of keptEvents(all, winnersOf(id))) {
+    for (const e of keptEvents(storedEvents(store, id), winnersOf(id))) {
       e.fileIndex = at;
       events.push(e);
     }

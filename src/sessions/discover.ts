@@ -223,11 +223,11 @@ function statOf(path: string, kind: EntryKind, out: Discovery): Stats | null {
 }
 
 function probe(p: string, out: Discovery): boolean {
-  let yes = false;
+  let yes: boolean;
   try {
     yes = statSync(p).isDirectory();
   } catch {
-    yes = false;
+    yes = false; // missing, unreadable, or below a file
   }
   out.inputs.probes.push([p, yes]);
   return yes;

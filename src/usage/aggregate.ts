@@ -40,9 +40,9 @@ export interface RollupRow {
 }
 
 /**
- * Rows in one order whatever produced them (a full scan finishes files in thread order; a ledger
- * keeps, updates or rebuilds): sums of costs in floating point depend on the order, so without this
- * the same data gave totals differing in the 15th digit from run to run. Every row's key is unique.
+ * The one order views hand rows out in, whatever produced them (a full scan finishes files in thread
+ * order; a ledger keeps, updates or rebuilds): sums of costs in floating point depend on the order,
+ * and without it the same data gave totals differing in the 15th digit. Every row's key is unique.
  */
 export function canonicalRowOrder(a: RollupRow, b: RollupRow): number {
   return (

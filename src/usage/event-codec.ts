@@ -35,7 +35,6 @@ export function encodeEvents(events: readonly UsageEvent[]): EncodedEvents {
   const refs: number[] = new Array(events.length * 3);
   // Models, sessions and cwds repeat across a file's events: each is written once.
   const dict = new StringTable();
-  const ref = (v: string | null) => dict.ref(v);
   events.forEach((e, i) => {
     const o = i * FIELDS;
     nums[o] = e.timestamp;
@@ -51,9 +50,9 @@ export function encodeEvents(events: readonly UsageEvent[]): EncodedEvents {
     nums[o + 10] = (e.sidechain ? SIDECHAIN : 0) | (e.subagent ? SUBAGENT : 0) | (e.simple ? SIMPLE : 0) | (e.speed === 'fast' ? FAST : 0);
     ids[i * 2] = e.messageId;
     ids[i * 2 + 1] = e.requestId;
-    refs[i * 3] = ref(e.model);
-    refs[i * 3 + 1] = ref(e.sessionId);
-    refs[i * 3 + 2] = ref(e.cwd);
+    refs[i * 3] = dict.ref(e.model);
+    refs[i * 3 + 1] = dict.ref(e.sessionId);
+    refs[i * 3 + 2] = dict.ref(e.cwd);
   });
   const strs: StrsV2 = { ids, dict: dict.strings, refs };
   return { count: events.length, nums, strs: JSON.stringify(strs) };

@@ -15,18 +15,28 @@ export interface EncodedRows {
 
 export function encodeRows(rows: readonly RollupRow[]): EncodedRows {
   const table = new StringTable();
-  const ref = (s: string | null) => table.ref(s);
   const nums = new Float64Array(rows.length * FIELDS);
-  rows.forEach((r, i) => {
-    nums.set(
-      [
-        r.bucket, r.subagent ? 1 : 0, r.inputTokens, r.outputTokens, r.cacheCreationTokens, r.cacheReadTokens, r.totalTokens, r.costAuto,
-        r.costCalculate, r.costDisplay, r.unpricedAuto ? 1 : 0, r.unpricedCalculate ? 1 : 0, r.events, r.firstTimestamp, r.lastTimestamp,
-        ref(r.model), ref(r.session), ref(r.cwd),
-      ],
-      i * FIELDS,
-    );
-  });
+  let o = 0;
+  for (const r of rows) {
+    nums[o++] = r.bucket;
+    nums[o++] = r.subagent ? 1 : 0;
+    nums[o++] = r.inputTokens;
+    nums[o++] = r.outputTokens;
+    nums[o++] = r.cacheCreationTokens;
+    nums[o++] = r.cacheReadTokens;
+    nums[o++] = r.totalTokens;
+    nums[o++] = r.costAuto;
+    nums[o++] = r.costCalculate;
+    nums[o++] = r.costDisplay;
+    nums[o++] = r.unpricedAuto ? 1 : 0;
+    nums[o++] = r.unpricedCalculate ? 1 : 0;
+    nums[o++] = r.events;
+    nums[o++] = r.firstTimestamp;
+    nums[o++] = r.lastTimestamp;
+    nums[o++] = table.ref(r.model);
+    nums[o++] = table.ref(r.session);
+    nums[o++] = table.ref(r.cwd);
+  }
   return { nums, strs: JSON.stringify(table.strings) };
 }
 

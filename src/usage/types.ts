@@ -29,7 +29,7 @@ export interface FileOrigin {
   subagentFile: boolean;
 }
 
-/** Every field of FileOrigin (for comparing and storing origins field by field). */
+/** Every field of FileOrigin (for comparing origins field by field). */
 export const ORIGIN_KEYS = [
   'host', 'path', 'dataDir', 'projectDir', 'project', 'instance', 'mode', 'team', 'agent', 'role', 'container', 'pathSessionId', 'subagentFile',
 ] as const satisfies ReadonlyArray<keyof FileOrigin>;

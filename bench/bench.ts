@@ -6,7 +6,7 @@
  * with --no-ledger, against the native reference tool (ccusage 20.0.24's binary,
  * `ccusage claude daily --json --offline`) and ccusage 18.0.11 (TypeScript). Reports the median wall
  * time, the ratio to the native tool and the peak RSS (GNU time), and checks that all tools agree
- * with the generator's own totals.
+ * with the generator's own totals. Also times the floor of any JSON.parse-based reader (floor.ts).
  *
  * Every tool runs with TZ=UTC and without NODE_EXTRA_CA_CERTS: that variable (set in some sandboxes)
  * makes every Node process parse a CA bundle at start-up, ~80 ms here, which is no part of any tool.
@@ -19,6 +19,7 @@ import { appendMiB, corpus } from './corpora.js';
 import { CCUSAGE_18, CCUSAGE_LAUNCHER, CCUSAGE_NATIVE, nativeCcusage, ROOT } from './reference-tools.js';
 
 const CCOST = join(ROOT, 'dist', 'src', 'cli', 'ccost.js');
+const FLOOR = join(ROOT, 'dist', 'bench', 'floor.js');
 const NATIVE = nativeCcusage() ?? CCUSAGE_NATIVE;
 const LAUNCHER = CCUSAGE_LAUNCHER;
 const TS18 = CCUSAGE_18;
@@ -106,6 +107,13 @@ for (const size of sizes) {
     const launched = Array.from({ length: runs }, () => timed(process.execPath, [LAUNCHER, 'claude', 'daily', '--json', '--offline'], { CLAUDE_CONFIG_DIR: dir }));
     add('reference', 'ccusage 20.0.24 (npm command)', launched);
   }
+
+  // What no JSON.parse-based reader can go below here (bench/floor.ts): the yardstick for the cold target.
+  const floor = Array.from({ length: runs }, () => timed(process.execPath, [FLOOR, dir]));
+  add('floor: read + JSON.parse of usage lines only', 'bench/floor.ts', floor);
+  const floorLines = (JSON.parse(floor[0]!.stdout) as { lines: number }).lines;
+  checks.push(`${size} MiB: floor parsed ${floorLines.toLocaleString('en-US')} usage lines (the generator wrote ${truth.responses.toLocaleString('en-US')} distinct responses, some of them more than once)`);
+  failed = floorLines < truth.responses || failed;
 
   const cold = Array.from({ length: runs }, () => {
     fresh();

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -15,6 +15,7 @@ import { CCOST, PRICES } from './helpers/paths.js';
 import { reference } from './helpers/reference.js';
 import { discover, SETTLE_MS, type ListingCache } from '../src/sessions/discover.js';
 import { recordInputs, REPLAYED, unchanged } from '../src/cli/output-cache.js';
+import { forgetRecentStats, noteFileStat, takeFileStat } from '../src/sessions/recent-stats.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccost-replay-test-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -167,4 +168,31 @@ test('the record of a report\'s inputs holds every path, odd names included, and
   writeFileSync(join(dir, '.ccbox.json'), '{}');
   assert.equal(unchanged(again), false, 'metadata appeared');
   assert.equal(unchanged(recordInputs({ probes: [], dirs: [], metadata: [], files: [] })), true);
+});
+
+test('a failed replay check hands every file\'s stat to the walk, which uses each once and forgets the rest', () => {
+  const dir = join(root, 'handoff');
+  const project = join(dir, 'projects', '-w');
+  mkdirSync(project, { recursive: true });
+  const [a, b, c] = ['a.jsonl', 'b.jsonl', 'c.jsonl'].map((n) => join(project, n)) as [string, string, string];
+  for (const f of [a, b, c]) writeFileSync(f, line(0, 1) + '\n');
+  const files = [a, b, c].map((p) => [p, statSync(p).size, statSync(p).mtimeMs, statSync(p).ino]) as Array<[string, number, number, number]>;
+  const record = recordInputs({ probes: [], dirs: [], metadata: [], files });
+  appendFileSync(b, line(1, 2) + '\n');
+  assert.equal(unchanged(record), false);
+  // The files before the changed one, the changed one (as it is now) and those after it.
+  assert.equal(takeFileStat(a)?.size, statSync(a).size);
+  assert.equal(takeFileStat(b)?.size, statSync(b).size);
+  assert.ok(takeFileStat(c));
+  assert.equal(takeFileStat(c), undefined, 'taken once');
+
+  // The walk takes a noted stat instead of its own (a deliberately wrong size shows which it used)...
+  const real = statSync(a);
+  noteFileStat(a, Object.assign(Object.create(Object.getPrototypeOf(real)) as Stats, real, { size: 1 }));
+  noteFileStat(join(dir, 'not-walked.jsonl'), statSync(a));
+  assert.equal(discover([dir], 'h').files.find((f) => f.origin.path === a)?.size, 1);
+  // ...and forgets what it did not take, so that a later walk stats for itself.
+  assert.equal(takeFileStat(join(dir, 'not-walked.jsonl')), undefined);
+  assert.equal(discover([dir], 'h').files.find((f) => f.origin.path === a)?.size, statSync(a).size);
+  forgetRecentStats();
 });

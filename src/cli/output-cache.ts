@@ -7,13 +7,13 @@
  * Loaded before everything else, so it imports only what a replay needs.
  */
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultLedgerPath } from '../ledger/default-path.js';
 import { SCHEMA_VERSION } from '../ledger/schema-version.js';
-import { noteFolderTime } from '../sessions/seen-folders.js';
+import { noteFileStat, noteFolderTime } from '../sessions/recent-stats.js';
 
 /** Commands whose output depends only on the data and the command line (not on the clock). */
 const REPLAYABLE = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model']);
@@ -163,10 +163,23 @@ export function unchanged({ record, paths: pathsText }: InputRecord): boolean {
     const st = statSync(path, { throwIfNoEntry: false });
     if (size < 0 ? st !== undefined : !st || st.size !== size || st.mtimeMs !== mtimeMs) return changed();
   }
+  // Files stat'ed so far, all as recorded. When one has changed (a session grew: the common case
+  // after a report), every folder was found as recorded, so the walk will meet these same files:
+  // the rest are stat'ed here and all handed on, and the walk stats none of them again.
+  const seen: Stats[] = [];
   for (let i = 0; i < head.files; i++) {
     const st = statSync(paths[head.dirs + i]!, { throwIfNoEntry: false });
     const o = head.dirs + i * 3;
-    if (!st || st.size !== nums[o] || st.mtimeMs !== nums[o + 1] || st.ino !== nums[o + 2]) return changed();
+    if (!st || st.size !== nums[o] || st.mtimeMs !== nums[o + 1] || st.ino !== nums[o + 2]) {
+      seen.forEach((s, k) => noteFileStat(paths[head.dirs + k]!, s));
+      for (let k = i; k < head.files; k++) {
+        const path = paths[head.dirs + k]!;
+        const later = k === i ? st : statSync(path, { throwIfNoEntry: false });
+        if (later) noteFileStat(path, later);
+      }
+      return changed();
+    }
+    seen.push(st);
   }
   return true;
 }

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { FileOrigin } from '../usage/types.js';
 import { classifySessionPath, METADATA_FILE, parseProjectFolder, readMetadata, type CcboxMetadata } from './attribution.js';
 import { describeError } from './scan-file.js';
-import { takeFolderTime } from './seen-folders.js';
+import { forgetRecentStats, takeFileStat, takeFolderTime } from './recent-stats.js';
 
 export interface DataDirOptions {
   /** `--dir` values; when given they replace the defaults. */
@@ -120,6 +120,7 @@ export function discover(dirs: readonly string[], host = hostname(), cached?: Li
       walk(projectPath, [], base, linkedDirs, w);
     }
   }
+  forgetRecentStats();
   // One physical file reached by two paths is read once, under its first path in sort order, so
   // the result never depends on readdir order.
   out.files.sort((a, b) => (a.origin.path < b.origin.path ? -1 : a.origin.path > b.origin.path ? 1 : 0));
@@ -156,7 +157,7 @@ function walk(dir: string, rel: string[], base: Omit<FileOrigin, 'path' | 'pathS
         addFile(path, [...rel, name], st, base, out);
       }
     } else if (kind === 'f' && name.endsWith('.jsonl')) {
-      const st = statOf(path, kind, out);
+      const st = takeFileStat(path) ?? statOf(path, kind, out);
       if (st) addFile(path, [...rel, name], st, base, out);
     }
   }

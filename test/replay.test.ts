@@ -15,7 +15,7 @@ import { CCOST, PRICES } from './helpers/paths.js';
 import { reference } from './helpers/reference.js';
 import { discover, SETTLE_MS, type ListingCache } from '../src/sessions/discover.js';
 import { recordInputs, REPLAYED, unchanged } from '../src/cli/output-cache.js';
-import { forgetRecentStats, noteFileStat, takeFileStat } from '../src/sessions/recent-stats.js';
+import { fileStats, forgetRecentStats } from '../src/sessions/recent-stats.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccost-replay-test-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -181,18 +181,18 @@ test('a failed replay check hands every file\'s stat to the walk, which uses eac
   appendFileSync(b, line(1, 2) + '\n');
   assert.equal(unchanged(record), false);
   // The files before the changed one, the changed one (as it is now) and those after it.
-  assert.equal(takeFileStat(a)?.size, statSync(a).size);
-  assert.equal(takeFileStat(b)?.size, statSync(b).size);
-  assert.ok(takeFileStat(c));
-  assert.equal(takeFileStat(c), undefined, 'taken once');
+  assert.equal(fileStats.take(a)?.size, statSync(a).size);
+  assert.equal(fileStats.take(b)?.size, statSync(b).size);
+  assert.ok(fileStats.take(c));
+  assert.equal(fileStats.take(c), undefined, 'taken once');
 
   // The walk takes a noted stat instead of its own (a deliberately wrong size shows which it used)...
   const real = statSync(a);
-  noteFileStat(a, Object.assign(Object.create(Object.getPrototypeOf(real)) as Stats, real, { size: 1 }));
-  noteFileStat(join(dir, 'not-walked.jsonl'), statSync(a));
+  fileStats.note(a, Object.assign(Object.create(Object.getPrototypeOf(real)) as Stats, real, { size: 1 }));
+  fileStats.note(join(dir, 'not-walked.jsonl'), statSync(a));
   assert.equal(discover([dir], 'h').files.find((f) => f.origin.path === a)?.size, 1);
   // ...and forgets what it did not take, so that a later walk stats for itself.
-  assert.equal(takeFileStat(join(dir, 'not-walked.jsonl')), undefined);
+  assert.equal(fileStats.take(join(dir, 'not-walked.jsonl')), undefined);
   assert.equal(discover([dir], 'h').files.find((f) => f.origin.path === a)?.size, statSync(a).size);
   forgetRecentStats();
 });

@@ -28,8 +28,6 @@ export interface SourceOptions {
   now?: number;
 }
 
-export { defaultLedgerPath };
-
 export function dateArg(v: string): string {
   const d = parseDateArg(v);
   if (!d) throw new InvalidArgumentError(`"${v}" is not a date; use YYYY-MM-DD or YYYYMMDD`);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultLedgerPath } from '../ledger/default-path.js';
 import { SCHEMA_VERSION } from '../ledger/schema-version.js';
-import { noteFileStat, noteFolderTime } from '../sessions/recent-stats.js';
+import { fileStats, folderTimes } from '../sessions/recent-stats.js';
 
 /** Commands whose output depends only on the data and the command line (not on the clock). */
 const REPLAYABLE = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model']);
@@ -151,7 +151,7 @@ export function unchanged({ record, paths: pathsText }: InputRecord): boolean {
   // and its walk need not stat these folders again: their times are handed on (and only then).
   let sameFolders = 0;
   const changed = (): false => {
-    for (let i = 0; i < sameFolders; i++) noteFolderTime(paths[i]!, nums[i]!);
+    for (let i = 0; i < sameFolders; i++) folderTimes.note(paths[i]!, nums[i]!);
     return false;
   };
   for (let i = 0; i < head.dirs; i++) {
@@ -171,11 +171,11 @@ export function unchanged({ record, paths: pathsText }: InputRecord): boolean {
     const st = statSync(paths[head.dirs + i]!, { throwIfNoEntry: false });
     const o = head.dirs + i * 3;
     if (!st || st.size !== nums[o] || st.mtimeMs !== nums[o + 1] || st.ino !== nums[o + 2]) {
-      seen.forEach((s, k) => noteFileStat(paths[head.dirs + k]!, s));
+      seen.forEach((s, k) => fileStats.note(paths[head.dirs + k]!, s));
       for (let k = i; k < head.files; k++) {
         const path = paths[head.dirs + k]!;
         const later = k === i ? st : statSync(path, { throwIfNoEntry: false });
-        if (later) noteFileStat(path, later);
+        if (later) fileStats.note(path, later);
       }
       return changed();
     }

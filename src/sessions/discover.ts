@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { FileOrigin } from '../usage/types.js';
 import { classifySessionPath, METADATA_FILE, parseProjectFolder, readMetadata, type CcboxMetadata } from './attribution.js';
 import { describeError } from './scan-file.js';
-import { forgetRecentStats, takeFileStat, takeFolderTime } from './recent-stats.js';
+import { fileStats, folderTimes, forgetRecentStats } from './recent-stats.js';
 
 export interface DataDirOptions {
   /** `--dir` values; when given they replace the defaults. */
@@ -157,7 +157,7 @@ function walk(dir: string, rel: string[], base: Omit<FileOrigin, 'path' | 'pathS
         addFile(path, [...rel, name], st, base, out);
       }
     } else if (kind === 'f' && name.endsWith('.jsonl')) {
-      const st = takeFileStat(path) ?? statOf(path, kind, out);
+      const st = fileStats.take(path) ?? statOf(path, kind, out);
       if (st) addFile(path, [...rel, name], st, base, out);
     }
   }
@@ -197,7 +197,7 @@ function kindOf(e: Dirent): EntryKind {
 /** A folder's entries: from the cache when the folder has not changed since it was listed, else read. */
 function list(dir: string, w: Walk): Array<[string, EntryKind]> {
   try {
-    const mtimeMs = takeFolderTime(dir) ?? statSync(dir).mtimeMs;
+    const mtimeMs = folderTimes.take(dir) ?? statSync(dir).mtimeMs;
     w.out.inputs.dirs.push([dir, mtimeMs]);
     const known = w.cached?.get(dir);
     if (known && known.mtimeMs === mtimeMs && known.listedAt - mtimeMs > SETTLE_MS) {

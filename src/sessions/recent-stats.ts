@@ -7,30 +7,30 @@
  */
 import type { Stats } from 'node:fs';
 
-const folderTimes = new Map<string, number>();
-const fileStats = new Map<string, Stats>();
+/** Values noted by path, each handed out at most once. */
+class TakeOnce<T> {
+  private readonly noted = new Map<string, T>();
 
-export function noteFolderTime(path: string, mtimeMs: number): void {
-  folderTimes.set(path, mtimeMs);
+  note(path: string, value: T): void {
+    this.noted.set(path, value);
+  }
+
+  /** The value noted for the path (and forgets it); else undefined. */
+  take(path: string): T | undefined {
+    const v = this.noted.get(path);
+    if (v !== undefined) this.noted.delete(path);
+    return v;
+  }
+
+  clear(): void {
+    this.noted.clear();
+  }
 }
 
-/** The folder's modification time if this process read it moments ago (and forgets it); else undefined. */
-export function takeFolderTime(path: string): number | undefined {
-  const t = folderTimes.get(path);
-  if (t !== undefined) folderTimes.delete(path);
-  return t;
-}
-
-export function noteFileStat(path: string, st: Stats): void {
-  fileStats.set(path, st);
-}
-
-/** The file's stat if this process read it moments ago (and forgets it); else undefined. */
-export function takeFileStat(path: string): Stats | undefined {
-  const st = fileStats.get(path);
-  if (st !== undefined) fileStats.delete(path);
-  return st;
-}
+/** Folders' modification times. */
+export const folderTimes = new TakeOnce<number>();
+/** Session files' stats. */
+export const fileStats = new TakeOnce<Stats>();
 
 /** Forgets everything noted: called when a walk ends. */
 export function forgetRecentStats(): void {

@@ -6,7 +6,8 @@ import { existsSync, statSync } from 'node:fs';
 import { discover } from '../../sessions/discover.js';
 import { unpricedModels } from '../../usage/aggregate.js';
 import { loadPriceTable, PRICES_PATH } from '../../usage/prices-file.js';
-import { addSourceOptions, defaultLedgerPath, dirsOf, loadCostedRows, type SourceOptions } from '../common.js';
+import { addSourceOptions, dirsOf, loadCostedRows, type SourceOptions } from '../common.js';
+import { defaultLedgerPath } from '../../ledger/default-path.js';
 
 export function doctorCommand(program: Command): void {
   const cmd = program.command('doctor').description('where ccost looks, what it finds, what it skipped (per file), the ledger and the price table').option('-j, --json', 'print JSON');

@@ -6,12 +6,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Mirror } from '../src/daemon/mirror.js';
+import { lockName, queryLock } from '../src/daemon/monitor-lock.js';
 import { ROOT, HAS_REAL_A, REAL_A } from './helpers/paths.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccbox-monitor-'));
@@ -106,7 +107,7 @@ test('every line reaches the host once: while running, killed, restarted, and wi
     mon.kill('SIGTERM');
   });
   assert.equal(existsSync(pidFile), false, 'a clean stop removes the PID file');
-  assert.match(readFileSync(log, 'utf8'), /replacing a stale PID file/);
+  assert.equal(readFileSync(log, 'utf8').match(/session_monitor\[\d+\]: started/g)?.length, 2, 'the second monitor started although the first one\'s PID file was left behind');
 
   const written = files(src);
   assert.ok(written.includes('-workspace-app/s1/subagents/agent-a1.jsonl'));
@@ -119,6 +120,38 @@ test('every line reaches the host once: while running, killed, restarted, and wi
   }
   const meta = JSON.parse(readFileSync(join(target, 'ccbox-my-agent--other proj', '.ccbox.json'), 'utf8'));
   assert.equal(meta.instance, 'my-agent');
+});
+
+test('--background keeps a monitor running: a killed one is back within 5 s; one at a time; --status tells', async () => {
+  const src = join(root, 'c5', 'projects');
+  const target = join(root, 'h5', 'projects');
+  mkdirSync(target, { recursive: true });
+  const pidFile = join(root, 'c5', 'monitor.pid');
+  const args = ['--source', src, '--target', target, '--instance', 'kept', '--pid-file', pidFile, '--log', join(root, 'c5', 'log'), '--interval-ms', '200'];
+  const run = (extra: string[]) => spawnSync(process.execPath, [MONITOR, ...extra, ...args], { encoding: 'utf8' });
+  assert.equal(run(['--status']).status, 1, 'nothing runs yet');
+  // A stale PID file that names a live process whose command line says session-monitor.
+  const impostor = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'session-monitor'], { stdio: 'ignore' });
+  children.push(impostor);
+  mkdirSync(join(root, 'c5'), { recursive: true });
+  writeFileSync(pidFile, `${impostor.pid}\n`);
+  assert.equal(run(['--background']).status, 0);
+  const first = Number(readFileSync(pidFile, 'utf8'));
+  assert.notEqual(first, impostor.pid);
+  assert.equal(run(['--status']).status, 0);
+  assert.match(run(['--status']).stdout, new RegExp(`running \\(pid ${first}\\)`));
+  assert.equal(run(['--background']).status, 0, 'a second --background is a no-op');
+  process.kill(first, 'SIGKILL');
+  await waitFor(() => run(['--status']).status === 0 && Number(readFileSync(pidFile, 'utf8')) !== first, 5000);
+  // The keeper and the monitor answer on their locks; stop both (keeper first, or it starts another).
+  const keeper = await queryLock(lockName('keep', 'kept', target));
+  const monitor = await queryLock(lockName('monitor', 'kept', target));
+  assert.ok(keeper && monitor);
+  assert.equal(readFileSync(`/proc/${keeper.pid}/comm`, 'utf8').trim(), 'session_keeper');
+  assert.equal(readFileSync(`/proc/${monitor.pid}/comm`, 'utf8').trim(), 'session_monitor');
+  process.kill(keeper.pid, 'SIGKILL');
+  process.kill(monitor.pid, 'SIGTERM');
+  await waitFor(() => run(['--status']).status === 1, 5000);
 });
 
 test('links are never followed; a link planted on the host side is refused', () => {

@@ -3,16 +3,22 @@
  * ccorc: team contexts. A team (YAML) launched as a context: one persistent isolated agent container
  * per agent, recorded in the registry the original orchestrator used; its costs per agent; its health.
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { newProgram, runCli } from './run.js';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
-import { checkEngine, EngineError, EngineUnavailable } from '../docker/engine.js';
-import { create, list as listContainers, remove, start, type ContainerInfo } from '../docker/containers.js';
+import { checkEngine, EngineError } from '../docker/engine.js';
+import { list as listContainers, remove, type ContainerInfo } from '../docker/containers.js';
 import { health } from '../docker/health.js';
-import { containerName, passThroughEnv, validateInstance } from '../docker/spec.js';
-import { DEFAULT_IMAGE } from '../docker/image.js';
+import { containerName, optionsProblem } from '../docker/spec.js';
+import { DEFAULT_IMAGE, HOST_IMAGE } from '../docker/image.js';
+import { dataDirs } from '../sessions/discover.js';
+import { planLaunch } from '../agents/launch-plan.js';
+import { containersAt, launch } from '../agents/launch.js';
+import { members, startTeam, stopTeam } from '../agents/team.js';
+import { chooseImage } from '../agents/image-choice.js';
+import { AgentRefused } from '../agents/errors.js';
 import { splitCommand } from '../live/notify.js';
 import { parseProjectFolder } from '../sessions/attribution.js';
 import { filterRows } from '../reports/build.js';
@@ -65,15 +71,18 @@ function containersByInstance(): Map<string, ContainerInfo> | null {
   }
 }
 
-function hostFolders(instance: string): string[] {
-  const dir = join(homedir(), '.claude', 'projects');
-  try {
-    return readdirSync(dir)
-      .filter((n) => parseProjectFolder(n).instance === instance)
-      .map((n) => join(dir, n));
-  } catch {
-    return [];
+/** The instance's session folders in every Claude data folder (or the ones given). */
+function sessionFolders(instance: string, dirs: string[]): string[] {
+  const out: string[] = [];
+  for (const data of dataDirs({ dirs }).dirs) {
+    const dir = join(data, 'projects');
+    try {
+      for (const n of readdirSync(dir)) if (parseProjectFolder(n).instance === instance) out.push(join(dir, n));
+    } catch {
+      // no such data folder
+    }
   }
+  return out;
 }
 
 export function buildProgram(): Command {
@@ -110,66 +119,54 @@ export function buildProgram(): Command {
     .option('--session <name>', "context name (default: the team's default_context_name, else its name)")
     .option('--model <model>', 'model for every agent')
     .option('--agent-model <agent=model>', 'model for one agent (repeatable)', collect, [])
-    .option('--force', 'replace a context of that name (its containers are removed; host session data is kept)')
-    .option('--command <command>', 'command run in each agent container instead of claude (no shell)')
+    .option('--force', "replace a context of that name, or ccbox containers in the way (never a container that is not ccbox's); host session data is kept")
+    .option('--command <command>', 'command run in each agent container instead of claude (split into words, no shell); an agent\'s prompt_file is appended as --append-system-prompt TEXT')
     .option('--network <name>', "container network (default: the host's)")
-    .addOption(new Option('--image <image>', 'agent image').default(process.env.CCDK_IMAGE || DEFAULT_IMAGE))
-    .action((teamName: string, o: { session?: string; model?: string; agentModel: Array<[string, string]>; force?: boolean; command?: string; network?: string; image: string }) => {
+    .option('--image <image>', `agent image (default: $CCDK_IMAGE, else ${DEFAULT_IMAGE}, else ${HOST_IMAGE})`)
+    .action((teamName: string, o: { session?: string; model?: string; agentModel: Array<[string, string]>; force?: boolean; command?: string; network?: string; image?: string }) => {
       const team = findTeam(teamName);
       const context = o.session ?? team.settings.defaultContextName ?? team.name;
-      const plan = team.agents.map((a) => ({ a, instance: agentInstance(context, a.name) }));
-      for (const p of plan) {
-        try {
-          validateInstance(p.instance);
-        } catch (err) {
-          throw new UsageError(`context "${context}", agent "${p.a.name}": ${(err as Error).message}`);
-        }
-      }
-      const models = new Map(o.agentModel.map(([k, v]) => [k.toLowerCase(), v]));
-      for (const k of models.keys()) if (!team.agents.some((a) => a.name.toLowerCase() === k)) throw new UsageError(`--agent-model: team ${team.name} has no agent "${k}"`);
-      const existing = readRegistry(registryPath())[context];
-      if (existing && !o.force) throw new UsageError(`context "${context}" exists already (ccorc info ${context}); use --force to replace it, or --session NAME`);
+      const problem = optionsProblem({ mode: 'isolated', workspace: process.cwd(), hostHome: homedir() });
+      if (problem) throw new UsageError(problem);
       checkEngine();
-      const command = o.command ? splitCommand(o.command) : undefined;
-      if (existing) for (const a of existing.agents) remove(instanceOf(existing, a), true);
-      const agents = plan.map(({ a, instance }) => {
-        const model = models.get(a.name.toLowerCase()) ?? o.model ?? a.model ?? team.settings.defaultModel ?? null;
-        const current = listContainers().find((c) => c.instance === instance);
-        if (current) remove(instance, true);
-        create({
-          instance,
-          image: o.image,
-          mode: 'isolated',
-          workspace: process.cwd(),
-          hostHome: homedir(),
-          user: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },
-          context,
-          role: a.role,
-          agentName: a.name,
-          model: model ?? undefined,
-          network: o.network,
-          env: passThroughEnv(process.env),
-          command,
-          hostName: hostname(),
-          tty: true, // Claude Code's interface waits in its terminal for ccdk attach
-        });
-        start(instance);
-        process.stdout.write(`${a.name} (${a.role}) → ${containerName(instance)}\n`);
-        return { name: a.name, role: a.role, model, session_id: null, instance, container: containerName(instance) };
+      const registry = readRegistry(registryPath());
+      const containers = containersAt([...team.agents.map((a) => agentInstance(context, a.name)), ...(registry[context]?.agents.map((a) => instanceOf(registry[context]!, a)) ?? [])]);
+      const plan = planLaunch({ team, context, model: o.model, agentModels: new Map(o.agentModel.map(([k, v]) => [k.toLowerCase(), v])), force: Boolean(o.force), registry, containers });
+      if (plan.refused.length) throw new AgentRefused(`launch of "${context}" refused, nothing was changed:\n  ${plan.refused.join('\n  ')}`);
+      const { image, note } = chooseImage(o.image);
+      if (note) process.stderr.write(`ccorc: ${note}\n`);
+      launch(plan, {
+        registryPath: registryPath(),
+        team,
+        image,
+        command: o.command ? splitCommand(o.command) : null,
+        network: o.network,
+        workspace: process.cwd(),
+        hostHome: homedir(),
+        hostName: hostname(),
+        user: { uid: process.getuid?.() ?? 1000, gid: process.getgid?.() ?? 1000 },
+        env: process.env,
+        progress: (line) => process.stdout.write(line + '\n'),
       });
-      const now = new Date().toISOString();
-      updateRegistry(registryPath(), (reg) => {
-        reg[context] = {
-          context_name: context,
-          tmux_session: null,
-          created_at: existing?.created_at ?? now,
-          agents,
-          working_dir: process.cwd(),
-          updated_at: now,
-          orchestrator_config: { team: team.name, team_file: team.path, mode: 'isolated', launched_by: 'ccorc' },
-        };
-      });
-      process.stdout.write(`team context ${context} launched (${agents.length} agents)\n`);
+      process.stdout.write(`team context ${context} launched (${plan.agents.length} agents)\n`);
+    });
+
+  program
+    .command('start <context>')
+    .description("start a team context's containers again (after ccorc stop, a reboot or docker stop); waits for each agent's session monitor")
+    .action((name: string) => {
+      checkEngine();
+      startTeam(contextOf(name), (line) => process.stdout.write(line + '\n'));
+      process.stdout.write(`team context ${name} running\n`);
+    });
+
+  program
+    .command('stop <context>')
+    .description("stop a team context's containers (kept; ccorc start runs them again)")
+    .action((name: string) => {
+      checkEngine();
+      stopTeam(contextOf(name), (line) => process.stdout.write(line + '\n'));
+      process.stdout.write(`team context ${name} stopped\n`);
     });
 
   addCostOptions(
@@ -192,28 +189,31 @@ export function buildProgram(): Command {
     const calendar = new Calendar(tz);
     const { rows } = await loadCostedRows(src);
     const today = calendar.day(Date.now());
-    const out = contexts.map((c) => ({
-      context: c.context_name,
-      team: (c.orchestrator_config?.team as string | undefined) ?? null,
-      createdAt: c.created_at,
-      agents: c.agents.map((a) => {
-        const instance = instanceOf(c, a);
-        const mine = rows.filter((r) => r.file.instance === instance || (a.session_id !== null && r.row.session === a.session_id));
-        const last = mine.reduce((m, r) => Math.max(m, r.row.lastTimestamp), 0);
-        return {
-          name: a.name,
-          role: a.role,
-          model: a.model,
-          instance,
-          container: containerName(instance),
-          status: containers ? containers.get(instance)?.state ?? 'missing' : 'unknown (no engine)',
-          sessionFolders: hostFolders(instance),
-          lastActivity: last ? new Date(last).toISOString() : null,
-          todayCost: mine.filter((r) => calendar.day(r.row.bucket * BUCKET_MS) === today).reduce((s, r) => s + r.cost, 0),
-          totalCost: mine.reduce((s, r) => s + r.cost, 0),
-        };
-      }),
-    }));
+    const todayRows = rows.filter((r) => calendar.day(r.row.bucket * BUCKET_MS) === today);
+    const out = contexts.map((c) => {
+      const all = teamCosts(c, rows);
+      const now = teamCosts(c, todayRows);
+      return {
+        context: c.context_name,
+        team: (c.orchestrator_config?.team as string | undefined) ?? null,
+        createdAt: c.created_at,
+        agents: c.agents.map((a, i) => {
+          const instance = instanceOf(c, a);
+          return {
+            name: a.name,
+            role: a.role,
+            model: a.model,
+            instance,
+            container: containerName(instance),
+            status: containers ? containers.get(instance)?.state ?? 'missing' : 'unknown (no engine)',
+            sessionFolders: sessionFolders(instance, src.dir),
+            lastActivity: all.agents[i]!.lastActivity,
+            todayCost: now.agents[i]!.totalCost,
+            totalCost: all.agents[i]!.totalCost,
+          };
+        }),
+      };
+    });
     if (o.json) {
       process.stdout.write(JSON.stringify(out, null, 2) + '\n');
       return;
@@ -242,25 +242,29 @@ export function buildProgram(): Command {
     .command('clean <context>')
     .description("remove a context's containers and its registry entry; session data on the host is kept unless --purge-sessions")
     .option('--force', 'remove running containers too')
-    .option('--purge-sessions', "also delete the agents' session folders on the host")
-    .action((name: string, o: { force?: boolean; purgeSessions?: boolean }) => {
+    .option('--purge-sessions', "also delete the agents' session folders in every Claude data folder ($CLAUDE_CONFIG_DIR, ~/.config/claude, ~/.claude, --dir)")
+    .option('-d, --dir <path>', 'a Claude data folder to purge too (repeatable)', (v: string, p: string[]) => [...p, v], [])
+    .action((name: string, o: { force?: boolean; purgeSessions?: boolean; dir: string[] }) => {
       const c = contextOf(name);
-      const containers = containersByInstance();
-      if (!containers) throw new EngineUnavailable('no container engine is reachable; start one to remove the containers');
-      for (const a of c.agents) {
-        const instance = instanceOf(c, a);
-        const info = containers.get(instance);
-        if (info?.state === 'running' && !o.force) throw new UsageError(`${containerName(instance)} is running: stop the team first, or use --force`);
+      checkEngine();
+      const team = members(c);
+      const running = team.filter((m) => m.container?.state === 'running' || m.container?.state === 'paused');
+      if (running.length && !o.force) throw new UsageError(`${running.map((m) => containerName(m.instance)).join(', ')} running: ccorc stop ${name} first, or use --force`);
+      for (const m of team) {
+        if (m.container) remove(m.instance, true);
+        else if (m.foreign) process.stderr.write(`ccorc: ${containerName(m.instance)} belongs to ${m.foreign}: left alone\n`);
       }
-      for (const a of c.agents) {
-        const instance = instanceOf(c, a);
-        if (containers.has(instance)) remove(instance, true);
-        if (o.purgeSessions) for (const f of hostFolders(instance)) rmSync(f, { recursive: true, force: true });
-      }
+      let purged = 0;
+      if (o.purgeSessions)
+        for (const m of team)
+          for (const f of sessionFolders(m.instance, o.dir)) {
+            rmSync(f, { recursive: true, force: true });
+            purged++;
+          }
       updateRegistry(registryPath(), (reg) => {
         delete reg[name];
       });
-      process.stdout.write(`context ${name} cleaned${o.purgeSessions ? ' (session folders deleted)' : '; session data on the host kept'}\n`);
+      process.stdout.write(`context ${name} cleaned${o.purgeSessions ? ` (${purged} session folder(s) deleted)` : '; session data on the host kept'}\n`);
     });
 
   program
@@ -314,12 +318,11 @@ export function buildProgram(): Command {
     .action((name: string, o: { json?: boolean }) => {
       const c = contextOf(name);
       checkEngine();
-      const containers = new Map(listContainers().map((x) => [x.instance, x]));
-      const agents = c.agents.map((a) => {
-        const instance = instanceOf(c, a);
-        const info = containers.get(instance);
-        return info ? { agent: a.name, ...health(info, homedir()) } : { agent: a.name, instance, healthy: false, problems: [`container ${containerName(instance)} does not exist`] };
-      });
+      const agents = members(c).map((m) =>
+        m.container
+          ? { agent: m.agent, ...health(m.container, homedir()) }
+          : { agent: m.agent, instance: m.instance, healthy: false, problems: [`container ${containerName(m.instance)} ${m.foreign ? `belongs to ${m.foreign}` : 'does not exist'}`] },
+      );
       const healthy = agents.every((a) => a.healthy);
       if (o.json) process.stdout.write(JSON.stringify({ context: name, status: healthy ? 'healthy' : 'degraded', agents }, null, 2) + '\n');
       else {
@@ -331,4 +334,4 @@ export function buildProgram(): Command {
   return program;
 }
 
-process.exitCode = await runCli('ccorc', buildProgram(), process.argv.slice(2), [UsageError, TeamFileError, RegistryError]);
+process.exitCode = await runCli('ccorc', buildProgram(), process.argv.slice(2), [UsageError, TeamFileError, RegistryError, AgentRefused]);

@@ -4,6 +4,9 @@
  * before anything else is even loaded (output-cache.ts); otherwise the full program runs.
  */
 import { replayOutput } from './output-cache.js';
+import { exitQuietlyOnClosedPipe } from './pipe.js';
+
+exitQuietlyOnClosedPipe();
 
 const argv = process.argv.slice(2);
 if (!replayOutput(argv)) {

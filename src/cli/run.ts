@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { EngineError, EngineUnavailable } from '../docker/engine.js';
+import { exitQuietlyOnClosedPipe } from './pipe.js';
 
 export function newProgram(name: string, description: string): Command {
   return new Command(name)
@@ -18,6 +19,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 
 /** Runs the program; errors of `usageErrors` classes (and a missing engine) exit 2, failed engine operations 1. */
 export async function runCli(name: string, program: Command, argv: string[], usageErrors: ErrorClass[]): Promise<number> {
+  exitQuietlyOnClosedPipe();
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

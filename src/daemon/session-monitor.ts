@@ -5,46 +5,65 @@
  * workspace's host folder, then mirrors every project folder to the host (mirror.ts) on file-system
  * events and once a second.
  *
- * Process: title `session_monitor`, PID file (a stale one, whose process is gone, is replaced), log
- * file; SIGTERM or SIGINT: one last pass, then a clean exit. `--background` starts a detached copy
- * and returns once it is ready (its first pass done), so the agent starts after the workspace is set up.
+ * "Is a monitor running" is answered by a kernel-held lock, never by a file: the monitor binds an
+ * abstract Unix socket named after its instance and target (monitor-lock.ts). The kernel frees the
+ * name when the process dies, so nothing left behind by `docker stop` or `kill -9` can fake a
+ * running monitor, and two monitors can never mirror the same folders at once (both would append).
+ *
+ * Modes: the monitor itself (title `session_monitor`); `--keep`, a keeper (title `session_keeper`)
+ * that starts a monitor whenever none answers, so a killed monitor is back within a second or two;
+ * `--background`, what the entrypoint runs: starts a keeper unless one runs, and returns once a
+ * monitor has finished its first pass (so the agent starts after the workspace is set up);
+ * `--status`: exit 0 and the monitor's pid when one answers, else exit 1.
+ * The PID file (/var/run/session_monitor.pid) is written for people and scripts (`kill $(cat …)`);
+ * nothing here trusts it.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Mirror } from './mirror.js';
+import { holdLock, lockName, queryLock, type LockAnswer } from './monitor-lock.js';
+
+type Role = 'monitor' | 'keep' | 'background' | 'status' | 'once';
 
 interface Args {
-  background: boolean;
-  once: boolean;
+  role: Role;
   source: string;
   target: string;
   instance: string;
   pidFile: string;
   logFile: string;
   intervalMs: number;
+  /** What the keeper passes on to the monitors it starts. */
+  passOn: string[];
 }
 
 function parseArgs(argv: string[]): Args {
   const home = process.env.HOME || homedir();
   const a: Args = {
-    background: false,
-    once: false,
+    role: 'monitor',
     source: join(home, '.claude', 'projects'),
     target: join(home, '.claude-host', '.claude', 'projects'),
     instance: process.env.CCBOX_INSTANCE ?? '',
     pidFile: process.env.CCBOX_MONITOR_PID ?? '/var/run/session_monitor.pid',
     logFile: process.env.CCBOX_MONITOR_LOG ?? '/var/log/session_monitor.log',
     intervalMs: 1000,
+    passOn: [],
   };
   for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const v = () => argv[++i] ?? '';
-    if (k === '--background') a.background = true;
-    else if (k === '--wait-ready') continue; // --background always waits
-    else if (k === '--once') a.once = true;
+    const k = argv[i]!;
+    const v = () => {
+      const value = argv[++i] ?? '';
+      a.passOn.push(k, value);
+      return value;
+    };
+    if (k === '--background') a.role = 'background';
+    else if (k === '--keep') a.role = 'keep';
+    else if (k === '--status') a.role = 'status';
+    else if (k === '--once') a.role = 'once';
+    else if (k === '--wait-ready') continue; // --background always waits; kept for old entrypoints
     else if (k === '--source') a.source = v();
     else if (k === '--target') a.target = v();
     else if (k === '--instance') a.instance = v();
@@ -57,59 +76,79 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-function alive(pid: number): boolean {
+function logger(file: string): (s: string) => void {
   try {
-    process.kill(pid, 0);
+    mkdirSync(dirname(file), { recursive: true });
   } catch {
-    return false;
+    // reported by the first failed write, which is ignored too
   }
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('session-monitor') || readFileSync(`/proc/${pid}/comm`, 'utf8').includes('session_monitor');
-  } catch {
-    return true;
-  }
-}
-
-function runningPid(pidFile: string): number | null {
-  try {
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    return pid > 0 && pid !== process.pid && alive(pid) ? pid : null;
-  } catch {
-    return null;
-  }
-}
-
-async function background(a: Args, argv: string[]): Promise<void> {
-  if (runningPid(a.pidFile)) return;
-  const self = fileURLToPath(import.meta.url);
-  const child = spawn(process.execPath, [self, ...argv.filter((x) => x !== '--background' && x !== '--wait-ready')], { detached: true, stdio: 'ignore' });
-  child.unref();
-  for (let i = 0; i < 200; i++) {
-    if (runningPid(a.pidFile) === child.pid) return;
-    if (child.exitCode !== null) throw new Error(`session_monitor exited at start (code ${child.exitCode}); see ${a.logFile}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`session_monitor did not become ready in 10 s; see ${a.logFile}`);
-}
-
-async function main(): Promise<void> {
-  const argv = process.argv.slice(2);
-  const a = parseArgs(argv);
-  if (a.background) return background(a, argv);
-  process.title = 'session_monitor';
-  mkdirSync(dirname(a.logFile), { recursive: true });
-  const log = (s: string) => {
+  return (s: string) => {
     try {
-      appendFileSync(a.logFile, `${new Date().toISOString()} [${process.pid}] ${s}\n`);
+      appendFileSync(file, `${new Date().toISOString()} session_monitor[${process.pid}]: ${s}\n`);
     } catch {
       // A log that cannot be written must not stop the mirroring.
     }
   };
-  const other = runningPid(a.pidFile);
-  if (other && !a.once) {
-    log(`another session_monitor (pid ${other}) is running; exiting`);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const SELF = fileURLToPath(import.meta.url);
+
+async function status(a: Args): Promise<void> {
+  const answer = await queryLock(lockName('monitor', a.instance, a.target));
+  if (answer) process.stdout.write(`session_monitor running (pid ${answer.pid}${answer.ready ? '' : ', first pass not done yet'})\n`);
+  else process.stdout.write('session_monitor is not running\n');
+  process.exitCode = answer?.ready ? 0 : 1;
+}
+
+/** Starts a keeper unless one runs, then waits for a monitor that has done its first pass. */
+async function background(a: Args): Promise<void> {
+  let keeper: ChildProcess | null = null;
+  if (!(await queryLock(lockName('keep', a.instance, a.target)))) {
+    keeper = spawn(process.execPath, [SELF, '--keep', ...a.passOn], { detached: true, stdio: 'ignore' });
+    keeper.unref();
+  }
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    const answer: LockAnswer | null = await queryLock(lockName('monitor', a.instance, a.target));
+    if (answer?.ready) return;
+    if (keeper && keeper.exitCode !== null) throw new Error(`session_monitor's keeper exited at start (code ${keeper.exitCode}); see ${a.logFile}`);
+    await sleep(50);
+  }
+  throw new Error(`session_monitor did not become ready in 15 s; see ${a.logFile}`);
+}
+
+/** Keeps one monitor running: starts one whenever none answers (killed, crashed, never started). */
+async function keep(a: Args): Promise<void> {
+  process.title = 'session_keeper';
+  const log = logger(a.logFile);
+  const held = await holdLock(lockName('keep', a.instance, a.target), () => ({ pid: process.pid, ready: true }));
+  if (!held) return; // another keeper runs
+  let child: ChildProcess | null = null;
+  let failures = 0;
+  for (;;) {
+    const running = await queryLock(lockName('monitor', a.instance, a.target));
+    if (!running && (!child || child.exitCode !== null || child.signalCode !== null)) {
+      if (child) {
+        failures = child.exitCode === 0 ? 0 : failures + 1;
+        log(`the monitor (pid ${child.pid}) ended (${child.signalCode ?? `exit ${child.exitCode}`}); starting another`);
+      }
+      child = spawn(process.execPath, [SELF, ...a.passOn], { stdio: 'ignore' });
+    }
+    // A monitor that keeps failing at start is retried less often, not in a tight loop.
+    await sleep(failures > 3 ? 5000 : 500);
+  }
+}
+
+async function monitor(a: Args): Promise<void> {
+  const log = logger(a.logFile);
+  let ready = false;
+  const held = a.role === 'once' ? true : await holdLock(lockName('monitor', a.instance, a.target), () => ({ pid: process.pid, ready }));
+  if (!held) {
+    log('another session_monitor is running for this instance; exiting');
     return;
   }
+  if (a.role !== 'once') process.title = 'session_monitor';
   const mirror = new Mirror({
     source: a.source,
     target: a.target,
@@ -130,17 +169,28 @@ async function main(): Promise<void> {
   if (process.env.CCBOX_WORKSPACE) mirror.prelink(process.env.CCBOX_WORKSPACE);
   const first = mirror.pass();
   log(`started: ${a.source} → ${a.target} (instance ${a.instance}); restored ${restored} file(s); first pass ${first.files} file(s), ${first.bytes} new byte(s)`);
-  if (a.once) return;
-  if (existsSync(a.pidFile) && !other) log(`replacing a stale PID file ${a.pidFile}`);
-  mkdirSync(dirname(a.pidFile), { recursive: true });
-  writeFileSync(a.pidFile, `${process.pid}\n`);
+  for (const name of safeList(a.source)) log(`linking ${join(a.source, name)} → ${join(a.target, `ccbox-${a.instance}-${name}`)}`);
+  if (a.role === 'once') return;
+  try {
+    mkdirSync(dirname(a.pidFile), { recursive: true });
+    writeFileSync(a.pidFile, `${process.pid}\n`);
+  } catch (err) {
+    log(`could not write ${a.pidFile}: ${(err as Error).message}`);
+  }
+  ready = true;
 
   const watchers = new Map<string, FSWatcher>();
+  const known = new Set(safeList(a.source));
   let pending: NodeJS.Timeout | null = null;
   const run = () => {
     pending = null;
     const s = mirror.pass();
     if (s.bytes > 0) log(`copied ${s.bytes} byte(s) in ${s.files} file(s)`);
+    for (const name of safeList(a.source))
+      if (!known.has(name)) {
+        known.add(name);
+        log(`linking ${join(a.source, name)} → ${join(a.target, `ccbox-${a.instance}-${name}`)}`);
+      }
     watchAll();
   };
   const schedule = () => {
@@ -180,15 +230,34 @@ async function main(): Promise<void> {
       const s = mirror.pass();
       log(`${sig}: last pass copied ${s.bytes} byte(s); stopping`);
       try {
-        if (readFileSync(a.pidFile, 'utf8').trim() === String(process.pid)) rmSync(a.pidFile);
+        if (existsSync(a.pidFile) && readFileSync(a.pidFile, 'utf8').trim() === String(process.pid)) rmSync(a.pidFile);
       } catch {
         // already gone
       }
       resolve();
+      process.exit(0);
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+async function main(): Promise<void> {
+  const a = parseArgs(process.argv.slice(2));
+  if (a.role === 'status') return status(a);
+  if (a.role === 'background') return background(a);
+  if (a.role === 'keep') return keep(a);
+  return monitor(a);
 }
 
 main().catch((err) => {

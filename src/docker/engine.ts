@@ -17,7 +17,7 @@ export interface Result {
   stderr: string;
 }
 
-export function dockerSync(args: string[], input?: string): Result {
+export function dockerSync(args: string[], input?: string | Buffer): Result {
   const r = spawnSync(DOCKER, args, { encoding: 'utf8', input, maxBuffer: 64 << 20 });
   if (r.error) {
     if ((r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new EngineUnavailable(`the ${DOCKER} command is not installed; install Docker (e.g. apt-get install docker.io) or Podman with its docker CLI`);

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { parseProjectFolder } from '../sessions/attribution.js';
 import { hostFolderName } from '../daemon/mirror.js';
 import { dockerSync } from './engine.js';
-import { containerName, AGENT_HOME } from './spec.js';
+import { containerName } from './spec.js';
+import { MONITOR_SCRIPT, monitorLogTail, monitorStatus } from './monitor.js';
 import type { ContainerInfo } from './containers.js';
 
 export interface FolderHealth {
@@ -52,18 +53,17 @@ function newest(dir: string): number {
 export function health(c: ContainerInfo, hostHome: string): Health {
   const name = containerName(c.instance);
   const h: Health = { instance: c.instance, mode: c.mode, running: c.state === 'running', daemonAlive: null, folders: [], problems: [], logTail: [], healthy: false };
-  if (!h.running) h.problems.push(`container ${name} is ${c.state}`);
+  if (!h.running) h.problems.push(`container ${name} is ${c.state}: ccdk start -i ${c.instance}`);
   if (c.mode === 'isolated' && h.running) {
-    const alive = dockerSync(['exec', name, 'sh', '-c', 'kill -0 "$(cat /var/run/session_monitor.pid 2>/dev/null)" 2>/dev/null']);
-    h.daemonAlive = alive.code === 0;
-    if (!h.daemonAlive) h.problems.push('the session monitor is not running (ccdk restart, or ccdk exec NAME -- node /opt/ccorc/dist/src/daemon/session-monitor.js --background)');
-    const log = dockerSync(['exec', name, 'tail', '-n', '5', '/var/log/session_monitor.log']);
-    h.logTail = log.stdout.split('\n').filter(Boolean);
-    const files = dockerSync(['exec', name, 'find', `${AGENT_HOME}/.claude/projects`, '-type', 'f', '-exec', 'stat', '-c', '%s %n', '{}', '+']);
+    h.daemonAlive = monitorStatus(c.instance).running;
+    if (!h.daemonAlive) h.problems.push(`the session monitor is not running: ccdk restart -i ${c.instance} (or, leaving the agent running: ccdk exec -i ${c.instance} node ${MONITOR_SCRIPT} --background)`);
+    h.logTail = monitorLogTail(c.instance);
+    const projects = `${c.home}/.claude/projects/`;
+    const files = dockerSync(['exec', name, 'find', projects, '-type', 'f', '-exec', 'stat', '-c', '%s %n', '{}', '+']);
     const byProject = new Map<string, Array<{ rel: string; size: number }>>();
     for (const line of files.stdout.split('\n').filter(Boolean)) {
       const sp = line.indexOf(' ');
-      const rel = line.slice(sp + 1).slice(`${AGENT_HOME}/.claude/projects/`.length);
+      const rel = line.slice(sp + 1).slice(projects.length).replace(/^\/+/, '');
       const [project, ...rest] = rel.split('/');
       byProject.set(project!, [...(byProject.get(project!) ?? []), { rel: rest.join('/'), size: Number(line.slice(0, sp)) }]);
     }

@@ -16,7 +16,8 @@ export const DEFAULT_IMAGE = 'ccbox:latest';
 export const HOST_IMAGE = 'ccbox:host';
 
 const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox'];
-const SHELL_TOOLS = ['sh', 'ls', 'cat', 'mkdir', 'rm', 'mv', 'cp', 'ln', 'sleep', 'echo', 'env', 'ps', 'kill', 'tail', 'head', 'grep', 'sed', 'wc', 'id', 'touch', 'stat', 'chmod', 'true', 'false', 'pwd', 'date', 'find', 'readlink', 'printf', 'test', '['];
+// What a person checking on an agent types (the guide: ps aux, pgrep -f, ls -la, cat), and what scripts need.
+const SHELL_TOOLS = ['sh', 'ls', 'cat', 'mkdir', 'rm', 'mv', 'cp', 'ln', 'sleep', 'echo', 'env', 'ps', 'pgrep', 'pkill', 'kill', 'tail', 'head', 'grep', 'sed', 'awk', 'cut', 'tr', 'xargs', 'wc', 'id', 'whoami', 'touch', 'stat', 'chmod', 'true', 'false', 'pwd', 'date', 'find', 'readlink', 'printf', 'test', '[', 'which', 'du', 'df'];
 
 /** The shared libraries a binary loads, from ldd. */
 function sharedLibraries(binary: string): string[] {

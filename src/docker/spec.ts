@@ -6,7 +6,7 @@ import { instanceNameProblem } from '../sessions/attribution.js';
 
 export const LABEL = 'xyz.texot.ccbox';
 export const SCHEMA_VERSION = '1';
-/** The agent's home inside the container. */
+/** The agent's home in containers made before the home was the host user's home path. */
 export const AGENT_HOME = '/home/agent';
 
 export type Mode = 'isolated' | 'shared';
@@ -17,7 +17,7 @@ export interface ContainerOptions {
   mode: Mode;
   /** The directory ccdk was started in: mounted at the same path, the agent's working directory. */
   workspace: string;
-  /** The host user's home (its .claude and .claude.json are mounted). */
+  /** The host user's home (its .claude and .claude.json are mounted); also the agent's home path inside. */
   hostHome: string;
   user: { uid: number; gid: number };
   context?: string;
@@ -52,8 +52,22 @@ export function passThroughEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
+/**
+ * Why these options cannot make a working container, or null. An isolated agent's home is the host
+ * user's home path: a workspace that holds that home would lay the host's own ~/.claude over the
+ * agent's, and the monitor would mirror the host's folders into themselves.
+ */
+export function optionsProblem(o: Pick<ContainerOptions, 'mode' | 'workspace' | 'hostHome'>): string | null {
+  const inside = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith('/') ? parent : `${parent}/`);
+  if (o.mode === 'isolated' && inside(o.hostHome, o.workspace))
+    return `the workspace ${o.workspace} holds your home folder ${o.hostHome}: start isolated agents from a project folder (cd into it first), or use --shared`;
+  return null;
+}
+
 export function createArgs(o: ContainerOptions): string[] {
   validateInstance(o.instance);
+  const problem = optionsProblem(o);
+  if (problem) throw new Error(problem);
   const name = containerName(o.instance);
   const labels: Record<string, string> = {
     [`${LABEL}.instance`]: o.instance,
@@ -63,16 +77,18 @@ export function createArgs(o: ContainerOptions): string[] {
     [`${LABEL}.agent_name`]: o.agentName ?? o.instance,
     [`${LABEL}.schema_version`]: SCHEMA_VERSION,
     [`${LABEL}.workspace`]: o.workspace,
+    [`${LABEL}.home`]: o.hostHome,
   };
-  const claudeDir = `${o.hostHome}/.claude`;
-  const claudeJson = `${o.hostHome}/.claude.json`;
+  const home = o.hostHome;
+  const claudeDir = `${home}/.claude`;
+  const claudeJson = `${home}/.claude.json`;
   const mounts =
     o.mode === 'shared'
-      ? [`${claudeDir}:${AGENT_HOME}/.claude`, `${claudeJson}:${AGENT_HOME}/.claude.json`]
-      : [`${claudeDir}:${AGENT_HOME}/.claude-host/.claude`, `${claudeJson}:${AGENT_HOME}/.claude-host/.claude.json`];
+      ? [`${claudeDir}:${home}/.claude`, `${claudeJson}:${home}/.claude.json`]
+      : [`${claudeDir}:${home}/.claude-host/.claude`, `${claudeJson}:${home}/.claude-host/.claude.json`];
   mounts.push(`${o.workspace}:${o.workspace}`, ...(o.mounts ?? []));
   const env: Record<string, string> = {
-    HOME: AGENT_HOME,
+    HOME: home,
     CCBOX_INSTANCE: o.instance,
     CCBOX_MODE: o.mode,
     CCBOX_WORKSPACE: o.workspace,

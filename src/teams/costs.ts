@@ -1,9 +1,10 @@
 /**
- * Spend of one team context per agent. Pure. An agent's usage is what its instance's host folders
- * hold, plus sessions the registry records for it; what the team's workspace holds in the host's
- * own folders (shared mode) and no recorded session claims is unattributed, never guessed.
+ * Spend of one team context per agent. Pure. An agent's usage is decided by the one rule every
+ * report uses (usage/aggregate.ts, agentOf: the container instance its session files came from),
+ * so `ccorc costs`, `ccorc list --verbose`, `ccost agent` and `ccost team` agree. What the team's
+ * workspace holds in the host's own folders (shared mode) is unattributed, never guessed.
  */
-import { addTo, type CostedRow } from '../usage/aggregate.js';
+import { addTo, agentOf, type CostedRow } from '../usage/aggregate.js';
 import { emptyTotals, type TokenTotals } from '../usage/types.js';
 import { encodeCwd } from '../sessions/attribution.js';
 import type { ContextRecord } from './registry.js';
@@ -12,6 +13,8 @@ import { agentInstance } from './team-file.js';
 export interface AgentCost extends TokenTotals {
   agent: string;
   instance: string;
+  /** The newest response counted for the agent (ISO), or null. */
+  lastActivity: string | null;
 }
 
 export interface TeamCosts {
@@ -26,22 +29,22 @@ export function instanceOf(ctx: ContextRecord, agent: ContextRecord['agents'][nu
 }
 
 export function teamCosts(ctx: ContextRecord, rows: readonly CostedRow[]): TeamCosts {
-  const agents = ctx.agents.map((a) => ({ agent: a.name, instance: instanceOf(ctx, a), ...emptyTotals() }));
+  const agents: AgentCost[] = ctx.agents.map((a) => ({ agent: a.name, instance: instanceOf(ctx, a), ...emptyTotals(), lastActivity: null }));
   const byInstance = new Map(agents.map((a) => [a.instance, a]));
-  const bySession = new Map<string, AgentCost>();
-  ctx.agents.forEach((a, i) => {
-    if (a.session_id) bySession.set(a.session_id, agents[i]!);
-  });
+  const last = new Map<AgentCost, number>();
   const workspace = ctx.working_dir ? encodeCwd(ctx.working_dir) : null;
   const unattributed = emptyTotals();
   const totals = emptyTotals();
   for (const c of rows) {
-    const owner = (c.file.instance ? byInstance.get(c.file.instance) : undefined) ?? bySession.get(c.row.session);
-    if (owner) addTo(owner, c.row, c.cost);
-    else if (c.file.instance === null && c.file.project === workspace) addTo(unattributed, c.row, c.cost);
+    const owner = byInstance.get(agentOf(c.file));
+    if (owner) {
+      addTo(owner, c.row, c.cost);
+      last.set(owner, Math.max(last.get(owner) ?? 0, c.row.lastTimestamp));
+    } else if (c.file.instance === null && c.file.project === workspace) addTo(unattributed, c.row, c.cost);
     else continue;
     addTo(totals, c.row, c.cost);
   }
+  for (const [a, t] of last) a.lastActivity = t ? new Date(t).toISOString() : null;
   return { context: ctx.context_name, agents, unattributed, totals };
 }
 

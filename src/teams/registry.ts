@@ -3,7 +3,8 @@
  * one JSON object keyed by context name. Every change is read-modify-write under a lock file, and
  * written atomically (temp file + rename). A registry that does not parse is never overwritten.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { acquire, LockTimeout } from './file-lock.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -50,38 +51,20 @@ export function readRegistry(path: string): Registry {
   return doc as Registry;
 }
 
-const STALE_LOCK_MS = 30_000;
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-/** Runs fn holding `<registry>.lock` (O_EXCL); a lock older than 30 s is taken as left by a crash. */
+/** Runs fn holding `<registry>.lock`, an owned lock (file-lock.ts). */
 export function withLock<T>(path: string, fn: () => T): T {
-  const lock = `${path}.lock`;
   mkdirSync(dirname(path), { recursive: true });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      const fd = openSync(lock, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      try {
-        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, { force: true });
-      } catch {
-        // gone meanwhile
-      }
-      if (Date.now() > deadline) throw new RegistryError(`could not lock ${path} within 60 s (${lock} is held)`);
-      sleepSync(10 + Math.random() * 20);
-    }
+  let held;
+  try {
+    held = acquire(`${path}.lock`);
+  } catch (err) {
+    if (err instanceof LockTimeout) throw new RegistryError(err.message);
+    throw err;
   }
   try {
     return fn();
   } finally {
-    rmSync(lock, { force: true });
+    held.release();
   }
 }
 

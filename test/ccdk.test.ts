@@ -63,8 +63,8 @@ test('clear errors: bad names, unknown instances, no engine', { skip }, () => {
   const bad = ccdk(['start', '-i', 'bad--name']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /invalid instance name "bad--name": it must not contain "--"/);
-  const noImage = ccdk(['start', '-i', `${tag}-noimg`, '--image', 'ccbox:does-not-exist'], { cwd: root, home: join(root, 'noimg-home') });
-  assert.equal(noImage.code, 1);
+  const noImage = ccdk(['start', '-i', `${tag}-noimg`, '--image', 'ccbox:does-not-exist'], { cwd: root, home: join(root, '..', 'noimg-home') });
+  assert.equal(noImage.code, 2);
   assert.match(noImage.stderr, /image ccbox:does-not-exist is not here: build it with ccdk build/);
   const unknown = ccdk(['stop', 'no-such-instance-here']);
   assert.equal(unknown.code, 1);

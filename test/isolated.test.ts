@@ -59,10 +59,12 @@ function expectedTokens(name: string, rounds: number[], count: number): number {
 }
 
 function containerFiles(name: string, home: string): Map<string, string> {
-  const list = ccdk(['exec', name, '--', 'find', '/home/agent/.claude/projects', '-type', 'f'], { home });
+  // The agent's home inside is the host home's path: ~ as the host's shell expands it.
+  const projects = join(home, '.claude', 'projects');
+  const list = ccdk(['exec', name, 'find', projects, '-type', 'f'], { home });
   assert.equal(list.code, 0, list.stderr);
   const out = new Map<string, string>();
-  for (const f of list.stdout.split('\n').filter(Boolean)) out.set(f.slice('/home/agent/.claude/projects/'.length), ccdk(['exec', name, '--', 'cat', f], { home }).stdout);
+  for (const f of list.stdout.split('\n').filter(Boolean)) out.set(f.slice(projects.length + 1), ccdk(['exec', name, 'cat', f], { home }).stdout);
   return out;
 }
 
@@ -100,8 +102,8 @@ test('isolated mode: sessions appear on the host byte for byte, through daemon a
   // The workspace's host folder exists as soon as the container starts (pre-linked).
   assert.ok(existsSync(join(home, '.claude', 'projects', `ccbox-${a}-${encodeCwd(ws)}`)));
   await sleep(300);
-  // The daemon dies mid-write, then comes back.
-  assert.equal(ccdk(['exec', a, '--', 'sh', '-c', 'kill -9 $(cat /var/run/session_monitor.pid)'], { home }).code, 0);
+  // The daemon and its keeper die mid-write; the daemon is started again by hand.
+  assert.equal(ccdk(['exec', a, '--', 'sh', '-c', 'pkill -9 -f session_[k]eeper; kill -9 $(cat /var/run/session_monitor.pid)'], { home }).code, 0);
   // A folder made while the monitor is down (as a resumed session elsewhere would).
   assert.equal(ccdk(['exec', a, '--', 'sh', '-c', 'mkdir -p "$HOME/.claude/projects/-made-while-down" && echo \'{"x":1}\' > "$HOME/.claude/projects/-made-while-down/s.jsonl"'], { home }).code, 0);
   await sleep(300);
@@ -132,8 +134,13 @@ test('isolated mode: sessions appear on the host byte for byte, through daemon a
   const hv = JSON.parse(ok.stdout)[0];
   assert.deepEqual([hv.healthy, hv.daemonAlive, hv.mode], [true, true, 'isolated']);
   assert.ok(hv.folders.some((f: any) => f.project === encodeCwd(ws) && f.readable && f.behind.length === 0 && f.newestWrite));
-  ccdk(['exec', a, '--', 'sh', '-c', 'kill -9 $(cat /var/run/session_monitor.pid)'], { home });
+  ccdk(['exec', a, 'sh', '-c', 'pkill -9 -f session_[k]eeper; kill -9 $(cat /var/run/session_monitor.pid)'], { home });
   const down = ccdk(['health', a], { home });
   assert.equal(down.code, 1);
   assert.match(down.stdout, /UNHEALTHY .*monitor DOWN/);
+  // The fix health suggests works.
+  const fix = /problem: the session monitor is not running: (ccdk restart -i \S+)/.exec(down.stdout);
+  assert.ok(fix, down.stdout);
+  assert.equal(ccdk(fix[1]!.split(' ').slice(1), { home }).code, 0);
+  assert.equal(ccdk(['health', '-i', a], { home }).code, 0);
 });

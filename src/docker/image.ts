@@ -17,7 +17,10 @@ export const HOST_IMAGE = 'ccbox:host';
 
 const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox'];
 // What a person checking on an agent types (the guide: ps aux, pgrep -f, ls -la, cat), and what scripts need.
-const SHELL_TOOLS = ['sh', 'ls', 'cat', 'mkdir', 'rm', 'mv', 'cp', 'ln', 'sleep', 'echo', 'env', 'ps', 'pgrep', 'pkill', 'kill', 'tail', 'head', 'grep', 'sed', 'awk', 'cut', 'tr', 'xargs', 'wc', 'id', 'whoami', 'touch', 'stat', 'chmod', 'true', 'false', 'pwd', 'date', 'find', 'readlink', 'printf', 'test', '[', 'which', 'du', 'df'];
+const SHELL_TOOLS = ['sh', 'ls', 'cat', 'mkdir', 'rm', 'mv', 'cp', 'ln', 'sleep', 'echo', 'env', 'ps', 'kill', 'tail', 'head', 'grep', 'sed', 'awk', 'cut', 'tr', 'xargs', 'wc', 'id', 'whoami', 'touch', 'stat', 'chmod', 'true', 'false', 'pwd', 'date', 'find', 'readlink', 'printf', 'test', '[', 'which', 'du', 'df'];
+
+const PROCPS_TOOLS = ['pgrep', 'pkill'];
+const PROCPS_DIRS = ['/usr/bin', '/bin'];
 
 /** The shared libraries a binary loads, from ldd. */
 function sharedLibraries(binary: string): string[] {
@@ -59,6 +62,14 @@ export function buildFromHost(tag = HOST_IMAGE, log: (s: string) => void = () =>
       symlinkSync(node, join(root, 'usr', 'bin', 'node'));
     }
     for (const lib of sharedLibraries(node)) copyInto(root, lib);
+    // Debian's static busybox has no pgrep or pkill (the guide's `pgrep -f session_monitor`): the
+    // host's procps ones go in, with their libraries.
+    const procps = PROCPS_TOOLS.map((t) => PROCPS_DIRS.map((d) => join(d, t)).find((p) => existsSync(p))).filter((p): p is string => Boolean(p));
+    for (const tool of procps) {
+      copyInto(root, tool);
+      for (const lib of sharedLibraries(tool)) copyInto(root, lib);
+    }
+    if (procps.length < PROCPS_TOOLS.length) log(`note: no ${PROCPS_TOOLS.join('/')} on this host (Debian: apt-get install procps); the image will lack them`);
     mkdirSync(join(root, 'bin'), { recursive: true });
     copyFileSync(busybox, join(root, 'bin', 'busybox'));
     chmodSync(join(root, 'bin', 'busybox'), 0o755);

@@ -2,6 +2,7 @@
  * What a ccbox container looks like: its name, labels, mounts, environment and command, as the
  * argument vector of `docker create`. Pure.
  */
+import { resolve } from 'node:path';
 import { instanceNameProblem } from '../sessions/attribution.js';
 
 export const LABEL = 'xyz.texot.ccbox';
@@ -58,8 +59,8 @@ export function passThroughEnv(env: NodeJS.ProcessEnv): Record<string, string> {
  * agent's, and the monitor would mirror the host's folders into themselves.
  */
 export function optionsProblem(o: Pick<ContainerOptions, 'mode' | 'workspace' | 'hostHome'>): string | null {
-  const inside = (child: string, parent: string) => child === parent || child.startsWith(parent.endsWith('/') ? parent : `${parent}/`);
-  if (o.mode === 'isolated' && inside(o.hostHome, o.workspace))
+  const [home, ws] = [resolve(o.hostHome), resolve(o.workspace)];
+  if (o.mode === 'isolated' && (home === ws || home.startsWith(ws === '/' ? ws : `${ws}/`)))
     return `the workspace ${o.workspace} holds your home folder ${o.hostHome}: start isolated agents from a project folder (cd into it first), or use --shared`;
   return null;
 }

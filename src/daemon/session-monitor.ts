@@ -14,7 +14,8 @@
  * that starts a monitor whenever none answers, so a killed monitor is back within a second or two;
  * `--background`, what the entrypoint runs: starts a keeper unless one runs, and returns once a
  * monitor has finished its first pass (so the agent starts after the workspace is set up);
- * `--status`: exit 0 and the monitor's pid when one answers, else exit 1.
+ * `--status`: exit 0 and the monitor's pid when one answers, else exit 1; `--stop`: ends the keeper,
+ * then the monitor, which makes a last pass first (the entrypoint runs it when the agent has ended).
  * The PID file (/var/run/session_monitor.pid) is written for people and scripts (`kill $(cat …)`);
  * nothing here trusts it.
  */
@@ -26,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { Mirror } from './mirror.js';
 import { holdLock, lockName, queryLock, type LockAnswer } from './monitor-lock.js';
 
-type Role = 'monitor' | 'keep' | 'background' | 'status' | 'once';
+type Role = 'monitor' | 'keep' | 'background' | 'status' | 'stop' | 'once';
 
 interface Args {
   role: Role;
@@ -62,6 +63,7 @@ function parseArgs(argv: string[]): Args {
     if (k === '--background') a.role = 'background';
     else if (k === '--keep') a.role = 'keep';
     else if (k === '--status') a.role = 'status';
+    else if (k === '--stop') a.role = 'stop';
     else if (k === '--once') a.role = 'once';
     else if (k === '--wait-ready') continue; // --background always waits; kept for old entrypoints
     else if (k === '--source') a.source = v();
@@ -99,6 +101,21 @@ async function status(a: Args): Promise<void> {
   if (answer) process.stdout.write(`session_monitor running (pid ${answer.pid}${answer.ready ? '' : ', first pass not done yet'})\n`);
   else process.stdout.write('session_monitor is not running\n');
   process.exitCode = answer?.ready ? 0 : 1;
+}
+
+/** Ends the keeper (so it starts no other), then the monitor, and waits for its last pass. */
+async function stopAll(a: Args): Promise<void> {
+  const keeper = await queryLock(lockName('keep', a.instance, a.target));
+  if (keeper) process.kill(keeper.pid, 'SIGTERM');
+  const running = await queryLock(lockName('monitor', a.instance, a.target));
+  if (!running) return;
+  process.kill(running.pid, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (!(await queryLock(lockName('monitor', a.instance, a.target)))) return;
+    await sleep(50);
+  }
+  throw new Error(`session_monitor (pid ${running.pid}) did not stop within 10 s; see ${a.logFile}`);
 }
 
 /** Starts a keeper unless one runs, then waits for a monitor that has done its first pass. */
@@ -257,6 +274,7 @@ async function main(): Promise<void> {
   if (a.role === 'status') return status(a);
   if (a.role === 'background') return background(a);
   if (a.role === 'keep') return keep(a);
+  if (a.role === 'stop') return stopAll(a);
   return monitor(a);
 }
 

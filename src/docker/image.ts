@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dockerOk, EngineError } from './engine.js';
 import { AGENT_HOME } from './spec.js';
@@ -74,6 +74,9 @@ export function buildFromHost(tag = HOST_IMAGE, log: (s: string) => void = () =>
     copyFileSync(busybox, join(root, 'bin', 'busybox'));
     chmodSync(join(root, 'bin', 'busybox'), 0o755);
     for (const tool of SHELL_TOOLS) symlinkSync('/bin/busybox', join(root, 'bin', tool));
+    // Scripts start with #!/usr/bin/env node (Claude Code's cli.js does).
+    mkdirSync(join(root, 'usr', 'bin'), { recursive: true });
+    if (!existsSync(join(root, 'usr', 'bin', 'env'))) symlinkSync('/bin/busybox', join(root, 'usr', 'bin', 'env'));
     const app = join(root, 'opt', 'ccorc');
     mkdirSync(app, { recursive: true });
     cpSync(join(PACKAGE_ROOT, 'dist', 'src'), join(app, 'dist', 'src'), { recursive: true });
@@ -82,12 +85,16 @@ export function buildFromHost(tag = HOST_IMAGE, log: (s: string) => void = () =>
     chmodSync(join(app, 'entrypoint.sh'), 0o755);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'ccorc', type: 'module', version: JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')).version }));
     // If Claude Code is installed on the host, it goes in too.
+    // If Claude Code is installed on the host, it goes in too: its package folder, and `claude` on the
+    // PATH pointing at the same file as the host's does (npm links it to the package's cli.js).
     const which = spawnSync('sh', ['-c', 'command -v claude'], { encoding: 'utf8' });
     let claude: string | null = null;
     if (which.status === 0 && which.stdout.trim()) {
-      const pkg = join(dirname(realpathSync(which.stdout.trim())));
-      claude = pkg;
-      cpSync(pkg, join(root, 'opt', 'claude-code'), { recursive: true });
+      const real = realpathSync(which.stdout.trim());
+      claude = dirname(real);
+      cpSync(claude, join(root, 'opt', 'claude-code'), { recursive: true });
+      mkdirSync(join(root, 'usr', 'local', 'bin'), { recursive: true });
+      symlinkSync(`/opt/claude-code/${basename(real)}`, join(root, 'usr', 'local', 'bin', 'claude'));
     }
     for (const d of ['tmp', 'var/log', 'var/run', 'etc', AGENT_HOME.slice(1)]) mkdirSync(join(root, d), { recursive: true });
     chmodSync(join(root, 'tmp'), 0o1777);
@@ -101,7 +108,7 @@ export function buildFromHost(tag = HOST_IMAGE, log: (s: string) => void = () =>
       [
         'FROM scratch',
         'COPY rootfs/ /',
-        'ENV PATH=/usr/local/bin:/usr/bin:/bin:/opt/claude-code/bin',
+        'ENV PATH=/usr/local/bin:/usr/bin:/bin',
         `ENV HOME=${AGENT_HOME}`,
         `LABEL xyz.texot.ccbox.image=from-host`,
         'ENTRYPOINT ["/opt/ccorc/entrypoint.sh"]',

@@ -33,11 +33,38 @@ export function docker(args: string[]) {
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * A stand-in for Claude Code (the real one needs the Anthropic API): `claude` writes three responses
+ * the way Claude Code does (a partial line, then the final one, per message id) into the project
+ * folder of its working directory, records its argv in the workspace, and, like the real one, waits
+ * in its terminal when it has one and ends when its input is not a terminal.
+ */
+export const FAKE_CLAUDE = `#!/usr/bin/env node
+const fs = require('fs'), path = require('path');
+const who = process.env.CCBOX_AGENT || process.env.CCBOX_INSTANCE || 'host';
+const ws = process.env.CCBOX_WORKSPACE || process.cwd();
+fs.writeFileSync(path.join(ws, 'claude-argv-' + who.replace(/[^A-Za-z0-9]/g, '_') + '.json'), JSON.stringify(process.argv.slice(2)));
+const session = 'fake-' + process.pid + '-' + Date.now();
+const dir = path.join(process.env.HOME, '.claude', 'projects', process.cwd().replace(/[^A-Za-z0-9]/g, '-'));
+fs.mkdirSync(dir, { recursive: true });
+const file = path.join(dir, session + '.jsonl');
+for (let i = 0; i < 3; i++) {
+  const line = (out) => JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), sessionId: session, cwd: process.cwd(), requestId: 'req_' + session + i, message: { id: 'msg_' + session + '_' + i, model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 1000 + i, output_tokens: out, cache_read_input_tokens: 500 } } }) + '\\n';
+  fs.appendFileSync(file, line(1));
+  fs.appendFileSync(file, line(200 + i));
+}
+console.log('fake claude: wrote ' + file);
+if (process.stdin.isTTY) setInterval(() => {}, 1 << 30);
+`;
+
 let built = false;
-/** Builds the offline image once per test process. */
+/** Builds the offline image once per test process, with the stand-in claude in it. */
 export function ensureTestImage(): void {
   if (built) return;
-  const r = ccdk(['build', '--from-host', '--tag', TEST_IMAGE]);
+  const bin = mkdtempSync(join(tmpdir(), 'fake-claude-'));
+  writeFileSync(join(bin, 'claude'), FAKE_CLAUDE, { mode: 0o755 });
+  const r = ccdk(['build', '--from-host', '--tag', TEST_IMAGE], { env: { PATH: `${bin}:${process.env.PATH}` } });
+  rmSync(bin, { recursive: true, force: true });
   if (r.code !== 0) throw new Error(`ccdk build --from-host failed: ${r.stderr}`);
   built = true;
 }

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ccdk, docker, containerTestbed, ensureTestImage } from './helpers/engine.js';
+import { ccdk, docker, containerTestbed, ensureTestImage, TEST_IMAGE } from './helpers/engine.js';
 
 const { skip, root, tag, instances } = containerTestbed('ccdk-test-', 't');
 
@@ -72,4 +72,46 @@ test('clear errors: bad names, unknown instances, no engine', { skip }, () => {
   const none = ccdk(['list'], { env: { DOCKER_HOST: 'unix:///nonexistent.sock' } });
   assert.equal(none.code, 2);
   assert.match(none.stderr, /no container engine is reachable .* start one/);
+});
+
+test('start checks what it started: a missing command fails with its exit code, log and a hint; a monitor that never answers fails; a running one is said so', { skip, timeout: 120_000 }, () => {
+  ensureTestImage();
+  const name = `${tag}-chk`;
+  const { home, ws } = setup(name);
+  const missing = ccdk(['start', '-i', name, '--network', 'none', 'no-such-command'], { cwd: ws, home });
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, new RegExp(`ccbox-${name} stopped right after starting \\(exit 127\\): its command was not found\\. If that is claude: this image has no Claude Code`));
+  assert.match(missing.stderr, /last lines of its log:\n {4}.*no-such-command/);
+  assert.equal(ccdk(['rm', '-i', name], { home }).code, 0);
+
+  assert.equal(ccdk(['start', '-i', name, '--network', 'none', 'sleep', '600'], { cwd: ws, home }).code, 0);
+  const again = ccdk(['start', '-i', name], { home });
+  assert.equal(again.code, 0);
+  assert.match(again.stdout, /is already running/);
+  assert.equal(ccdk(['rm', '-f', '-i', name], { home }).code, 0);
+
+  // An image whose session monitor is gone: the container runs, the monitor never answers.
+  const broken = `${TEST_IMAGE}-nomonitor`;
+  const ctx = join(root, 'nomonitor');
+  mkdirSync(ctx, { recursive: true });
+  writeFileSync(join(ctx, 'Dockerfile'), `FROM ${TEST_IMAGE}\nRUN rm /opt/ccorc/dist/src/daemon/session-monitor.js\n`);
+  assert.equal(docker(['build', '--quiet', '--tag', broken, ctx]).code, 0);
+  const nomon = ccdk(['start', '-i', name, '--network', 'none', '--image', broken, 'sleep', '600'], { cwd: ws, home });
+  assert.equal(nomon.code, 1);
+  assert.match(nomon.stderr, /runs, but its session monitor did not come up within 10 s, so its sessions are not reaching the host\. Try ccdk restart -i/);
+  docker(['rmi', '--force', broken]);
+});
+
+test('a workspace whose path holds a comma and spaces: labels read back whole, exec runs there', { skip }, () => {
+  ensureTestImage();
+  const name = `${tag}-comma`;
+  const { home } = setup(name);
+  const ws = join(root, 'a,b c=d');
+  mkdirSync(ws, { recursive: true });
+  assert.equal(ccdk(['start', '-i', name, '--network', 'none', 'sleep', '600'], { cwd: ws, home }).code, 0);
+  const listed = JSON.parse(ccdk(['list', '--json'], { home }).stdout).find((c: any) => c.instance === name);
+  assert.equal(listed.workspace, ws);
+  const pwd = ccdk(['exec', '-i', name, 'pwd'], { home });
+  assert.equal(pwd.code, 0, pwd.stderr);
+  assert.equal(pwd.stdout.trim(), ws);
 });

@@ -82,7 +82,8 @@ test("the guide's setup, performance monitoring and troubleshooting commands, as
   assert.equal(docker(['inspect', `ccbox-${AGENT}`]).code, 1, 'ccdk run removes its container');
 
   // A persistent one for the rest of the guide.
-  ok('ccdk start -i my-agent');
+  assert.match(ok('ccdk start -i my-agent'), /started \(isolated mode, session monitor running\)/);
+  assert.match(ok('ccdk start -i my-agent'), /is already running/);
   assert.match(ok('ccdk list'), new RegExp(`^${AGENT}\\s+\\S+\\s+isolated\\s`, 'm'));
   const head = sh('ccdk list | head -1');
   assert.equal(head.code, 0);
@@ -125,6 +126,9 @@ test("team session cost tracking: ccorc list --verbose and ./scripts/team-sessio
   assert.deepEqual(JSON.parse(readFileSync(join(ws, 'claude-argv-Developer.json'), 'utf8')), []);
   await sleep(1500);
   const verbose = ok('ccorc list --verbose');
+  const first = sh('ccorc list --verbose | head -1');
+  assert.deepEqual([first.code, first.stderr], [0, ''], 'a closed pipe is not an error');
+  assert.equal(sh('ccost daily | head -1').stderr, '');
   assert.match(verbose, new RegExp(`^${CTX} \\(team dev-trio`, 'm'));
   for (const a of ['Leader', 'Developer', 'Reviewer']) assert.match(verbose, new RegExp(`^  ${a}\\s.*ccbox-${CTX}-${a.toLowerCase()}\\s+running\\s+today \\$\\d+\\.\\d\\d`, 'm'));
   const out = ok(`./scripts/team-session-costs.sh ${CTX}`, ROOT);
@@ -146,5 +150,11 @@ test("team session cost tracking: ccorc list --verbose and ./scripts/team-sessio
   assert.equal(sh(`ccorc health ${CTX}`).code, 1);
   assert.match(ok(`ccorc start ${CTX}`), /running/);
   assert.equal(sh(`ccorc health ${CTX}`).code, 0);
-  ok(`ccorc clean ${CTX} --force`);
+  // clean --purge-sessions reaches every data folder, $CLAUDE_CONFIG_DIR's too.
+  const other = join(root, 'other-config');
+  mkdirSync(join(other, 'projects', `ccbox-${CTX}-leader--elsewhere`), { recursive: true });
+  mkdirSync(join(other, 'projects', `ccbox-${CTX}-leaderx--not-ours`), { recursive: true });
+  ok(`CLAUDE_CONFIG_DIR=${other},$HOME/.claude ccorc clean ${CTX} --force --purge-sessions`);
+  assert.deepEqual(readdirSync(join(other, 'projects')), [`ccbox-${CTX}-leaderx--not-ours`]);
+  assert.deepEqual(readdirSync(join(home, '.claude', 'projects')).filter((n) => n.startsWith(`ccbox-${CTX}-`)), []);
 });

@@ -12,13 +12,13 @@ export interface ImageChoice {
   note: string | null;
 }
 
-export function chooseImage(named: string | undefined, env: NodeJS.ProcessEnv = process.env): ImageChoice {
+export function chooseImage(named: string | undefined, env: NodeJS.ProcessEnv = process.env, has: (image: string) => boolean = imageExists): ImageChoice {
   const explicit = named ?? (env.CCDK_IMAGE || undefined);
   if (explicit) {
-    if (!imageExists(explicit)) throw new AgentRefused(`image ${explicit} is not here: build it with ccdk build (or ccdk build --from-host on a machine without a registry), or name another with --image`);
+    if (!has(explicit)) throw new AgentRefused(`image ${explicit} is not here: build it with ccdk build (or ccdk build --from-host on a machine without a registry), or name another with --image`);
     return { image: explicit, note: null };
   }
-  if (imageExists(DEFAULT_IMAGE)) return { image: DEFAULT_IMAGE, note: null };
-  if (imageExists(HOST_IMAGE)) return { image: HOST_IMAGE, note: `using ${HOST_IMAGE} (the offline build): ${DEFAULT_IMAGE} is not here` };
+  if (has(DEFAULT_IMAGE)) return { image: DEFAULT_IMAGE, note: null };
+  if (has(HOST_IMAGE)) return { image: HOST_IMAGE, note: `using ${HOST_IMAGE} (the offline build): ${DEFAULT_IMAGE} is not here` };
   throw new AgentRefused(`no agent image: build one with ccdk build (Claude Code from npm; needs a registry) or ccdk build --from-host (offline, from this host's Node)`);
 }

@@ -4,7 +4,7 @@
  * (and the shared libraries it loads), a static busybox for the shell, and this package.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +32,14 @@ function sharedLibraries(binary: string): string[] {
     if (m) libs.push(m[1]!);
   }
   return libs;
+}
+
+/** chmod a+rX, recursively: what is in the image runs as any user. */
+function readableByAll(path: string): void {
+  const st = lstatSync(path);
+  if (st.isSymbolicLink()) return;
+  chmodSync(path, st.mode | 0o444 | (st.isDirectory() || st.mode & 0o111 ? 0o111 : 0));
+  if (st.isDirectory()) for (const name of readdirSync(path)) readableByAll(join(path, name));
 }
 
 function copyInto(root: string, file: string): void {
@@ -93,6 +101,7 @@ export function buildFromHost(tag = HOST_IMAGE, log: (s: string) => void = () =>
       const real = realpathSync(which.stdout.trim());
       claude = dirname(real);
       cpSync(claude, join(root, 'opt', 'claude-code'), { recursive: true });
+      readableByAll(join(root, 'opt', 'claude-code')); // the agent runs as the host user, not root
       mkdirSync(join(root, 'usr', 'local', 'bin'), { recursive: true });
       symlinkSync(`/opt/claude-code/${basename(real)}`, join(root, 'usr', 'local', 'bin', 'claude'));
     }

@@ -42,6 +42,7 @@ export function docker(args: string[]) {
 export const FAKE_CLAUDE = `#!/usr/bin/env node
 const fs = require('fs'), path = require('path');
 const who = process.env.CCBOX_AGENT || process.env.CCBOX_INSTANCE || 'host';
+if (process.env.CLAUDE_CODE_FAKE_FAIL === who) { console.error('fake claude: told to fail'); process.exit(3); }
 const ws = process.env.CCBOX_WORKSPACE || process.cwd();
 fs.writeFileSync(path.join(ws, 'claude-argv-' + who.replace(/[^A-Za-z0-9]/g, '_') + '.json'), JSON.stringify(process.argv.slice(2)));
 const session = 'fake-' + process.pid + '-' + Date.now();

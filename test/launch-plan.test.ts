@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { planLaunch, type ExistingContainer, type LaunchInput } from '../src/agents/launch-plan.js';
 import { parseTeam } from '../src/teams/team-file.js';
 import { chooseImage } from '../src/agents/image-choice.js';
+import { containerArgs } from '../src/agents/host-paths.js';
 import type { ContextRecord, Registry } from '../src/teams/registry.js';
 
 const trio = parseTeam('team: {name: trio}\nagents:\n  - {name: Leader, role: leader}\n  - {name: Dev, role: developer, model: m-dev}\nsettings: {default_model: m-default}\n', '/t/trio/team.yaml');
@@ -81,4 +82,10 @@ test('the image: the one named, else ccbox:latest, else the offline build (said)
   assert.deepEqual(chooseImage(undefined, { CCDK_IMAGE: 'mine:1' }, has('mine:1')), { image: 'mine:1', note: null });
   assert.throws(() => chooseImage('gone:1', {}, has('ccbox:latest')), /image gone:1 is not here: build it with ccdk build/);
   assert.throws(() => chooseImage(undefined, {}, has()), /no agent image: build one with ccdk build .* or ccdk build --from-host/);
+});
+
+test("ccdk exec: this instance's host mirror folder means its container folder; every other word is left as typed", () => {
+  const args = ['ls', '/home/u/.claude/projects/ccbox-my-agent--w-app/', '/home/u/.claude/projects/ccbox-my-agent--w-app/s.jsonl', '/home/u/.claude/projects/ccbox-other--w/', '/home/u/.claude/projects/-w-app/', '-la', '/home/u/.claude/projects/ccbox-my-agent'];
+  assert.deepEqual(containerArgs(args, '/home/u', 'my-agent'), ['ls', '/home/u/.claude/projects/-w-app/', '/home/u/.claude/projects/-w-app/s.jsonl', '/home/u/.claude/projects/ccbox-other--w/', '/home/u/.claude/projects/-w-app/', '-la', '/home/u/.claude/projects/ccbox-my-agent']);
+  assert.deepEqual(containerArgs(['/home/u/.claude/projects/ccbox-my--w/'], '/home/u/', 'my-agent'), ['/home/u/.claude/projects/ccbox-my--w/'], 'a prefix-named instance is another');
 });

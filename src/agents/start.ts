@@ -6,6 +6,7 @@
 import { info, logTail, start, stop, type ContainerInfo } from '../docker/containers.js';
 import { monitorLogTail, monitorStatus } from '../docker/monitor.js';
 import { AgentFailed } from './errors.js';
+import { sleepSync } from '../util/sleep-sync.js';
 
 export interface StartCheck {
   /** How long a running container must stay up to count as started. */
@@ -16,9 +17,6 @@ export interface StartCheck {
 
 export const DEFAULT_CHECK: StartCheck = { settleMs: Number(process.env.CCDK_SETTLE_MS) || 2000, monitorMs: 10_000 };
 
-function sleepSync(ms: number): void {
-  if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
 
 /** Why a container that should run does not, with what it printed last and what to do. */
 export function notRunning(c: ContainerInfo): AgentFailed {

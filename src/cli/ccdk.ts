@@ -23,6 +23,7 @@ import { health } from '../docker/health.js';
 import { chooseImage } from '../agents/image-choice.js';
 import { startAgent } from '../agents/start.js';
 import { AgentRefused } from '../agents/errors.js';
+import { containerArgs } from '../agents/host-paths.js';
 
 interface InstanceOptions {
   instance?: string;
@@ -270,7 +271,7 @@ export function buildProgram(): Command {
     // A TTY only when this side has one, so pipes and scripts work.
     const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     const user = `${process.getuid?.() ?? 1000}:${process.getgid?.() ?? 1000}`;
-    return dockerAttached(['exec', '--interactive', ...(tty ? ['--tty'] : []), '--user', user, '--env', `HOME=${c.home}`, '--workdir', c.workspace || '/', c.container, ...argv]);
+    return dockerAttached(['exec', '--interactive', ...(tty ? ['--tty'] : []), '--user', user, '--env', `HOME=${c.home}`, '--workdir', c.workspace || '/', c.container, ...containerArgs(argv, c.home, c.instance)]);
   };
   instanceOption(program.command('exec').description('run a command in an agent container as the agent user, in the workspace; its exit code is passed through'))
     .argument('[words...]', '[NAME] command...: with -i NAME every word is the command')

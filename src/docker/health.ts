@@ -11,6 +11,7 @@ import { dockerSync } from './engine.js';
 import { containerName } from './spec.js';
 import { MONITOR_SCRIPT, monitorLogTail, monitorStatus } from './monitor.js';
 import type { ContainerInfo } from './containers.js';
+import { sleepSync } from '../util/sleep-sync.js';
 
 export interface FolderHealth {
   project: string;
@@ -32,6 +33,9 @@ export interface Health {
   logTail: string[];
   healthy: boolean;
 }
+
+const CATCH_UP_MS = 1500;
+
 
 function newest(dir: string): number {
   let best = 0;
@@ -77,20 +81,26 @@ export function health(c: ContainerInfo, hostHome: string): Health {
       } catch {
         // reported below
       }
-      for (const { rel, size } of list) {
-        let have = -1;
+      const hostSize = (rel: string) => {
         try {
-          have = statSync(join(hostFolder, rel)).size;
+          return statSync(join(hostFolder, rel)).size;
         } catch {
-          // missing
+          return -1;
         }
-        if (have < size) f.behind.push(rel);
+      };
+      let behind = list.filter(({ rel, size }) => hostSize(rel) < size);
+      // An agent that is writing is always a little ahead: behind means the host has not caught up
+      // with what the container had, a moment later (the monitor copies within a second).
+      if (behind.length) {
+        sleepSync(CATCH_UP_MS);
+        behind = behind.filter(({ rel, size }) => hostSize(rel) < size);
       }
+      f.behind = behind.map((b) => b.rel);
       const t = newest(hostFolder);
       f.newestWrite = t ? new Date(t).toISOString() : null;
-      if (!f.exists) h.problems.push(`${project}: no host folder ${hostFolder} (unsynced)`);
-      else if (!f.readable) h.problems.push(`${hostFolder} is not readable by this user`);
-      if (f.behind.length) h.problems.push(`${project}: ${f.behind.length} file(s) not yet on the host`);
+      if (!f.exists) h.problems.push(`${project}: no host folder ${hostFolder} yet (the monitor makes it within a second; if it stays missing: ccdk restart -i ${c.instance})`);
+      else if (!f.readable) h.problems.push(`${hostFolder} is not readable by this user (it belongs to the container's user: run ccdk as the user who started it)`);
+      if (f.behind.length) h.problems.push(`${project}: ${f.behind.length} file(s) not yet complete on the host (copied within a second; if this stays: ccdk restart -i ${c.instance})`);
       h.folders.push(f);
     }
     // Host folders of this instance without a container folder are history, not a problem.

@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { sleepSync } from '../util/sleep-sync.js';
 
 export interface LockOwner {
   host: string;
@@ -118,6 +119,3 @@ export function acquire(lock: string, timeoutMs = 60_000, wait: (ms: number) => 
   }
 }
 
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}

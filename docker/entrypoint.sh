@@ -15,7 +15,11 @@ exec 3<&0
 "$@" <&3 3<&- &
 agent=$!
 exec 3<&-
-trap 'kill -TERM "$agent" 2>/dev/null' TERM INT HUP
+# docker stop's SIGTERM (and a hang-up) go on to the agent. Ctrl-C reaches the agent from its terminal
+# directly (same process group): here it is caught and dropped, so the agent decides what it means.
+trap 'kill -TERM "$agent" 2>/dev/null' TERM
+trap 'kill -HUP "$agent" 2>/dev/null' HUP
+trap ':' INT
 wait "$agent"
 code=$?
 # A trapped signal ends the wait early; wait again until the agent itself has ended.

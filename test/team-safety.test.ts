@@ -124,7 +124,7 @@ test('the registry lock: a live owner is waited for however old its lock; a dead
   assert.ok(JSON.parse(readFileSync(reg, 'utf8'))['taken-over']);
 
   // Release removes only the owner's own lock.
-  const { acquire } = await import('../src/teams/file-lock.js');
+  const { acquire } = await import('../src/util/file-lock.js');
   const held = acquire(`${reg}.lock`);
   writeFileSync(`${reg}.lock`, JSON.stringify({ ...held.owner, token: 'someone-else' }));
   held.release();

@@ -9,7 +9,7 @@
  */
 import type { Command } from 'commander';
 import { newProgram, runCli } from './run.js';
-import { UsageError } from './common.js';
+import { positiveNumber, UsageError } from './common.js';
 import { randomBytes } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { spawn } from 'node:child_process';
@@ -24,6 +24,7 @@ import { chooseImage } from '../agents/image-choice.js';
 import { startAgent } from '../agents/start.js';
 import { AgentRefused } from '../agents/errors.js';
 import { containerArgs } from '../agents/host-paths.js';
+import { resumeByHand } from '../agents/resume.js';
 
 interface InstanceOptions {
   instance?: string;
@@ -200,6 +201,14 @@ export function buildProgram(): Command {
     const r = startAgent(c.instance, 'restart');
     process.stdout.write(`${c.container} restarted (${r.info.mode} mode${r.info.mode === 'isolated' ? ', session monitor running' : ''})\n`);
   });
+
+  instanceOption(program.command('unpause [name]').description("run a paused agent container again (one a budget guard paused: the guard leaves it alone for the rest of the period)"))
+    .option('--raise <usd>', 'also raise, for this period, the budgets that paused it by this many dollars (crossing the new limit pauses it again)', positiveNumber)
+    .action((name: string | undefined, o: InstanceOptions & { raise?: number }) => {
+      const c = existing(o.instance ?? name, 'unpause');
+      const r = resumeByHand([c.instance], o.raise ?? 0, (s) => process.stderr.write(`ccdk: ${s}\n`));
+      process.stdout.write(`${c.container} ${r.resumed.length ? 'running again' : `was not paused (${c.state})`}${r.rules.length ? `; the guard leaves it alone for this period (${r.rules.join(', ')})${o.raise ? `, budgets raised by $${o.raise}` : ''}` : ''}\n`);
+    });
 
   instanceOption(program.command('attach [name]').description('attach this terminal to a running agent (Ctrl-P Ctrl-Q detaches, leaving it running)')).action(async (name: string | undefined, o: InstanceOptions) => {
     const c = existing(o.instance ?? name, 'attach');

@@ -17,6 +17,7 @@ import { dataDirs } from '../sessions/discover.js';
 import { planLaunch } from '../agents/launch-plan.js';
 import { containersAt, launch } from '../agents/launch.js';
 import { members, startTeam, stopTeam } from '../agents/team.js';
+import { resumeByHand } from '../agents/resume.js';
 import { chooseImage } from '../agents/image-choice.js';
 import { AgentRefused } from '../agents/errors.js';
 import { splitCommand } from '../live/notify.js';
@@ -27,7 +28,7 @@ import { BUCKET_MS } from '../usage/aggregate.js';
 import { agentInstance, findTeam, listTeams, TeamFileError } from '../teams/team-file.js';
 import { defaultRegistryPath, readRegistry, RegistryError, updateRegistry, type ContextRecord } from '../teams/registry.js';
 import { instanceOf, renderTeamCosts, teamCosts } from '../teams/costs.js';
-import { dateArg, loadCostedRows, timeZoneOf, UsageError, type SourceOptions } from './common.js';
+import { dateArg, loadCostedRows, positiveNumber, timeZoneOf, UsageError, type SourceOptions } from './common.js';
 
 const registryPath = () => defaultRegistryPath();
 
@@ -158,6 +159,18 @@ export function buildProgram(): Command {
       checkEngine();
       startTeam(contextOf(name), (line) => process.stdout.write(line + '\n'));
       process.stdout.write(`team context ${name} running\n`);
+    });
+
+  program
+    .command('resume <context>')
+    .description("run a context's paused containers again (a budget guard paused them: it leaves them alone for the rest of the period)")
+    .option('--raise <usd>', 'also raise, for this period, the budgets that paused them by this many dollars (crossing the new limit pauses them again)', positiveNumber)
+    .action((name: string, o: { raise?: number }) => {
+      checkEngine();
+      const team = members(contextOf(name)).filter((m) => m.container);
+      const r = resumeByHand(team.map((m) => m.instance), o.raise ?? 0, (s) => process.stderr.write(`ccorc: ${s}\n`));
+      for (const m of team) process.stdout.write(`${m.agent}: ${containerName(m.instance)} ${r.resumed.includes(m.instance) ? 'running again' : `was not paused (${m.container!.state})`}\n`);
+      if (r.rules.length) process.stdout.write(`the guard leaves them alone for this period (${[...new Set(r.rules)].join(', ')})${o.raise ? `; budgets raised by $${o.raise}` : ''}\n`);
     });
 
   program

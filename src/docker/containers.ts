@@ -65,6 +65,14 @@ export function stop(instance: string, seconds = 10): void {
   dockerOk(['stop', '--time', String(seconds), containerName(instance)]);
 }
 
+export function pause(instance: string): void {
+  dockerOk(['pause', containerName(instance)]);
+}
+
+export function unpause(instance: string): void {
+  dockerOk(['unpause', containerName(instance)]);
+}
+
 /** Removes the container only: session data on the host stays. */
 export function remove(instance: string, force: boolean): void {
   dockerOk(['rm', ...(force ? ['--force'] : []), containerName(instance)]);

@@ -5,13 +5,23 @@ import { agentOf, type CostedRow, BUCKET_MS } from '../usage/aggregate.js';
 import type { Block } from '../usage/blocks.js';
 import type { Calendar } from '../usage/time.js';
 
+export type Period = 'day' | 'week' | 'month';
+/** Whose spend a budget limits: everyone's, one agent's (container instance, or "host"), one team context's. */
+export type Scope = 'global' | 'agent' | 'team';
+/** What the guard does to the budget's containers when it is exceeded. */
+export type Action = 'none' | 'pause' | 'stop';
+
+export interface Budget {
+  scope: Scope;
+  /** The agent or team; null for a global budget. */
+  name: string | null;
+  period: Period;
+  limit: number;
+  action: Action;
+}
+
 export interface AlertRules {
-  dailyBudget?: number;
-  monthlyBudget?: number;
-  /** Daily budgets per agent (container instance, or "host"). */
-  agentBudgets: Record<string, number>;
-  /** Daily budgets per team context. */
-  teamBudgets: Record<string, number>;
+  budgets: Budget[];
   /** Ceiling for the active block's cost per hour. */
   burnRate?: number;
   /** Token limit of a 5-hour block. */
@@ -23,15 +33,33 @@ export interface AlertRules {
 export type Level = 'ok' | 'warning' | 'exceeded';
 
 export interface AlertResult {
-  /** Stable name of the rule, e.g. `daily`, `agent:my-agent`. */
+  /** Stable name of the rule, e.g. `daily`, `agent:my-agent`, `team:dev:week`. */
   rule: string;
   level: Level;
   value: number;
   limit: number;
   unit: 'USD' | 'USD/h' | 'tokens';
-  /** The period the value belongs to (day, month or block start): alerts repeat once per period. */
+  /** The period the value belongs to (day, week, month or block start): alerts repeat once per period. */
   period: string;
   message: string;
+  /** For budgets: the budget, with its action on exceeding. */
+  budget?: Budget;
+  /** What the guard did (or, with --dry-run, would do) for this rule in this evaluation. */
+  action?: { kind: string; containers: string[]; dryRun: boolean };
+}
+
+const PERIOD_WORD: Record<Period, string> = { day: 'daily', week: 'weekly', month: 'monthly' };
+
+/** `daily`, `weekly`, `monthly`; `agent:NAME` and `team:NAME` for a day, `agent:NAME:week`, `team:NAME:month`. */
+export function budgetRule(b: Pick<Budget, 'scope' | 'name' | 'period'>): string {
+  if (b.scope === 'global') return PERIOD_WORD[b.period];
+  return `${b.scope}:${b.name}${b.period === 'day' ? '' : `:${b.period}`}`;
+}
+
+function budgetLabel(b: Budget): string {
+  const word = PERIOD_WORD[b.period];
+  if (b.scope === 'global') return word[0]!.toUpperCase() + word.slice(1);
+  return `${b.scope === 'agent' ? 'Agent' : 'Team'} ${b.name} ${word}`;
 }
 
 const money = (n: number) => `$${n.toFixed(2)}`;
@@ -41,35 +69,40 @@ function levelOf(value: number, limit: number, warnAt: number): Level {
   return value >= (limit * warnAt) / 100 ? 'warning' : 'ok';
 }
 
-export function evaluate(rules: AlertRules, rows: readonly CostedRow[], activeBlock: Block | null, calendar: Calendar, now: number): AlertResult[] {
-  const today = calendar.day(now);
-  const month = calendar.month(now);
-  let dayCost = 0;
-  let monthCost = 0;
-  const agentCost = new Map<string, number>();
-  const teamCost = new Map<string, number>();
+/** The current period's key of an instant: the local day, the first day of its week, or its month. */
+export function periodKey(calendar: Calendar, period: Period, ms: number): string {
+  return period === 'day' ? calendar.day(ms) : period === 'week' ? calendar.week(ms) : calendar.month(ms);
+}
+
+/** Spend of each budget in its current period. */
+export function budgetSpend(budgets: readonly Budget[], rows: readonly CostedRow[], calendar: Calendar, now: number): number[] {
+  const current = { day: calendar.day(now), week: calendar.week(now), month: calendar.month(now) };
+  const spent = budgets.map(() => 0);
   for (const c of rows) {
     const ms = c.row.bucket * BUCKET_MS;
-    if (calendar.month(ms) !== month) continue;
-    monthCost += c.cost;
-    if (calendar.day(ms) !== today) continue;
-    dayCost += c.cost;
-    const agent = agentOf(c.file);
-    agentCost.set(agent, (agentCost.get(agent) ?? 0) + c.cost);
-    if (c.file.team) teamCost.set(c.file.team, (teamCost.get(c.file.team) ?? 0) + c.cost);
+    const inPeriod = { day: calendar.day(ms) === current.day, week: calendar.week(ms) === current.week, month: calendar.month(ms) === current.month };
+    budgets.forEach((b, i) => {
+      if (!inPeriod[b.period]) return;
+      if (b.scope === 'agent' && agentOf(c.file) !== b.name) return;
+      if (b.scope === 'team' && c.file.team !== b.name) return;
+      spent[i] += c.cost;
+    });
   }
+  return spent;
+}
+
+export function evaluate(rules: AlertRules, rows: readonly CostedRow[], activeBlock: Block | null, calendar: Calendar, now: number): AlertResult[] {
+  const today = calendar.day(now);
   const out: AlertResult[] = [];
-  const budget = (rule: string, label: string, value: number, limit: number, period: string) => {
-    const level = levelOf(value, limit, rules.warnAt);
-    const pct = limit > 0 ? ` (${((100 * value) / limit).toFixed(0)}%)` : '';
-    const message =
-      level === 'exceeded' ? `${label} usage ${money(value)} exceeds threshold ${money(limit)}` : `${label} usage ${money(value)} of ${money(limit)}${pct}`;
-    out.push({ rule, level, value, limit, unit: 'USD', period, message });
-  };
-  if (rules.dailyBudget !== undefined) budget('daily', 'Daily', dayCost, rules.dailyBudget, today);
-  if (rules.monthlyBudget !== undefined) budget('monthly', 'Monthly', monthCost, rules.monthlyBudget, month);
-  for (const [name, limit] of Object.entries(rules.agentBudgets)) budget(`agent:${name}`, `Agent ${name} daily`, agentCost.get(name) ?? 0, limit, today);
-  for (const [name, limit] of Object.entries(rules.teamBudgets)) budget(`team:${name}`, `Team ${name} daily`, teamCost.get(name) ?? 0, limit, today);
+  const spent = budgetSpend(rules.budgets, rows, calendar, now);
+  rules.budgets.forEach((b, i) => {
+    const value = spent[i]!;
+    const level = levelOf(value, b.limit, rules.warnAt);
+    const pct = b.limit > 0 ? ` (${((100 * value) / b.limit).toFixed(0)}%)` : '';
+    const label = budgetLabel(b);
+    const message = level === 'exceeded' ? `${label} usage ${money(value)} exceeds threshold ${money(b.limit)}` : `${label} usage ${money(value)} of ${money(b.limit)}${pct}`;
+    out.push({ rule: budgetRule(b), level, value, limit: b.limit, unit: 'USD', period: periodKey(calendar, b.period, now), message, budget: b });
+  });
   const blockPeriod = activeBlock ? new Date(activeBlock.start).toISOString() : today;
   if (rules.burnRate !== undefined) {
     const rate = activeBlock?.burnRate?.costPerHour ?? 0;

@@ -47,7 +47,8 @@ export function payloadOf(r: AlertResult, now: number): AlertPayload {
   return { source: 'ccost', time: new Date(now).toISOString(), ...r };
 }
 
-export function runExec(argv: string[], payload: AlertPayload, log: (s: string) => void): Promise<void> {
+/** Runs the command with the alert; true when it exited 0 (delivered). */
+export function runExec(argv: string[], payload: AlertPayload, log: (s: string) => void): Promise<boolean> {
   return new Promise((resolve) => {
     const [cmd, ...args] = argv;
     const child = spawn(cmd!, args, {
@@ -60,15 +61,16 @@ export function runExec(argv: string[], payload: AlertPayload, log: (s: string) 
         CCOST_ALERT_LIMIT: String(payload.limit),
         CCOST_ALERT_PERIOD: payload.period,
         CCOST_ALERT_MESSAGE: payload.message,
+        CCOST_ALERT_ACTION: payload.action ? `${payload.action.dryRun ? 'would ' : ''}${payload.action.kind} ${payload.action.containers.join(' ')}` : '',
       },
     });
     child.on('error', (err) => {
       log(`alert: --exec ${cmd} failed: ${err.message}`);
-      resolve();
+      resolve(false);
     });
     child.on('close', (code) => {
       if (code !== 0) log(`alert: --exec ${cmd} exited with code ${code}`);
-      resolve();
+      resolve(code === 0);
     });
     child.stdin!.on('error', () => {}); // a command that does not read its input is fine
     child.stdin!.end(JSON.stringify(payload) + '\n');

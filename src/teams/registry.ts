@@ -4,7 +4,7 @@
  * written atomically (temp file + rename). A registry that does not parse is never overwritten.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { acquire, LockTimeout } from './file-lock.js';
+import { acquire, LockTimeout } from '../util/file-lock.js';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 

@@ -1,5 +1,5 @@
 /**
- * An owned lock file for the team registry. The file names its owner (host, pid, the process's
+ * An owned lock file (the team registry, the guard's state). The file names its owner (host, pid, the process's
  * start time and a random token): only the owner removes it, and a lock is taken over only when its
  * owner is gone (no such process, or a different process under that pid), never for being old, so a
  * slow owner is waited for, not robbed. Taking over goes through a second, short-lived lock, so two
@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { sleepSync } from '../util/sleep-sync.js';
+import { sleepSync } from './sleep-sync.js';
 
 export interface LockOwner {
   host: string;

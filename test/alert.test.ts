@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -144,4 +144,65 @@ test('--watch: one webhook and one --exec per crossing, none repeated after a re
   await new Promise((r) => second.p.once('exit', r));
   assert.equal(received.length, 2);
   assert.ok(existsSync(join(root, 'watch-state.json')));
+});
+
+test('delivery: a webhook that is down at the crossing is retried until it takes the alert, exactly once', { timeout: 60_000 }, async () => {
+  const received: any[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      res.end('ok');
+    });
+  });
+  // A port with nothing behind it yet.
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((r) => server.close(() => r()));
+  const data = dataWith('retry', []);
+  const file = join(data, 'projects', '-w', 's.jsonl');
+  mkdirSync(join(data, 'projects', '-w'), { recursive: true });
+  const now = () => new Date().toISOString();
+  writeFileSync(file, line('r0', now(), 100_000).text + '\n');
+  const p = spawn(process.execPath, [CCOST, 'alert', '--watch', '--dir', data, '--daily-budget', '2', '--webhook', `http://127.0.0.1:${port}/hook`, '--state', join(root, 'retry-state.json'), '--ledger', join(root, 'retry.db')], { env: { ...process.env, NO_COLOR: '1' } });
+  let err = '';
+  p.stderr.on('data', (d) => (err += d));
+  test.after(() => p.kill('SIGKILL'));
+  for (let i = 0; i < 200 && !err.includes('watching'); i++) await sleep(25);
+  appendFileSync(file, line('r1', now(), 100_000).text + '\n'); // $3.00 of $2: exceeded, receiver down
+  for (let i = 0; i < 400 && !err.includes('not delivered on any channel'); i++) await sleep(25);
+  assert.match(err, /daily \(exceeded\) was not delivered on any channel; it is tried again later/);
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  test.after(() => server.close());
+  for (let i = 0; i < 600 && received.length === 0; i++) await sleep(25);
+  assert.equal(received.length, 1, 'delivered once the receiver is up, with no new write');
+  assert.deepEqual([received[0].rule, received[0].level], ['daily', 'exceeded']);
+  appendFileSync(file, line('r2', now(), 1_000).text + '\n'); // still exceeded: nothing more
+  await sleep(1500);
+  p.kill('SIGINT');
+  await new Promise((r) => p.once('exit', r));
+  assert.equal(received.length, 1);
+});
+
+test('state: a junk or empty state file is moved aside with a message; an unwritable state folder is an error at start', () => {
+  const data = dataWith('junk', [line('j1', '2025-10-01T09:00:00Z', 400_000)]); // $6.00
+  const at = ['--dir', data, '-z', 'UTC', '--now', '2025-10-01T12:00:00Z', '--daily-budget', '5'];
+  const hook = join(root, 'junk-hook.js');
+  const seen = join(root, 'junk-seen');
+  writeFileSync(hook, `require('fs').appendFileSync(${JSON.stringify(seen)}, 'x')`);
+  for (const [name, text] of [['junk', 'garbage{'], ['empty', ''], ['shape', '{"sent": 3}']]) {
+    const statePath = join(root, `state-${name}.json`);
+    writeFileSync(statePath, text);
+    const r = ccost(['alert', ...at, '--state', statePath, '--exec', `${process.execPath} ${hook}`]);
+    assert.equal(r.code, 11, r.stderr);
+    assert.match(r.stderr, new RegExp(`state-${name}\\.json was damaged \\(${name === 'empty' ? 'empty' : 'not the state ccost writes'}\\); moved it to .*damaged-\\d+ and started afresh`));
+    assert.ok(readdirSync(root).some((n) => n.startsWith(`state-${name}.json.damaged-`)));
+    assert.deepEqual(JSON.parse(readFileSync(statePath, 'utf8')).sent, { 'daily|2025-10-01': 'exceeded' });
+  }
+  assert.equal(readFileSync(seen, 'utf8'), 'xxx', 'each run delivered its alert once');
+  writeFileSync(join(root, 'a-file'), '');
+  const bad = ccost(['alert', ...at, '--watch', '--state', join(root, 'a-file', 'state.json')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /cannot write state to .*a-file \(E\w+\): give another place with --state/);
 });

@@ -76,3 +76,13 @@ test('resumed by hand: left alone for the period; with --raise, crossing the rai
   assert.deepEqual(again.steps.map((s) => [s.kind, s.instances]), [['pause', ['dev-a', 'dev-b']]]);
   assert.equal(again.doc.records[0]!.limit, 15);
 });
+
+test('a raise given after the hand resume still applies to the rule that held the agent', () => {
+  const agent: Budget = { scope: 'agent', name: 'dev-a', period: 'day', limit: 1, action: 'pause' };
+  const first = planGuard([result(agent, 1)], emptyGuardDoc(), containers, NOW);
+  const hand = releaseByHand(first.doc, ['dev-a'], 0);
+  const raised = releaseByHand(hand.doc, ['dev-a'], 0.5);
+  assert.deepEqual([raised.rules, raised.doc.raises], [['agent:dev-a'], { 'agent:dev-a|2025-10-01': 0.5 }]);
+  assert.deepEqual(planGuard([result(agent, 1.5)], raised.doc, containers, NOW).steps.map((s) => s.instances), [['dev-a']]);
+  assert.deepEqual(releaseByHand(emptyGuardDoc(), ['dev-a'], 3).doc.raises, {}, 'nothing held it: nothing to raise');
+});

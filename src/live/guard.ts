@@ -110,7 +110,8 @@ export function releaseByHand(before: GuardDoc, instances: readonly string[], ra
   const doc: GuardDoc = { records: before.records.map((r) => ({ ...r, held: [...r.held], released: [...r.released] })), raises: { ...before.raises } };
   const rules: string[] = [];
   for (const rec of doc.records) {
-    if (rec.done || !rec.held.some((i) => instances.includes(i))) continue;
+    // Held now, or released by hand before (a raise may come after the resume).
+    if (rec.done || ![...rec.held, ...rec.released].some((i) => instances.includes(i))) continue;
     rec.held = rec.held.filter((i) => !instances.includes(i));
     rec.released = [...new Set([...rec.released, ...instances])];
     rules.push(rec.rule);

@@ -146,6 +146,11 @@ test("team session cost tracking: ccorc list --verbose and ./scripts/team-sessio
     assert.equal(listed.totalCost, row.totalCost);
     assert.equal(JSON.parse(ok('ccost agent --json')).rows.find((r: any) => r.agent === `${CTX}-${a.toLowerCase()}`).totalTokens, row.totalTokens);
   }
+  // The team's efficiency: one row per agent of this context, at the same cost as ccorc costs.
+  const eff = JSON.parse(ok(`ccorc costs ${CTX} --efficiency --json`));
+  assert.deepEqual(eff.rows.map((r: any) => r.key).sort(), ['developer', 'leader', 'reviewer'].map((a) => `${CTX}-${a}`));
+  for (const r of eff.rows) assert.ok(Math.abs(r.cost - json.agents.find((x: any) => x.instance === r.key).totalCost) < 1e-12, r.key);
+  assert.match(ok(`ccorc costs ${CTX} --efficiency`), new RegExp(`^Team Context: ${CTX}\nEfficiency by agent`));
   // A stopped team starts again.
   assert.match(ok(`ccorc stop ${CTX}`), /stopped/);
   assert.match(ok('ccorc list'), new RegExp(CTX));

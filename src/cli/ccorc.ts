@@ -18,6 +18,8 @@ import { planLaunch } from '../agents/launch-plan.js';
 import { containersAt, launch } from '../agents/launch.js';
 import { members, startTeam, stopTeam } from '../agents/team.js';
 import { resumeByHand } from '../agents/resume.js';
+import { efficiencyOf } from './commands/efficiency.js';
+import { renderEfficiency } from '../reports/efficiency-text.js';
 import { chooseImage } from '../agents/image-choice.js';
 import { AgentRefused } from '../agents/errors.js';
 import { splitCommand } from '../live/notify.js';
@@ -314,9 +316,17 @@ export function buildProgram(): Command {
       .description('cost and tokens per agent of a team context')
       .option('-s, --since <date>', 'first day (YYYY-MM-DD or YYYYMMDD)', dateArg)
       .option('-u, --until <date>', 'last day', dateArg)
+      .option('--efficiency', "per agent, where the team's money goes and what could be saved (ccost efficiency for this context)")
       .option('--json', 'print JSON'),
-  ).action(async (name: string, o: { since?: string; until?: string; json?: boolean; dir?: string[]; ledger?: string | boolean; timezone?: string }) => {
+  ).action(async (name: string, o: { since?: string; until?: string; json?: boolean; efficiency?: boolean; dir?: string[]; ledger?: string | boolean; timezone?: string }) => {
     const c = contextOf(name);
+    if (o.efficiency) {
+      const mine = new Set(c.agents.map((a) => instanceOf(c, a)));
+      const { report, warnings } = await efficiencyOf({ dir: o.dir ?? [], timezone: o.timezone, since: o.since, until: o.until }, 'agent', (f) => f.instance !== null && mine.has(f.instance));
+      process.stdout.write((o.json ? JSON.stringify(report, null, 2) : `Team Context: ${name}\n${renderEfficiency(report)}`) + '\n');
+      if (warnings) process.stderr.write(warnings);
+      return;
+    }
     const src = sourceOpts(o);
     const { rows } = await loadCostedRows(src);
     const selected = filterRows(rows, new Calendar(timeZoneOf(src)), { since: o.since, until: o.until });

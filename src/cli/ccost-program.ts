@@ -11,6 +11,7 @@ import { tailCommand } from './commands/tail.js';
 import { alertCommand } from './commands/alert.js';
 import { watchCommand } from './commands/watch.js';
 import { doctorCommand } from './commands/doctor.js';
+import { efficiencyCommand } from './commands/efficiency.js';
 
 export function buildProgram(): Command {
   const program = newProgram('ccost', 'Claude Code cost monitor: reports spend per day, session, project, agent (container), team and model; watches, tails and alerts');
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   tailCommand(program);
   alertCommand(program);
   watchCommand(program);
+  efficiencyCommand(program);
   doctorCommand(program);
   return program;
 }

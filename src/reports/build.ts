@@ -4,7 +4,7 @@
  */
 import { agentOf, BUCKET_MS, groupBy, sumTotals, type CostedRow, type Group } from '../usage/aggregate.js';
 import type { Calendar } from '../usage/time.js';
-import type { FileWarnings, TokenTotals } from '../usage/types.js';
+import type { FileOrigin, FileWarnings, TokenTotals } from '../usage/types.js';
 import { encodeCwd } from '../sessions/attribution.js';
 
 export const REPORT_KINDS = ['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model'] as const;
@@ -54,9 +54,8 @@ export interface BuildInput {
 }
 
 /** `--project` matches the encoded folder name, the real path, or a path encoded the way Claude Code does. */
-export function matchesProject(c: CostedRow, want: string): boolean {
-  const f = c.file;
-  return f.project === want || f.projectDir === want || c.row.cwd === want || f.project === encodeCwd(want);
+export function matchesProject(f: FileOrigin, cwd: string | null, want: string): boolean {
+  return f.project === want || f.projectDir === want || cwd === want || f.project === encodeCwd(want);
 }
 
 const instantOf = (c: CostedRow) => c.row.bucket * BUCKET_MS;
@@ -68,7 +67,7 @@ export function filterRows(rows: readonly CostedRow[], calendar: Calendar, f: Re
       if (f.since && day < f.since) return false;
       if (f.until && day > f.until) return false;
     }
-    if (f.project && !matchesProject(p, f.project)) return false;
+    if (f.project && !matchesProject(p.file, p.row.cwd, f.project)) return false;
     if (f.agent && agentOf(p.file) !== f.agent) return false;
     return true;
   });

@@ -95,22 +95,45 @@ export interface PricedCost {
   unpriced: boolean;
 }
 
-/** Cost of one request under the DESIGN rules (long-context, 1h cache writes at 2x input, fast). */
-export function calculateCost(e: UsageEvent, price: ModelPrice): number {
-  const long = e.inputTokens + e.cacheWrite5mTokens + e.cacheWrite1hTokens + e.cacheReadTokens > LONG_CONTEXT_THRESHOLD;
+/** One request's calculated cost split by token kind, before the fast multiplier. */
+export interface CostParts {
+  input: number;
+  output: number;
+  write5m: number;
+  write1h: number;
+  read: number;
+  /** The fast multiplier that applies to the sum (1 for standard speed). */
+  fast: number;
+  /** All of the request's tokens were priced at the above-200k rates. */
+  long: boolean;
+}
+
+export function isLongContext(e: UsageEvent): boolean {
+  return e.inputTokens + e.cacheWrite5mTokens + e.cacheWrite1hTokens + e.cacheReadTokens > LONG_CONTEXT_THRESHOLD;
+}
+
+/** The DESIGN rules (long context, 1h cache writes at 2x input, fast) by token kind; `long: false` prices at the normal rates. */
+export function costParts(e: UsageEvent, price: ModelPrice, long = isLongContext(e)): CostParts {
   const pick = (base: number | undefined, above: number | undefined): number => (long && above !== undefined ? above : base ?? 0);
   const input = pick(price.input_cost_per_token, price.input_cost_per_token_above_200k_tokens);
-  const output = pick(price.output_cost_per_token, price.output_cost_per_token_above_200k_tokens);
-  const write5m = pick(price.cache_creation_input_token_cost, price.cache_creation_input_token_cost_above_200k_tokens);
-  const read = pick(price.cache_read_input_token_cost, price.cache_read_input_token_cost_above_200k_tokens);
-  const cost =
-    e.inputTokens * input +
-    e.outputTokens * output +
-    e.cacheWrite5mTokens * write5m +
-    e.cacheWrite1hTokens * 2 * input +
-    e.cacheReadTokens * read;
-  const fast = e.speed === 'fast' ? price.provider_specific_entry?.fast ?? 1 : 1;
-  return cost * fast;
+  return {
+    input: e.inputTokens * input,
+    output: e.outputTokens * pick(price.output_cost_per_token, price.output_cost_per_token_above_200k_tokens),
+    write5m: e.cacheWrite5mTokens * pick(price.cache_creation_input_token_cost, price.cache_creation_input_token_cost_above_200k_tokens),
+    write1h: e.cacheWrite1hTokens * 2 * input,
+    read: e.cacheReadTokens * pick(price.cache_read_input_token_cost, price.cache_read_input_token_cost_above_200k_tokens),
+    fast: e.speed === 'fast' ? price.provider_specific_entry?.fast ?? 1 : 1,
+    long,
+  };
+}
+
+export function partsTotal(p: CostParts): number {
+  return (p.input + p.output + p.write5m + p.write1h + p.read) * p.fast;
+}
+
+/** Cost of one request under the DESIGN rules (long-context, 1h cache writes at 2x input, fast). */
+export function calculateCost(e: UsageEvent, price: ModelPrice): number {
+  return partsTotal(costParts(e, price));
 }
 
 export function costOf(e: UsageEvent, mode: CostMode, pricing: Pricing): PricedCost {

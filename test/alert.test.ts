@@ -71,6 +71,28 @@ test('config file: rules from YAML; a bad field is named', () => {
   assert.match(bad.stderr, /alerts\.yaml: field "daily_budget" must be a non-negative number/);
   writeFileSync(cfg, 'dayly_budget: 3\n');
   assert.match(ccost(['alert', '--dir', data, '--config', cfg]).stderr, /unknown field "dayly_budget"/);
+  // Budgets per scope and period, each with its action; --on-exceeded arms those that name none.
+  writeFileSync(cfg, 'on_exceeded: none\nbudgets:\n  - {scope: agent, name: host, period: week, limit: 1, action: pause}\n  - {scope: team, name: nobody, period: month, limit: 5}\n  - {period: week, limit: 100}\n');
+  const week = ccost(['alert', '--dir', data, '-z', 'UTC', '--now', '2025-10-01T12:00:00Z', '--config', cfg, '--json', '--dry-run', '--state', join(root, 'cfg2-state.json')]);
+  assert.equal(week.code, 11, week.stderr);
+  assert.deepEqual(JSON.parse(week.stdout).results.map((r: any) => [r.rule, r.level, r.period, r.value, r.budget.action]), [
+    ['agent:host:week', 'exceeded', '2025-09-29', 1.5, 'pause'],
+    ['team:nobody:month', 'ok', '2025-10', 0, 'none'],
+    ['weekly', 'ok', '2025-09-29', 1.5, 'none'],
+  ]);
+  const flags = ccost(['alert', '--dir', data, '-z', 'UTC', '--now', '2025-10-01T12:00:00Z', '--agent-budget', 'host=1.8/month', '--weekly-budget', '1', '--json', '--state', join(root, 'cfg3-state.json')]);
+  assert.deepEqual(JSON.parse(flags.stdout).results.map((r: any) => [r.rule, r.level]), [['weekly', 'exceeded'], ['agent:host:month', 'warning']]);
+  for (const [text, msg] of [
+    ['budgets:\n  - {scope: agent, limit: 1}\n', /field "budgets\[0\]\.name" is required for an agent budget/],
+    ['budgets:\n  - {limit: 1, period: year}\n', /field "budgets\[0\]\.period" must be one of day, week, month/],
+    ['budgets:\n  - {limit: 1, action: kill}\n', /field "budgets\[0\]\.action" must be one of none, pause, stop/],
+  ] as const) {
+    writeFileSync(cfg, text);
+    const bad2 = ccost(['alert', '--dir', data, '--config', cfg]);
+    assert.equal(bad2.code, 2);
+    assert.match(bad2.stderr, msg);
+  }
+  assert.match(ccost(['alert', '--dir', data, '--agent-budget', 'x=1/year']).stderr, /is not NAME=USD \(a day\), NAME=USD\/week or NAME=USD\/month/);
 });
 
 test('splitCommand: quotes and escapes, no shell', () => {

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ccdk, containerTestbed, docker, ensureTestImage, TEST_IMAGE } from './helpers/engine.js';
@@ -87,8 +87,12 @@ test('a team over its daily budget is paused, and only it; resumed at the next p
 
   // $15 per million output tokens: 30,000 = $0.45 each, $0.90 for the team; 10,000 more = $1.05.
   const guardArgs = ['alert', '--dir', join(home, '.claude'), '--team-budget', `${ctx}=1`, '--on-exceeded', 'pause', '--state', join(root, 'alert-state.json')];
+  // The notification says what was done: each payload is kept in a file.
+  const payloads = join(root, 'payloads');
+  mkdirSync(payloads);
+  writeFileSync(join(root, 'hook.js'), `let s = ''; process.stdin.on('data', (d) => (s += d)).on('end', () => require('fs').writeFileSync(process.argv[2] + '/' + Date.now() + '.json', s));`);
   const startGuard = () => {
-    const p = spawn(process.execPath, [CCOST, ...guardArgs, '--watch'], { env });
+    const p = spawn(process.execPath, [CCOST, ...guardArgs, '--watch', '--exec', `${process.execPath} ${join(root, 'hook.js')} ${payloads}`], { env });
     let err = '';
     p.stderr.on('data', (d) => (err += d));
     return { p, log: () => err };
@@ -108,6 +112,9 @@ test('a team over its daily budget is paused, and only it; resumed at the next p
   await until(5000, 'the guard saying so', () => guard.log().includes('guard: pause'));
   assert.match(guard.log(), new RegExp(`guard: pause ccbox-${a}, ccbox-${b}: Team ${ctx} daily usage \\$1\\.05 exceeds threshold \\$1\\.00`));
   assert.deepEqual([state(`ccbox-${plain}`), state(notOurs)], ['running', 'running'], 'a ccbox container of no context and a foreign one keep running');
+  await until(5000, 'the notification', () => readdirSync(payloads).length > 0);
+  const sent = readdirSync(payloads).map((n) => JSON.parse(readFileSync(join(payloads, n), 'utf8')));
+  assert.deepEqual(sent.map((x) => [x.rule, x.level, x.action]), [[`team:${ctx}`, 'exceeded', { kind: 'pause', containers: [a, b], dryRun: false }]]);
 
   // A restarted guard does not act again.
   guard.p.kill('SIGINT');

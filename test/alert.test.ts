@@ -33,6 +33,21 @@ function dataWith(name: string, lines: Array<{ folder: string; text: string }>):
   return data;
 }
 
+/** A local webhook receiver on 127.0.0.1 that keeps every JSON body it is sent. */
+async function receiver() {
+  const received: any[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { received, server, port: (server.address() as { port: number }).port };
+}
+
 test('one-shot: exit 0 ok, 10 warning, 11 exceeded, with the seed guide\'s wording', () => {
   const data = dataWith('oneshot', [
     line('m1', '2025-10-01T09:00:00Z', 100_000), // $1.50 today
@@ -101,17 +116,7 @@ test('splitCommand: quotes and escapes, no shell', () => {
 });
 
 test('--watch: one webhook and one --exec per crossing, none repeated after a restart', async () => {
-  const received: any[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      received.push(JSON.parse(body));
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
+  const { received, server, port } = await receiver();
   const data = dataWith('watch', []);
   const file = join(data, 'projects', '-w', 's.jsonl');
   mkdirSync(join(data, 'projects', '-w'), { recursive: true });
@@ -169,18 +174,8 @@ test('--watch: one webhook and one --exec per crossing, none repeated after a re
 });
 
 test('delivery: a webhook that is down at the crossing is retried until it takes the alert, exactly once', { timeout: 60_000 }, async () => {
-  const received: any[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      received.push(JSON.parse(body));
-      res.end('ok');
-    });
-  });
   // A port with nothing behind it yet.
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
+  const { received, server, port } = await receiver();
   await new Promise<void>((r) => server.close(() => r()));
   const data = dataWith('retry', []);
   const file = join(data, 'projects', '-w', 's.jsonl');

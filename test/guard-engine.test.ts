@@ -102,7 +102,8 @@ test('a team over its daily budget is paused, and only it; resumed at the next p
   await until(10_000, 'the guard watching', () => guard.log().includes('watching'));
   await spend('A', 30_000, 1);
   await spend('B', 30_000, 1);
-  await sleep(1500);
+  const sent = () => readdirSync(payloads).sort().map((n) => JSON.parse(readFileSync(join(payloads, n), 'utf8')));
+  await until(5000, 'the warning at $0.90 (90% of $1)', () => sent().some((x) => x.level === 'warning'));
   assert.deepEqual([state(`ccbox-${a}`), state(`ccbox-${b}`)], ['running', 'running'], 'below the budget nothing is paused');
 
   const crossed = await spend('A', 10_000, 2);
@@ -112,9 +113,9 @@ test('a team over its daily budget is paused, and only it; resumed at the next p
   await until(5000, 'the guard saying so', () => guard.log().includes('guard: pause'));
   assert.match(guard.log(), new RegExp(`guard: pause ccbox-${a}, ccbox-${b}: Team ${ctx} daily usage \\$1\\.05 exceeds threshold \\$1\\.00`));
   assert.deepEqual([state(`ccbox-${plain}`), state(notOurs)], ['running', 'running'], 'a ccbox container of no context and a foreign one keep running');
-  await until(5000, 'the notification', () => readdirSync(payloads).length > 0);
-  const sent = readdirSync(payloads).map((n) => JSON.parse(readFileSync(join(payloads, n), 'utf8')));
-  assert.deepEqual(sent.map((x) => [x.rule, x.level, x.action]), [[`team:${ctx}`, 'exceeded', { kind: 'pause', containers: [a, b], dryRun: false }]]);
+  // Notified twice: the warning, then the crossing with what was done.
+  await until(5000, 'the notification', () => sent().some((x) => x.level === 'exceeded'));
+  assert.deepEqual(sent().map((x) => [x.rule, x.level, x.action]), [[`team:${ctx}`, 'warning', undefined], [`team:${ctx}`, 'exceeded', { kind: 'pause', containers: [a, b], dryRun: false }]]);
 
   // A restarted guard does not act again.
   guard.p.kill('SIGINT');

@@ -74,6 +74,16 @@ function containersByInstance(): Map<string, ContainerInfo> | null {
   }
 }
 
+function commandWords(command: string): string[] {
+  try {
+    const words = splitCommand(command);
+    if (words.length) return words;
+  } catch (err) {
+    throw new UsageError(`--command: ${(err as Error).message}`);
+  }
+  throw new UsageError('--command is empty');
+}
+
 /** The instance's session folders in every Claude data folder (or the ones given). */
 function sessionFolders(instance: string, dirs: string[]): string[] {
   const out: string[] = [];
@@ -131,6 +141,7 @@ export function buildProgram(): Command {
       const context = o.session ?? team.settings.defaultContextName ?? team.name;
       const problem = optionsProblem({ mode: 'isolated', workspace: process.cwd(), hostHome: homedir() });
       if (problem) throw new UsageError(problem);
+      const command = o.command ? commandWords(o.command) : null;
       checkEngine();
       const registry = readRegistry(registryPath());
       const containers = containersAt([...team.agents.map((a) => agentInstance(context, a.name)), ...(registry[context]?.agents.map((a) => instanceOf(registry[context]!, a)) ?? [])]);
@@ -142,7 +153,7 @@ export function buildProgram(): Command {
         registryPath: registryPath(),
         team,
         image,
-        command: o.command ? splitCommand(o.command) : null,
+        command,
         network: o.network,
         workspace: process.cwd(),
         hostHome: homedir(),

@@ -145,9 +145,11 @@ async function keep(a: Args): Promise<void> {
   let failures = 0;
   for (;;) {
     const running = await queryLock(lockName('monitor', a.instance, a.target));
-    if (!running && (!child || child.exitCode !== null || child.signalCode !== null)) {
+    if (running) failures = 0;
+    else if (!child || child.exitCode !== null || child.signalCode !== null) {
       if (child) {
-        failures = child.exitCode === 0 ? 0 : failures + 1;
+        // A monitor that failed on its own (not one that was killed) counts towards the slower pace.
+        failures = child.exitCode !== null && child.exitCode !== 0 ? failures + 1 : 0;
         log(`the monitor (pid ${child.pid}) ended (${child.signalCode ?? `exit ${child.exitCode}`}); starting another`);
       }
       child = spawn(process.execPath, [SELF, ...a.passOn], { stdio: 'ignore' });

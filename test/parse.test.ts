@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventsFromRecord, parseTimestamp } from '../src/usage/parse.js';
 import { rng } from './helpers/rng.js';
+import { realFields } from './helpers/reference.js';
 
 const ctx = { fileIndex: 0, offset: 0, subagentFile: false };
 const assistant = (usage: unknown, extra: Record<string, unknown> = {}) => ({
@@ -129,10 +130,10 @@ test('lines without usage produce nothing', () => {
 });
 
 test('timestamps: the fast reading of Claude Code\'s form agrees with the regular expression and Date.parse', () => {
-  // The reference: what parseTimestamp did before it had a fast path.
+  // The reference: what parseTimestamp did before it had a fast path, with the fields of a real moment.
   const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
   const reference = (v: string) => {
-    if (!ISO.test(v)) return null;
+    if (!ISO.test(v) || !realFields(v)) return null;
     const ms = Date.parse(v);
     return Number.isFinite(ms) ? ms : null;
   };

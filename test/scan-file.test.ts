@@ -74,7 +74,8 @@ test('CRLF line ends, blank lines, binary junk and malformed usage lines', () =>
   const p = write('junk.jsonl', Buffer.concat([Buffer.from(`${usageLine(1)}\r\n\r\n\n`), junk, Buffer.from(`{"message":{"usage":{"input_tokens":1,"output_tokens"\n${usageLine(2)}\n`)]));
   const r = scanFile(p, { fileIndex: 0, subagentFile: false, chunkSize: 64 });
   assert.deepEqual(r.events.map((e) => e.messageId), ['msg_1', 'msg_2']);
-  assert.equal(r.warnings.malformed, 2);
+  // The binary line, `{"tokens"` and the cut-off usage line; blank lines are not counted.
+  assert.equal(r.warnings.malformed, 3);
 });
 
 test('a multi-megabyte usage line is read whole', () => {

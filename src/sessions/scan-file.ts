@@ -173,10 +173,12 @@ function scanFd(fd: number, opts: ScanOptions, start: number, events: UsageEvent
         const i = buf.indexOf(PATTERN, p);
         if (i < 0 || i >= end) break;
         const ls = i === 0 ? 0 : buf.lastIndexOf(NL, i - 1) + 1;
+        if (ls > p) w.malformed += undecodableLines(buf, p, ls);
         const le = buf.indexOf(NL, i);
         handle(trimCR(buf.toString('utf8', Math.max(ls, p), le)), bufStart + Math.max(ls, p), true);
         p = le + 1;
       }
+      if (p < end) w.malformed += undecodableLines(buf, p, end);
       committed = bufStart + end;
       p = end;
     }
@@ -217,6 +219,27 @@ function scanFd(fd: number, opts: ScanOptions, start: number, events: UsageEvent
       len = keep;
     }
   }
+}
+
+/**
+ * Complete lines in buf[from, to) that cannot be a transcript record: not blank, and not starting
+ * with `{` and ending with `}` (a NUL-filled line, binary junk, a line cut off mid-record). Such
+ * lines carry no usage pattern, so they are never parsed; looking at their first and last bytes
+ * is enough to count them as skipped.
+ */
+function undecodableLines(buf: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let q = from; q < to; ) {
+    let e = buf.indexOf(NL, q);
+    if (e < 0 || e > to) e = to;
+    let a = q;
+    while (a < e && (buf[a] === 32 || buf[a] === 9 || buf[a] === 13)) a++;
+    let z = e - 1;
+    while (z >= a && (buf[z] === 32 || buf[z] === 9 || buf[z] === 13)) z--;
+    if (a <= z && (buf[a] !== 0x7b || buf[z] !== 0x7d)) n++;
+    q = e + 1;
+  }
+  return n;
 }
 
 function trimCR(s: string): string {

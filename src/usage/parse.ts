@@ -24,15 +24,25 @@ export interface LineResult {
 }
 
 // Z or ±hh:mm / ±hhmm offset is required: a zone-less time is ambiguous, so it is rejected.
-const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
+const ISO_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 export function parseTimestamp(v: unknown): number | null {
   if (typeof v !== 'string') return null;
   const fast = claudeCodeTime(v);
   if (fast >= 0) return fast;
-  if (!ISO_RE.test(v)) return null;
+  const m = ISO_RE.exec(v);
+  if (!m) return null;
+  // Date.parse rolls 2025-02-30 over into March and reads 24:00 as the next midnight: such a day or
+  // time does not exist, so the record is rejected.
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[7] ?? '0'].map(Number) as [number, number, number, number, number, number];
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return null;
   const ms = Date.parse(v);
   return Number.isFinite(ms) ? ms : null;
+}
+
+function daysIn(year: number, month: number): number {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return month === 2 ? (leap ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 }
 
 /**
@@ -66,9 +76,9 @@ function digits(v: string, at: number, n: number): number {
   return x;
 }
 
-/** Required counts: a non-negative integer. */
+/** Required counts: a non-negative integer that a double holds exactly (below 2^53): 1e308 is junk, not tokens. */
 function required(v: unknown): number | null {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null;
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
 }
 
 /** Optional counts: absent or null mean 0; anything else must be a non-negative integer. */
@@ -167,6 +177,8 @@ export function eventsFromRecord(rec: unknown, ctx: LineContext): LineResult {
   const message = obj(line.message);
   const usage = message ? obj(message.usage) : null;
   if (message && usage) response(message, usage, line.timestamp, line.requestId, recordedCost(line.costUSD), ctx.subagentFile);
+  // A usage that is there but not an object (a list, a number) is a damaged record, not no record.
+  else if (message && message.usage !== undefined && message.usage !== null) out.invalid++;
 
   if (line.type === 'progress') {
     const outer = obj(obj(line.data)?.message);

@@ -52,12 +52,21 @@ function listJsonl(dir: string): string[] {
   return out;
 }
 
-const isCount = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+const isCount = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 const optCount = (v: unknown) => v === undefined || v === null || isCount(v);
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
+/** The written wall-clock fields name a real moment: they survive a round trip through a Date unchanged. */
+export function realFields(ts: string): boolean {
+  const [y, mo, d, h, mi, s] = [ts.slice(0, 4), ts.slice(5, 7), ts.slice(8, 10), ts.slice(11, 13), ts.slice(14, 16), ts[16] === ':' ? ts.slice(17, 19) : '00'].map(Number) as number[];
+  const t = new Date(0);
+  t.setUTCFullYear(y!, mo! - 1, d!); // (Date.UTC would read years 0-99 as 19xx)
+  t.setUTCHours(h!, mi!, s!);
+  return t.getUTCFullYear() === y && t.getUTCMonth() === mo! - 1 && t.getUTCDate() === d && t.getUTCHours() === h && t.getUTCMinutes() === mi && t.getUTCSeconds() === s;
+}
+
 function toRecord(u: any, ts: unknown, id: unknown, model: unknown, extra: Partial<RefRecord>): RefRecord | 'invalid' {
-  if (typeof ts !== 'string' || !ISO.test(ts) || Number.isNaN(Date.parse(ts))) return 'invalid';
+  if (typeof ts !== 'string' || !ISO.test(ts) || Number.isNaN(Date.parse(ts)) || !realFields(ts)) return 'invalid';
   if (!isCount(u.input_tokens) || !isCount(u.output_tokens)) return 'invalid';
   if (!optCount(u.cache_creation_input_tokens) || !optCount(u.cache_read_input_tokens)) return 'invalid';
   let w5 = u.cache_creation_input_tokens ?? 0;
@@ -125,7 +134,7 @@ export function referenceRecords(dataDirs: string | string[]): { records: RefRec
         else records.push(r);
       }
       if (!o.message && 'tokens' in o) {
-        if (isCount(o.tokens) && typeof o.timestamp === 'string' && ISO.test(o.timestamp)) {
+        if (isCount(o.tokens) && typeof o.timestamp === 'string' && ISO.test(o.timestamp) && realFields(o.timestamp)) {
           records.push({
             id: null,
             ts: Date.parse(o.timestamp),

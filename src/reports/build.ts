@@ -109,7 +109,8 @@ export function buildReport(input: BuildInput): Report {
     kind: input.kind,
     rows,
     totals: sumTotals(selected),
-    unpricedModels: input.unpricedModels,
+    // Only models that this report's rows use: a note about a model outside --since/--agent misleads.
+    unpricedModels: input.unpricedModels.filter((m) => selected.some((c) => c.row.model === m)),
     warnings: input.warnings,
     timeZone: input.calendar.timeZone,
   };

@@ -79,7 +79,9 @@ export function renderTable(r: Report, opts: TableOptions): string {
     colAligns: ['left', ...(layout.models ? ['left' as const] : []), 'right', 'right', 'right', 'right', 'right', 'right'],
     wordWrap: false,
   });
-  const trunc = (s: string) => (s.length > layout.keyWidth ? `${s.slice(0, layout.keyWidth - 1)}…` : s);
+  // Project folders, agents and teams differ at their end (-home-me-projects-api vs -web): keep that.
+  const keepEnd = r.kind === 'project' || r.kind === 'agent' || r.kind === 'team';
+  const trunc = (s: string) => (s.length <= layout.keyWidth ? s : keepEnd ? `…${s.slice(s.length - layout.keyWidth + 1)}` : `${s.slice(0, layout.keyWidth - 1)}…`);
   for (const row of r.rows) {
     table.push([trunc(shortKey(r, row)), ...(layout.models ? [modelsCell(row.modelsUsed)] : []), ...cells(row.totals, layout.compact)]);
     if (opts.breakdown && r.kind !== 'model') {

@@ -38,6 +38,7 @@ async function runBlocks(opts: BlocksOptions): Promise<void> {
   const { view, rows } = await loadCostedRows(opts);
   const selected = filterRows(rows, new Calendar(tz), { project: opts.project, agent: opts.agent });
   let blocks = buildBlocks(selected, now);
+  const all = blocks.filter((b) => b.kind !== 'gap');
   const limit = resolveTokenLimit(opts.tokenLimit, blocks);
   if (opts.recent) blocks = blocks.filter((b) => b.end > now - RECENT_MS);
   if (opts.active) blocks = blocks.filter((b) => b.active);
@@ -47,7 +48,9 @@ async function runBlocks(opts: BlocksOptions): Promise<void> {
   if (opts.json) process.stdout.write(JSON.stringify(blocksJson(blocks, limit), null, 2) + '\n');
   else {
     const tty = Boolean(process.stdout.isTTY);
-    process.stdout.write(renderBlocks(blocks, limit, { now, timeZone: tz, color: tty && !process.env.NO_COLOR }) + '\n');
+    // "No usage blocks found" would be wrong when there are blocks, only none that is active (or recent).
+    const none = all.length === 0 ? null : `No ${opts.active ? 'active' : 'recent'} block: ${all.length} block(s) in all, the last ended ${new Date(all[all.length - 1]!.end).toISOString().slice(0, 16).replace('T', ' ')} UTC.`;
+    process.stdout.write((blocks.length === 0 && none ? none : renderBlocks(blocks, limit, { now, timeZone: tz, color: tty && !process.env.NO_COLOR })) + '\n');
   }
   reportWarnings(view.warnings, Boolean(opts.verbose));
 }

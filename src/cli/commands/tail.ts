@@ -8,6 +8,11 @@ import { costOf, type Pricing } from '../../usage/pricing.js';
 import { embeddedPricing } from '../../usage/prices-file.js';
 import type { CostMode } from '../../usage/types.js';
 import { formatCost, formatInt, shortModel } from '../../reports/format.js';
+
+/** One response often costs less than a cent: $0.0045 must not read $0.00. */
+function tailCost(n: number): string {
+  return n > 0 && n < 0.995 ? `$${n.toFixed(4)}` : formatCost(n);
+}
 import { addSourceOptions, dirsOf, type SourceOptions } from '../common.js';
 
 interface TailOptions extends SourceOptions {
@@ -55,7 +60,7 @@ async function runTail(opts: TailOptions): Promise<void> {
         const r = tailRecord(t, opts.mode, pricing);
         if (opts.json) return JSON.stringify(r);
         const model = r.model ? shortModel(String(r.model)) : '-';
-        return `${String(r.timestamp).slice(0, 19).replace('T', ' ')}  ${String(r.agent).padEnd(14)} ${model.padEnd(12)} ${formatInt(Number(r.totalTokens)).padStart(11)} ${formatCost(Number(r.cost)).padStart(9)}${t.replaces ? '  (update)' : ''}`;
+        return `${String(r.timestamp).slice(0, 19).replace('T', ' ')}  ${String(r.agent).padEnd(14)} ${model.padEnd(12)} ${formatInt(Number(r.totalTokens)).padStart(11)} ${tailCost(Number(r.cost)).padStart(9)}${t.replaces ? '  (update)' : ''}`;
       });
     if (lines.length > 0) process.stdout.write(lines.join('\n') + '\n');
   });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -67,4 +67,14 @@ test('tail shows a response that costs less than a cent with its digits', async 
   for (let i = 0; i < 200 && !out.includes('\n'); i++) await sleep(25);
   p.kill('SIGINT');
   assert.match(out, /\$0\.0045/);
+});
+
+test('doctor gives the ledger\'s size with its write-ahead log', () => {
+  const dir = data('doctor', { '-w/s.jsonl': [line('d1', '2025-10-01T10:00:00Z', 'claude-sonnet-4-5-20250929', 10)] });
+  const ledger = join(root, 'doctor-ledger.db');
+  assert.equal(ccost(['daily', '--dir', dir, '--ledger', ledger]).code, 0);
+  const reported = JSON.parse(ccost(['doctor', '--json', '--dir', dir, '--ledger', ledger]).stdout).ledger.bytes;
+  const wal = statSync(`${ledger}-wal`).size;
+  assert.ok(wal > 0, 'the log holds pages (ccost leaves it for the next run)');
+  assert.equal(reported, statSync(ledger).size + wal);
 });

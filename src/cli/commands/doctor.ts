@@ -23,7 +23,8 @@ export function doctorCommand(program: Command): void {
       agents: [...new Set(found.files.map((f) => f.origin.instance ?? 'host'))].sort(),
       warnings: view.warnings,
       unpricedModels: unpricedModels(view.rows, opts.mode),
-      ledger: ledgerPath ? { path: ledgerPath, bytes: existsSync(ledgerPath) ? statSync(ledgerPath).size : 0, ...view.ledger } : null,
+      // With its write-ahead log: until a checkpoint, what was written last sits there, not in the file.
+      ledger: ledgerPath ? { path: ledgerPath, bytes: sizeOf(ledgerPath) + sizeOf(`${ledgerPath}-wal`), ...view.ledger } : null,
       prices: { path: PRICES_PATH, models: Object.keys(loadPriceTable()).length },
     };
     if (opts.json) {
@@ -46,4 +47,8 @@ export function doctorCommand(program: Command): void {
       }
     }
   });
+}
+
+function sizeOf(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
 }

@@ -53,7 +53,7 @@ test('a ledger damaged in the middle: the report comes from the files with a not
   const r = ccost(['daily', '--json', '--dir', dir, '--ledger', ledger]);
   assert.equal(r.code, 0, r.stderr);
   noTrace(r.stderr);
-  assert.match(r.stderr, /note: the ledger .* is damaged .*moved it to .*\.broken-\d+.*this report is from the session files/);
+  assert.match(r.stderr, /note: the ledger .* is damaged; moved it to .*\.broken-\d+.*this report is from the session files/);
   assert.equal(JSON.parse(r.stdout).totals.totalTokens, want.totalTokens);
   const again = ccost(['daily', '--json', '--dir', dir, '--ledger', ledger]);
   assert.equal(again.code, 0, again.stderr);

@@ -8,6 +8,7 @@ import { dataDirs, SETTLE_MS } from '../sessions/discover.js';
 import { outputKey, recordInputs, settled, type ReportInputs } from './output-cache.js';
 import { defaultLedgerPath } from '../ledger/default-path.js';
 import { LedgerError, LedgerStore } from '../ledger/store.js';
+import { FAULT_WORDS, ledgerFault, moveAside } from '../ledger/faults.js';
 import { viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
 import { costRows, type CostedRow } from '../usage/aggregate.js';
 import { embeddedPricing } from '../usage/prices-file.js';
@@ -92,7 +93,30 @@ export async function loadView(dirs: string[], ledger: string | boolean): Promis
     process.stderr.write(`note: ${why}; reading the session files directly this time\n`);
     return viewFromFiles(dirs, pricing);
   }
-  return viewFromLedger(store, dirs, pricing);
+  try {
+    return await viewFromLedger(store, dirs, pricing);
+  } catch (err) {
+    const fault = ledgerFault(err);
+    if (fault === null) throw err;
+    // The report still comes, from the files; what the ledger alone knew (the history of deleted
+    // session files) is missing from it, and the note says so.
+    openLedgers.delete(path);
+    let what = `the ledger ${path} ${FAULT_WORDS[fault]}`;
+    if (fault === 'damaged') {
+      try {
+        store.db.close();
+      } catch {
+        // a damaged file may refuse even that
+      }
+      try {
+        what += `; moved it to ${moveAside(path)}, and the next run rebuilds it`;
+      } catch (moveErr) {
+        what += ` and cannot be moved aside (${(moveErr as Error).message}); move or delete it`;
+      }
+    }
+    process.stderr.write(`note: ${what}; this report is from the session files (without responses of session files deleted since)\n`);
+    return viewFromFiles(dirs, pricing);
+  }
 }
 
 const openLedgers = new Map<string, LedgerStore>();

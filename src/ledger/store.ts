@@ -13,6 +13,7 @@ import { WinnerIndexView, type EncodedFileWinners, type WinnerIndex } from '../u
 import type { FileOrigin, FileWarnings } from '../usage/types.js';
 
 import { SCHEMA_VERSION } from './schema-version.js';
+import { FAULT_WORDS, ledgerFault, moveAside } from './faults.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -220,20 +221,30 @@ export class LedgerStore {
       if (version !== 0 && version < SCHEMA_VERSION) LedgerStore.migrate(db);
     } catch (err) {
       if (err instanceof LedgerError) throw err;
-      const aside = `${path}.broken-${Date.now()}`;
+      // A full, failing or unwritable disk is not the ledger's fault: it stays where it is.
+      const fault = ledgerFault(err);
+      if (fault !== null && fault !== 'damaged') throw new LedgerError(`the ledger ${path} ${FAULT_WORDS[fault]}`);
+      let aside: string;
       try {
         // Keep the old file for inspection: never delete what might be someone's only history.
-        for (const suffix of ['', '-wal', '-shm']) if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+        aside = moveAside(path);
       } catch (moveErr) {
         throw new LedgerError(`ledger ${path} cannot be read (${(err as Error).message}) nor moved aside (${(moveErr as Error).message})`);
       }
       notice = `ledger ${path} could not be used (${(err as Error).message}); moved it to ${aside} and rebuilt it from the session files`;
       db = LedgerStore.connect(path);
     }
-    db.exec(SCHEMA);
-    db.exec(INDEXES);
-    db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
-    db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0')`).run();
+    try {
+      db.exec(SCHEMA);
+      db.exec(INDEXES);
+      db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)`).run(String(SCHEMA_VERSION));
+      db.prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('generation', '0')`).run();
+    } catch (err) {
+      const fault = ledgerFault(err);
+      if (fault === null) throw err;
+      db.close();
+      throw new LedgerError(`the ledger ${path} ${FAULT_WORDS[fault]}`);
+    }
     const store = new LedgerStore(path, db);
     // A ledger that holds nothing yet is being built from the session files alone, so all its first
     // build writes can be made again from them: it skips the fsyncs (11 on a first run over 1 GiB,

@@ -204,7 +204,7 @@ export function replayOutput(argv: readonly string[]): boolean {
       .get(key) as { generation: number; stdout: string; stderr: string; inputs: string; paths: string } | undefined;
     if (!row || row.generation !== generation) return false;
     if (!unchanged({ record: row.inputs, paths: row.paths })) return false;
-    process.stdout.write(row.stdout);
+    process.stdout.write(asReplayed(row.stdout));
     if (row.stderr) process.stderr.write(row.stderr);
     if (argv.includes('-v') || argv.includes('--verbose')) process.stderr.write(`note: ${REPLAYED}\n`);
     return true;
@@ -213,6 +213,17 @@ export function replayOutput(argv: readonly string[]): boolean {
   } finally {
     db?.close();
   }
+}
+
+/**
+ * A JSON report ends with the `ledger` block of the run that made it. A replay reads no session
+ * bytes and keeps the rollups as they were: its block says so. Only the end of the text is touched.
+ */
+export function asReplayed(stdout: string): string {
+  const at = stdout.lastIndexOf('\n  "ledger": {');
+  if (at < 0) return stdout;
+  const block = stdout.slice(at).replace(/"bytesRead": \d+/, '"bytesRead": 0').replace(/"rollups": "\w+"/, '"rollups": "replayed"');
+  return stdout.slice(0, at) + block;
 }
 
 /**

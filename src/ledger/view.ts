@@ -29,8 +29,8 @@ export interface LedgerInfo {
   filesGone: number;
   eventsFromGoneFiles: number;
   bytesRead: number;
-  /** How the rollup rows came: kept from an earlier run, updated with new events only, or rebuilt from all. */
-  rollups: 'kept' | 'updated' | 'rebuilt';
+  /** How the rollup rows came: kept from an earlier run, updated with new events only, or rebuilt from all; a replayed report's were not touched. */
+  rollups: 'kept' | 'updated' | 'rebuilt' | 'replayed';
 }
 
 export interface UsageView {

@@ -385,6 +385,16 @@ export class LedgerStore {
     this.sql(`UPDATE files SET origin = ? WHERE id = ?`).run(originJson(origin), id);
   }
 
+  /**
+   * A deleted file's row gives its path up to a new file there: it keeps its events under a path no
+   * file on disk can have (a session file's name ends in .jsonl).
+   */
+  retirePath(id: number, path: string): string {
+    const retired = `${path}#deleted-${id}`;
+    this.sql(`UPDATE files SET path = ? WHERE id = ?`).run(retired, id);
+    return retired;
+  }
+
   setPresent(id: number, present: boolean): void {
     this.sql(`UPDATE files SET present = ? WHERE id = ?`).run(present ? 1 : 0, id);
   }

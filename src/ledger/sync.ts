@@ -5,7 +5,8 @@
  */
 import type { FoundFile } from '../sessions/discover.js';
 import { scanMany, type ScanJob } from '../sessions/scan-pool.js';
-import { HEAD_BYTES, readRange, TAIL_BYTES } from '../sessions/scan-file.js';
+import { closeSync, openSync } from 'node:fs';
+import { HEAD_BYTES, pread, prefixWindows, readRange } from '../sessions/scan-file.js';
 import { encodeEvents } from '../usage/event-codec.js';
 import { ORIGIN_KEYS, type FileOrigin, type FileWarnings, type UsageEvent } from '../usage/types.js';
 import type { FileEntry, LedgerStore, StoredFile } from './store.js';
@@ -13,15 +14,20 @@ import type { FileEntry, LedgerStore, StoredFile } from './store.js';
 /** Meta key: the last generation that removed events or moved a file (see view.ts). */
 export const RESET_KEY = 'reset_generation';
 
-/** Bump when parsing rules change: every file on disk is then read again. */
-export const PARSER_VERSION = '1';
+/**
+ * Bump when parsing rules or the fingerprint change: every file on disk is then read again.
+ * 2: lines that cannot be a record count as skipped; impossible counts and times; fingerprints
+ * with windows across the whole consumed prefix.
+ */
+export const PARSER_VERSION = '2';
 
 type Action =
   | { kind: 'unchanged'; stored: FileEntry; found: FoundFile }
   | { kind: 'relabel'; stored: FileEntry; found: FoundFile }
   | { kind: 'append'; stored: FileEntry; found: FoundFile; renamed: boolean }
   | { kind: 'reread'; stored: FileEntry | null; found: FoundFile }
-  | { kind: 'gone'; stored: FileEntry };
+  | { kind: 'gone'; stored: FileEntry }
+  | { kind: 'retire'; stored: FileEntry };
 
 type Fingerprint = (id: number) => { head: Buffer; tail: Buffer };
 
@@ -30,7 +36,19 @@ function headOf(path: string, checkpoint: number): Buffer {
 }
 
 function tailOf(path: string, checkpoint: number): Buffer {
-  return readRange(path, Math.max(0, checkpoint - TAIL_BYTES), checkpoint) ?? Buffer.alloc(0);
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return Buffer.alloc(0);
+  }
+  try {
+    return prefixWindows((a, b) => pread(fd, a, b), checkpoint);
+  } catch {
+    return Buffer.alloc(0);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The bytes we read before are still there: the file only grew (or is the same file renamed). */
@@ -66,6 +84,12 @@ export function plan(known: readonly FileEntry[], found: readonly FoundFile[], s
   for (const f of found) {
     let s = byPath.get(f.origin.path) ?? null;
     let renamed = false;
+    if (s && !s.present && !sameContent(f.origin.path, s, f.size, fingerprint)) {
+      // Another file where a deleted one was: the deleted one's events stay, under its row.
+      actions.push({ kind: 'retire', stored: s });
+      matched.add(s.id);
+      s = null;
+    }
     if (!s) {
       // An empty fingerprint (nothing read yet) proves nothing: a reused inode is then a new file.
       const moved = (byInode().get(`${f.dev}:${f.ino}`) ?? []).find((c) => !matched.has(c.id) && c.checkpoint > 0 && sameContent(f.origin.path, c, f.size, fingerprint));
@@ -131,10 +155,16 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
       }
       // Kept up to date with what this sync writes, so the caller need not read every file again.
       const entries = new Map(known.map((e) => [e.id, e]));
+      // Paths given up first: the new files' rows take them.
+      for (const a of actions)
+        if (a.kind === 'retire') {
+          const path = store.retirePath(a.stored.id, a.stored.path);
+          entries.set(a.stored.id, { ...a.stored, path, origin: { ...a.stored.origin, path }, warnings: { ...a.stored.warnings, path } });
+        }
       const gen = store.generation() + 1;
       // Events taken away, or a file's place changed (dedup ties look at paths): rollups kept from
       // before this generation cannot be brought up to date by adding the new events alone.
-      let reset = actions.some((a) => a.kind === 'relabel' || (a.kind === 'append' && a.renamed));
+      let reset = actions.some((a) => a.kind === 'relabel' || a.kind === 'retire' || (a.kind === 'append' && a.renamed));
       const work = actions.filter((a): a is Extract<Action, { kind: 'append' | 'reread' }> => a.kind === 'append' || a.kind === 'reread');
       const jobs: ScanJob[] = work.map((a, i) => {
         const start = a.kind === 'append' ? a.stored.checkpoint : 0;

@@ -34,13 +34,32 @@ export interface FileScan {
   endOffset: number;
   /** Size of the file when it was opened. */
   size: number;
-  /** The first bytes and the bytes just before endOffset: the ledger's fingerprint of what was read. */
+  /** The first bytes, and windows across what was read ending just before endOffset: the ledger's fingerprint of it. */
   head: Buffer;
   tail: Buffer;
 }
 
 export const HEAD_BYTES = 256;
 export const TAIL_BYTES = 64;
+/** Windows spread evenly over the consumed prefix, besides its last TAIL_BYTES. */
+const SAMPLES = 15;
+const SAMPLE_BYTES = 32;
+
+/**
+ * The consumed prefix's fingerprint beyond its head: SAMPLES windows spread over [0, checkpoint)
+ * and the TAIL_BYTES before the checkpoint. An in-place rewrite of the same length that keeps the
+ * first and the last bytes (`cat new > file`) changes some window unless it changes only bytes
+ * between them; every window costs one small read, on a file that changed.
+ */
+export function prefixWindows(read: (start: number, end: number) => Buffer, checkpoint: number): Buffer {
+  const parts: Buffer[] = [];
+  for (let k = 1; k <= SAMPLES; k++) {
+    const at = Math.floor((k * checkpoint) / (SAMPLES + 1));
+    parts.push(read(at, Math.min(at + SAMPLE_BYTES, checkpoint)));
+  }
+  parts.push(read(Math.max(0, checkpoint - TAIL_BYTES), checkpoint));
+  return Buffer.concat(parts);
+}
 
 /** Bytes start..end of an open file (fewer if it is shorter). */
 export function pread(fd: number, start: number, end: number): Buffer {
@@ -90,7 +109,7 @@ export function scanFile(path: string, opts: ScanOptions): FileScan {
     const size = fstatSync(fd).size;
     const endOffset = scanFd(fd, opts, start, events, warnings);
     const head = pread(fd, 0, Math.min(HEAD_BYTES, endOffset));
-    const tail = pread(fd, Math.max(0, endOffset - TAIL_BYTES), endOffset);
+    const tail = prefixWindows((a, b) => pread(fd, a, b), endOffset);
     return { events, warnings, endOffset, size, head, tail };
   } catch (err) {
     warnings.error = describeError(err);

@@ -82,12 +82,13 @@ test('property: after every change to the files, ledger totals = a full scan (+ 
   const partial = new Map<string, string>(); // file → the rest of its unfinished last line
   let serial = 0;
   const paths = new Map<string, number>();
+  const deleted: string[] = [];
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
   const lines = (n: number) => Array.from({ length: n }, () => usageLine(r, 60)).join('\n') + '\n';
 
   for (let step = 0; step < 45; step++) {
     const files = listFiles(join(data, 'projects'));
-    const op = files.length === 0 ? 'append' : pick(['append', 'append', 'append', 'partial', 'truncate', 'replace', 'rewrite', 'rename', 'delete', 'copy']);
+    const op = files.length === 0 ? 'append' : pick(['append', 'append', 'append', 'partial', 'truncate', 'replace', 'rewrite', 'same-length', 'rename', 'delete', 'recreate', 'copy']);
     let what = op;
     if (op === 'append') {
       const target = files.length === 0 || r() < 0.3 ? join(pick(folders), `f${serial++}.jsonl`) : pick(files);
@@ -147,7 +148,25 @@ test('property: after every change to the files, ledger totals = a full scan (+ 
       copyFileSync(target, dest);
       rmSync(target);
       partial.delete(target);
+      deleted.push(target);
       what += ` ${basename(target)}`;
+    } else if (op === 'recreate') {
+      // Another file where a deleted one was, after the ledger saw it gone: the deleted one's events stay.
+      const i = deleted.findIndex((p) => !existsSync(p));
+      if (i < 0) continue;
+      const [target] = deleted.splice(i, 1);
+      writeFileSync(target!, lines(1 + Math.floor(r() * 4)));
+      what += ` ${basename(target!)}`;
+    } else if (op === 'same-length') {
+      // \`cat new > file\` with the same length: one count in a middle line changes, digit for digit.
+      const target = pick(files);
+      const text = readFileSync(target, 'utf8');
+      const rows = text.split('\n');
+      if (partial.has(target) || rows.length < 4) continue;
+      const mid = Math.floor(rows.length / 2) - 1;
+      rows[mid] = rows[mid]!.replace(/"output_tokens":(\d)/, (_, d: string) => `"output_tokens":${(Number(d) % 9) + 1}`);
+      writeFileSync(target, rows.join('\n'));
+      what += ` ${basename(target)} line ${mid}`;
     } else if (op === 'copy') {
       const from = pick(files);
       const to = join(pick(folders), `f${serial++}.jsonl`);

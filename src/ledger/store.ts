@@ -38,7 +38,7 @@ CREATE INDEX IF NOT EXISTS files_inode ON files (dev, ino);
 CREATE TABLE IF NOT EXISTS fingerprints (
   file_id INTEGER PRIMARY KEY REFERENCES files (id) ON DELETE CASCADE,
   head BLOB NOT NULL,          -- the first bytes of the file, as last read
-  tail BLOB NOT NULL           -- the bytes just before the checkpoint
+  tail BLOB NOT NULL           -- from parser version 2, a SHA-1 of every byte before the checkpoint
 );
 CREATE TABLE IF NOT EXISTS segments (
   file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,

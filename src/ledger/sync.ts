@@ -6,7 +6,7 @@
 import type { FoundFile } from '../sessions/discover.js';
 import { scanMany, type ScanJob } from '../sessions/scan-pool.js';
 import { closeSync, openSync } from 'node:fs';
-import { HEAD_BYTES, pread, prefixWindows, readRange } from '../sessions/scan-file.js';
+import { HEAD_BYTES, pread, prefixDigest, readRange } from '../sessions/scan-file.js';
 import { encodeEvents } from '../usage/event-codec.js';
 import { ORIGIN_KEYS, type FileOrigin, type FileWarnings, type UsageEvent } from '../usage/types.js';
 import type { FileEntry, LedgerStore, StoredFile } from './store.js';
@@ -16,8 +16,8 @@ export const RESET_KEY = 'reset_generation';
 
 /**
  * Bump when parsing rules or the fingerprint change: every file on disk is then read again.
- * 2: lines that cannot be a record count as skipped; impossible counts and times; fingerprints
- * with windows across the whole consumed prefix.
+ * 2: lines that cannot be a record count as skipped; impossible counts and times; a digest of the
+ * whole consumed prefix as its fingerprint.
  */
 export const PARSER_VERSION = '2';
 
@@ -43,7 +43,7 @@ function tailOf(path: string, checkpoint: number): Buffer {
     return Buffer.alloc(0);
   }
   try {
-    return prefixWindows((a, b) => pread(fd, a, b), checkpoint);
+    return prefixDigest((a, b) => pread(fd, a, b), checkpoint);
   } catch {
     return Buffer.alloc(0);
   } finally {

@@ -8,6 +8,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { eventsFromRecord } from '../usage/parse.js';
 import type { FileWarnings, UsageEvent } from '../usage/types.js';
 import type { EncodedEvents } from '../usage/event-codec.js';
+import { createHash } from 'node:crypto';
 
 /** Every usage line holds `…_tokens"` (message usage) or `"tokens"` (the simple format). */
 const PATTERN = Buffer.from('tokens"');
@@ -34,31 +35,28 @@ export interface FileScan {
   endOffset: number;
   /** Size of the file when it was opened. */
   size: number;
-  /** The first bytes, and windows across what was read ending just before endOffset: the ledger's fingerprint of it. */
+  /** The first bytes, and a digest of every byte before endOffset: the ledger's fingerprint of what was read. */
   head: Buffer;
   tail: Buffer;
 }
 
 export const HEAD_BYTES = 256;
-export const TAIL_BYTES = 64;
-/** Windows spread evenly over the consumed prefix, besides its last TAIL_BYTES. */
-const SAMPLES = 15;
-const SAMPLE_BYTES = 32;
+const HASH_CHUNK = 1 << 20;
 
 /**
- * The consumed prefix's fingerprint beyond its head: SAMPLES windows spread over [0, checkpoint)
- * and the TAIL_BYTES before the checkpoint. An in-place rewrite of the same length that keeps the
- * first and the last bytes (`cat new > file`) changes some window unless it changes only bytes
- * between them; every window costs one small read, on a file that changed.
+ * The consumed prefix's fingerprint beyond its head: a SHA-1 of every byte of [0, checkpoint). An
+ * in-place rewrite (`cat new > file`) that keeps the length, the first bytes and the last ones
+ * still changes it; sampled windows missed a changed digit in the middle (the ledger's property
+ * test found such cases). It costs one read of a file that changed, from the page cache as a rule.
  */
-export function prefixWindows(read: (start: number, end: number) => Buffer, checkpoint: number): Buffer {
-  const parts: Buffer[] = [];
-  for (let k = 1; k <= SAMPLES; k++) {
-    const at = Math.floor((k * checkpoint) / (SAMPLES + 1));
-    parts.push(read(at, Math.min(at + SAMPLE_BYTES, checkpoint)));
+export function prefixDigest(read: (start: number, end: number) => Buffer, checkpoint: number): Buffer {
+  const h = createHash('sha1');
+  for (let at = 0; at < checkpoint; at += HASH_CHUNK) {
+    const b = read(at, Math.min(at + HASH_CHUNK, checkpoint));
+    h.update(b);
+    if (b.length === 0) break;
   }
-  parts.push(read(Math.max(0, checkpoint - TAIL_BYTES), checkpoint));
-  return Buffer.concat(parts);
+  return h.digest();
 }
 
 /** Bytes start..end of an open file (fewer if it is shorter). */
@@ -109,7 +107,7 @@ export function scanFile(path: string, opts: ScanOptions): FileScan {
     const size = fstatSync(fd).size;
     const endOffset = scanFd(fd, opts, start, events, warnings);
     const head = pread(fd, 0, Math.min(HEAD_BYTES, endOffset));
-    const tail = prefixWindows((a, b) => pread(fd, a, b), endOffset);
+    const tail = prefixDigest((a, b) => pread(fd, a, b), endOffset);
     return { events, warnings, endOffset, size, head, tail };
   } catch (err) {
     warnings.error = describeError(err);

@@ -6,7 +6,7 @@
 import type { FoundFile } from '../sessions/discover.js';
 import { scanMany, type ScanJob } from '../sessions/scan-pool.js';
 import { closeSync, openSync } from 'node:fs';
-import { HEAD_BYTES, pread, prefixDigest, readRange } from '../sessions/scan-file.js';
+import { HEAD_BYTES, prefixDigest, readRange } from '../sessions/scan-file.js';
 import { encodeEvents } from '../usage/event-codec.js';
 import { ORIGIN_KEYS, type FileOrigin, type FileWarnings, type UsageEvent } from '../usage/types.js';
 import type { FileEntry, LedgerStore, StoredFile } from './store.js';
@@ -43,7 +43,7 @@ function tailOf(path: string, checkpoint: number): Buffer {
     return Buffer.alloc(0);
   }
   try {
-    return prefixDigest((a, b) => pread(fd, a, b), checkpoint);
+    return prefixDigest(fd, checkpoint);
   } catch {
     return Buffer.alloc(0);
   } finally {
@@ -168,7 +168,7 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
       const work = actions.filter((a): a is Extract<Action, { kind: 'append' | 'reread' }> => a.kind === 'append' || a.kind === 'reread');
       const jobs: ScanJob[] = work.map((a, i) => {
         const start = a.kind === 'append' ? a.stored.checkpoint : 0;
-        return { path: a.found.origin.path, fileIndex: i, subagentFile: a.found.origin.subagentFile, start, bytes: Math.max(0, a.found.size - start) };
+        return { path: a.found.origin.path, fileIndex: i, subagentFile: a.found.origin.subagentFile, start, bytes: Math.max(0, a.found.size - start), fingerprint: true };
       });
       await scanMany(
         jobs,

@@ -24,6 +24,8 @@ export interface ScanOptions {
   /** Byte offset to start from (a ledger checkpoint); must be a line start. */
   start?: number;
   chunkSize?: number;
+  /** Take the ledger's fingerprint of what was read (a digest of every byte: only the ledger needs it). */
+  fingerprint?: boolean;
 }
 
 export interface FileScan {
@@ -42,19 +44,22 @@ export interface FileScan {
 
 export const HEAD_BYTES = 256;
 const HASH_CHUNK = 1 << 20;
+let hashBuffer: Buffer | null = null;
 
 /**
  * The consumed prefix's fingerprint beyond its head: a SHA-1 of every byte of [0, checkpoint). An
  * in-place rewrite (`cat new > file`) that keeps the length, the first bytes and the last ones
  * still changes it; sampled windows missed a changed digit in the middle (the ledger's property
- * test found such cases). It costs one read of a file that changed, from the page cache as a rule.
+ * test found such cases). It costs one more read of a file being read, from the page cache as a rule.
  */
-export function prefixDigest(read: (start: number, end: number) => Buffer, checkpoint: number): Buffer {
+export function prefixDigest(fd: number, checkpoint: number): Buffer {
   const h = createHash('sha1');
-  for (let at = 0; at < checkpoint; at += HASH_CHUNK) {
-    const b = read(at, Math.min(at + HASH_CHUNK, checkpoint));
-    h.update(b);
-    if (b.length === 0) break;
+  const b = (hashBuffer ??= Buffer.allocUnsafeSlow(HASH_CHUNK));
+  for (let at = 0; at < checkpoint; ) {
+    const n = readSync(fd, b, 0, Math.min(HASH_CHUNK, checkpoint - at), at);
+    if (n === 0) break;
+    h.update(b.subarray(0, n));
+    at += n;
   }
   return h.digest();
 }
@@ -106,8 +111,8 @@ export function scanFile(path: string, opts: ScanOptions): FileScan {
   try {
     const size = fstatSync(fd).size;
     const endOffset = scanFd(fd, opts, start, events, warnings);
-    const head = pread(fd, 0, Math.min(HEAD_BYTES, endOffset));
-    const tail = prefixDigest((a, b) => pread(fd, a, b), endOffset);
+    const head = opts.fingerprint ? pread(fd, 0, Math.min(HEAD_BYTES, endOffset)) : Buffer.alloc(0);
+    const tail = opts.fingerprint ? prefixDigest(fd, endOffset) : Buffer.alloc(0);
     return { events, warnings, endOffset, size, head, tail };
   } catch (err) {
     warnings.error = describeError(err);

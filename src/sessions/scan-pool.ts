@@ -17,6 +17,8 @@ export interface ScanJob {
   start: number;
   /** Bytes expected to be read (size − start), for balancing. */
   bytes: number;
+  /** The ledger's fingerprint of what was read is wanted. */
+  fingerprint?: boolean;
 }
 
 export interface WorkerResult extends Omit<FileScan, 'events' | 'encoded'> {
@@ -91,6 +93,6 @@ export async function scanMany(jobs: readonly ScanJob[], onScanned: OnScanned, o
 }
 
 export function scanHere(j: ScanJob, allRecords = false): FileScan {
-  const scan = scanFile(j.path, { fileIndex: j.fileIndex, subagentFile: j.subagentFile, start: j.start });
+  const scan = scanFile(j.path, { fileIndex: j.fileIndex, subagentFile: j.subagentFile, start: j.start, fingerprint: j.fingerprint });
   return allRecords ? scan : { ...scan, events: bestWithinFile(scan.events) };
 }

@@ -35,6 +35,16 @@ export function readStateFile<T>(path: string, valid: (v: unknown) => v is T, lo
   return null;
 }
 
+/** The file's content when it is there and sound; null otherwise. Moves nothing (for --dry-run). */
+export function peekStateFile<T>(path: string, valid: (v: unknown) => v is T): T | null {
+  try {
+    const v: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    return valid(v) ? v : null;
+  } catch {
+    return null;
+  }
+}
+
 export function writeStateFile(path: string, value: unknown): void {
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;

@@ -4,7 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { AlertState, defaultStatePath } from '../../live/alert-state.js';
-import { checkWritable, readStateFile, StateFileError } from '../../live/state-file.js';
+import { checkWritable, peekStateFile, StateFileError } from '../../live/state-file.js';
 import { emptyGuardDoc, isGuardDoc, planGuard, type GuardStep } from '../../live/guard.js';
 import { defaultGuardPath, updateGuardDoc } from '../../live/guard-state.js';
 import { applyStep, guardContainers } from '../../agents/guard-steps.js';
@@ -147,7 +147,7 @@ class Guard {
     let steps: GuardStep[];
     try {
       const containers = guardContainers();
-      if (this.dryRun) steps = planGuard(results, readStateFile(defaultGuardPath(), isGuardDoc, () => {}) ?? emptyGuardDoc(), containers, now).steps;
+      if (this.dryRun) steps = planGuard(results, peekStateFile(defaultGuardPath(), isGuardDoc) ?? emptyGuardDoc(), containers, now).steps;
       else
         steps = updateGuardDoc(defaultGuardPath(), (s) => this.log(`guard: ${s}`), (doc) => {
           const plan = planGuard(results, doc, containers, now);

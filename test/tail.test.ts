@@ -101,3 +101,19 @@ test('tail --from-start replays what is there, then a larger copy is reported as
   await tail.stop();
   assert.deepEqual(tail.received.map((r) => [r.messageId, r.outputTokens, r.replaces ?? false]), [['m1', 10, false], ['m2', 10, false], ['m2', 500, true]]);
 });
+
+test('tail: a file rewritten in place and longer (same inode, `cat new > file`) is read again from its start', async () => {
+  const data = join(root, 'rewrite');
+  const proj = join(data, 'projects', '-w-r');
+  mkdirSync(proj, { recursive: true });
+  const file = join(proj, 's1.jsonl');
+  writeFileSync(file, '\n');
+  const tail = new Tail(['--dir', data]);
+  await tail.ready();
+  writeFileSync(file, line('rw1', 5) + '\n'); // truncated to 0 and written: larger than the old 1 byte
+  await tail.waitFor(1);
+  writeFileSync(file, line('rw1', 5) + '\n' + line('rw2', 6) + '\n'); // and again, with one more line
+  await tail.waitFor(2);
+  await tail.stop();
+  assert.deepEqual(tail.received.map((r) => [r.messageId, r.replaces]), [['rw1', false], ['rw2', false]]);
+});

@@ -2,7 +2,8 @@
  * Follows the session files of some data folders and reports each new usage event once.
  *
  * Per file it keeps the read offset and identity: a grown file is read from its offset, a
- * truncated or replaced one (smaller, or another inode) from the start, a new one from the start.
+ * truncated or replaced one (smaller, another inode, or other bytes just before the offset) from
+ * the start, a new one from the start.
  * Per message id it keeps the largest copy reported so far: a copy is reported when its id is new,
  * or again (marked `replaces`) when it carries more tokens than the copy reported before, as the
  * final line of a streamed response does. So nothing is missed and nothing repeated.
@@ -13,7 +14,7 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { discover, type FoundFile } from '../sessions/discover.js';
-import { scanFile } from '../sessions/scan-file.js';
+import { readRange, scanFile } from '../sessions/scan-file.js';
 import { scanMany } from '../sessions/scan-pool.js';
 import { eventTokens, type FileOrigin, type UsageEvent } from '../usage/types.js';
 
@@ -35,7 +36,15 @@ interface FileState {
   dev: number;
   ino: number;
   offset: number;
+  /** The bytes just before the offset when it was read: a file rewritten in place has others there. */
+  before: Buffer;
   origin: FileOrigin;
+}
+
+const BEFORE_BYTES = 64;
+
+function bytesBefore(path: string, offset: number): Buffer {
+  return readRange(path, Math.max(0, offset - BEFORE_BYTES), offset) ?? Buffer.alloc(0);
 }
 
 export class Tailer {
@@ -60,7 +69,7 @@ export class Tailer {
       found.files.map((f, i) => ({ path: f.origin.path, fileIndex: i, subagentFile: f.origin.subagentFile, start: 0, bytes: f.size })),
       (i, scan) => {
         const f = found.files[i]!;
-        const state: FileState = { dev: f.dev, ino: f.ino, offset: scan.endOffset, origin: f.origin };
+        const state: FileState = { dev: f.dev, ino: f.ino, offset: scan.endOffset, before: bytesBefore(f.origin.path, scan.endOffset), origin: f.origin };
         this.files.set(f.origin.path, state);
         this.take(scan.events, state, initial);
       },
@@ -112,10 +121,12 @@ export class Tailer {
     let state = this.files.get(f.origin.path);
     if (state && (state.dev !== f.dev || state.ino !== f.ino || f.size < state.offset)) state = undefined; // replaced or truncated
     if (state && f.size === state.offset) return;
+    // Grown, but perhaps rewritten in place (`cat new > file`): then it is read from its start.
+    if (state && !bytesBefore(f.origin.path, state.offset).equals(state.before)) state = undefined;
     const start = state?.offset ?? 0;
     const scan = scanFile(f.origin.path, { fileIndex: 0, subagentFile: f.origin.subagentFile, start });
     if (scan.warnings.error) return;
-    const next: FileState = { dev: f.dev, ino: f.ino, offset: scan.endOffset, origin: f.origin };
+    const next: FileState = { dev: f.dev, ino: f.ino, offset: scan.endOffset, before: bytesBefore(f.origin.path, scan.endOffset), origin: f.origin };
     this.files.set(f.origin.path, next);
     this.take(scan.events, next, out);
   }

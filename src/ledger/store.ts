@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, existsSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EncodedEvents } from '../usage/event-codec.js';
 import type { EncodedRows } from '../usage/rollup-codec.js';

@@ -26,7 +26,8 @@ import { splitCommand } from '../live/notify.js';
 import { parseProjectFolder } from '../sessions/attribution.js';
 import { filterRows } from '../reports/build.js';
 import { Calendar } from '../usage/time.js';
-import { BUCKET_MS } from '../usage/aggregate.js';
+import { agentOf } from '../usage/aggregate.js';
+import { periodTotals } from '../usage/period-totals.js';
 import { agentInstance, findTeam, listTeams, TeamFileError } from '../teams/team-file.js';
 import { defaultRegistryPath, readRegistry, RegistryError, updateRegistry, type ContextRecord } from '../teams/registry.js';
 import { instanceOf, renderTeamCosts, teamCosts } from '../teams/costs.js';
@@ -214,11 +215,9 @@ export function buildProgram(): Command {
     const tz = timeZoneOf(src);
     const calendar = new Calendar(tz);
     const { rows } = await loadCostedRows(src);
-    const today = calendar.day(Date.now());
-    const todayRows = rows.filter((r) => calendar.day(r.row.bucket * BUCKET_MS) === today);
+    const today = periodTotals(rows, calendar, 'day', Date.now(), (r) => agentOf(r.file));
     const out = contexts.map((c) => {
       const all = teamCosts(c, rows);
-      const now = teamCosts(c, todayRows);
       return {
         context: c.context_name,
         team: (c.orchestrator_config?.team as string | undefined) ?? null,
@@ -234,7 +233,7 @@ export function buildProgram(): Command {
             status: containers ? containers.get(instance)?.state ?? 'missing' : 'unknown (no engine)',
             sessionFolders: sessionFolders(instance, src.dir),
             lastActivity: all.agents[i]!.lastActivity,
-            todayCost: now.agents[i]!.totalCost,
+            todayCost: today.get(instance)?.cost ?? 0,
             totalCost: all.agents[i]!.totalCost,
           };
         }),

@@ -1,11 +1,13 @@
 /**
  * Budget and burn-rate rules, evaluated against usage. Pure.
  */
-import { agentOf, type CostedRow, BUCKET_MS } from '../usage/aggregate.js';
+import { agentOf, type CostedRow } from '../usage/aggregate.js';
+import { periodKey, periodTotals, type Period } from '../usage/period-totals.js';
+
+export type { Period };
 import type { Block } from '../usage/blocks.js';
 import type { Calendar } from '../usage/time.js';
 
-export type Period = 'day' | 'week' | 'month';
 /** Whose spend a budget limits: everyone's, one agent's (container instance, or "host"), one team context's. */
 export type Scope = 'global' | 'agent' | 'team';
 /** What the guard does to the budget's containers when it is exceeded. */
@@ -69,26 +71,12 @@ function levelOf(value: number, limit: number, warnAt: number): Level {
   return value >= (limit * warnAt) / 100 ? 'warning' : 'ok';
 }
 
-/** The current period's key of an instant: the local day, the first day of its week, or its month. */
-export function periodKey(calendar: Calendar, period: Period, ms: number): string {
-  return period === 'day' ? calendar.day(ms) : period === 'week' ? calendar.week(ms) : calendar.month(ms);
-}
-
 /** Spend of each budget in its current period. */
 export function budgetSpend(budgets: readonly Budget[], rows: readonly CostedRow[], calendar: Calendar, now: number): number[] {
-  const current = { day: calendar.day(now), week: calendar.week(now), month: calendar.month(now) };
-  const spent = budgets.map(() => 0);
-  for (const c of rows) {
-    const ms = c.row.bucket * BUCKET_MS;
-    const inPeriod = { day: calendar.day(ms) === current.day, week: calendar.week(ms) === current.week, month: calendar.month(ms) === current.month };
-    budgets.forEach((b, i) => {
-      if (!inPeriod[b.period]) return;
-      if (b.scope === 'agent' && agentOf(c.file) !== b.name) return;
-      if (b.scope === 'team' && c.file.team !== b.name) return;
-      spent[i] += c.cost;
-    });
-  }
-  return spent;
+  return budgets.map((b) => {
+    const keyOf = (c: CostedRow): string | null => (b.scope === 'agent' ? agentOf(c.file) : b.scope === 'team' ? c.file.team : '');
+    return periodTotals(rows, calendar, b.period, now, keyOf).get(b.name ?? '')?.cost ?? 0;
+  });
 }
 
 export function evaluate(rules: AlertRules, rows: readonly CostedRow[], activeBlock: Block | null, calendar: Calendar, now: number): AlertResult[] {

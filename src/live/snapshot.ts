@@ -2,7 +2,8 @@
  * What `ccost watch` shows: today's spend, burn rate, the active block and its projection, spend
  * per agent and per model, budget status. Pure: rows and a clock in, a snapshot out.
  */
-import { agentOf, BUCKET_MS, SYNTHETIC_MODEL, type CostedRow } from '../usage/aggregate.js';
+import { agentOf, SYNTHETIC_MODEL, type CostedRow } from '../usage/aggregate.js';
+import { periodTotals } from '../usage/period-totals.js';
 import { buildBlocks, type Block } from '../usage/blocks.js';
 import type { Calendar } from '../usage/time.js';
 
@@ -25,44 +26,29 @@ export interface Snapshot {
 }
 
 export function snapshot(rows: readonly CostedRow[], calendar: Calendar, now: number, budgets: { daily?: number; monthly?: number }): Snapshot {
-  const day = calendar.day(now);
-  const month = calendar.month(now);
-  const today = { cost: 0, tokens: 0 };
-  const thisMonth = { cost: 0, tokens: 0 };
-  const agents = new Map<string, SnapshotRow>();
-  const models = new Map<string, SnapshotRow>();
-  for (const c of rows) {
-    const ms = c.row.bucket * BUCKET_MS;
-    if (calendar.month(ms) !== month) continue;
-    thisMonth.cost += c.cost;
-    thisMonth.tokens += c.row.totalTokens;
-    if (calendar.day(ms) !== day) continue;
-    today.cost += c.cost;
-    today.tokens += c.row.totalTokens;
+  const all = () => '';
+  const none = { cost: 0, tokens: 0 };
+  const today = periodTotals(rows, calendar, 'day', now, all).get('') ?? none;
+  const thisMonth = periodTotals(rows, calendar, 'month', now, all).get('') ?? none;
+  const teams = new Map<string, string | null>();
+  const agents = [...periodTotals(rows, calendar, 'day', now, (c) => {
     const name = agentOf(c.file);
-    const a = agents.get(name) ?? { name, team: c.file.team, cost: 0, tokens: 0 };
-    a.cost += c.cost;
-    a.tokens += c.row.totalTokens;
-    agents.set(name, a);
-    if (c.row.model !== SYNTHETIC_MODEL) {
-      const m = models.get(c.row.model) ?? { name: c.row.model, team: null, cost: 0, tokens: 0 };
-      m.cost += c.cost;
-      m.tokens += c.row.totalTokens;
-      models.set(c.row.model, m);
-    }
-  }
+    if (!teams.has(name)) teams.set(name, c.file.team);
+    return name;
+  })].map(([name, s]) => ({ name, team: teams.get(name) ?? null, ...s }));
+  const models = [...periodTotals(rows, calendar, 'day', now, (c) => (c.row.model === SYNTHETIC_MODEL ? null : c.row.model))].map(([name, s]) => ({ name, team: null, ...s }));
   const byCost = (a: SnapshotRow, b: SnapshotRow) => b.cost - a.cost || a.name.localeCompare(b.name);
   const list: Snapshot['budgets'] = [];
   if (budgets.daily !== undefined) list.push({ name: 'daily', spent: today.cost, limit: budgets.daily });
   if (budgets.monthly !== undefined) list.push({ name: 'monthly', spent: thisMonth.cost, limit: budgets.monthly });
   return {
     now,
-    day,
+    day: calendar.day(now),
     today,
     month: thisMonth,
     block: buildBlocks(rows, now).find((b) => b.active) ?? null,
-    agents: [...agents.values()].sort(byCost),
-    models: [...models.values()].sort(byCost),
+    agents: agents.sort(byCost),
+    models: models.sort(byCost),
     budgets: list,
   };
 }

@@ -1,0 +1,34 @@
+/**
+ * Spend in the current day, week or month, per key (an agent, a team, a model, everyone): the one
+ * function that alerts, budgets and `ccost watch` take their period totals from. Pure.
+ */
+import { BUCKET_MS, type CostedRow } from './aggregate.js';
+import type { Calendar } from './time.js';
+
+export type Period = 'day' | 'week' | 'month';
+
+export interface Spend {
+  cost: number;
+  tokens: number;
+}
+
+/** The key of the period an instant is in: its local day, the first day of its week, or its month. */
+export function periodKey(calendar: Calendar, period: Period, ms: number): string {
+  return period === 'day' ? calendar.day(ms) : period === 'week' ? calendar.week(ms) : calendar.month(ms);
+}
+
+/** Cost and tokens of the rows in `now`'s period, per key; rows whose key is null are left out. */
+export function periodTotals(rows: readonly CostedRow[], calendar: Calendar, period: Period, now: number, keyOf: (c: CostedRow) => string | null): Map<string, Spend> {
+  const current = periodKey(calendar, period, now);
+  const out = new Map<string, Spend>();
+  for (const c of rows) {
+    if (periodKey(calendar, period, c.row.bucket * BUCKET_MS) !== current) continue;
+    const key = keyOf(c);
+    if (key === null) continue;
+    const s = out.get(key) ?? { cost: 0, tokens: 0 };
+    s.cost += c.cost;
+    s.tokens += c.row.totalTokens;
+    out.set(key, s);
+  }
+  return out;
+}

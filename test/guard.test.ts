@@ -5,10 +5,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { emptyGuardDoc, planGuard, releaseByHand, type GuardContainer, type GuardDoc } from '../src/live/guard.js';
+import { emptyGuardDoc, planGuard as planWith, releaseByHand, type GuardContainer, type GuardDoc } from '../src/live/guard.js';
 import { budgetRule, type AlertResult, type Budget } from '../src/live/alerts.js';
 
 const NOW = Date.parse('2025-10-01T12:00:00Z');
+
+/** The plan over a fixed list of containers; `asked` counts how often the plan looked at them. */
+let asked = 0;
+function planGuard(results: AlertResult[], doc: GuardDoc, list: GuardContainer[], now: number) {
+  return planWith(results, doc, () => (asked++, list), now);
+}
 const team: Budget = { scope: 'team', name: 'dev', period: 'day', limit: 10, action: 'pause' };
 
 function result(b: Budget, value: number, period = '2025-10-01'): AlertResult {
@@ -85,4 +91,14 @@ test('a raise given after the hand resume still applies to the rule that held th
   assert.deepEqual([raised.rules, raised.doc.raises], [['agent:dev-a'], { 'agent:dev-a|2025-10-01': 0.5 }]);
   assert.deepEqual(planGuard([result(agent, 1.5)], raised.doc, containers, NOW).steps.map((s) => s.instances), [['dev-a']]);
   assert.deepEqual(releaseByHand(emptyGuardDoc(), ['dev-a'], 3).doc.raises, {}, 'nothing held it: nothing to raise');
+});
+
+test('the containers are listed only when there is something to do', () => {
+  asked = 0;
+  const quiet = planGuard([result(team, 5), result({ ...team, action: 'none', name: 'x' }, 50)], emptyGuardDoc(), containers, NOW);
+  assert.deepEqual([quiet.steps, asked], [[], 0], 'nothing exceeded with an action, nothing held: the engine is not asked');
+  const first = planGuard([result(team, 11)], emptyGuardDoc(), containers, NOW);
+  assert.equal(asked, 1);
+  planGuard([result(team, 12)], first.doc, containers, NOW);
+  assert.equal(asked, 1, 'acted on already in this period: not asked again');
 });

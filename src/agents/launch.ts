@@ -12,7 +12,7 @@ import { updateRegistry, type ContextRecord, type RegistryAgent } from '../teams
 import { TeamFileError, type Team } from '../teams/team-file.js';
 import { AgentFailed } from './errors.js';
 import type { ExistingContainer, LaunchPlan, PlannedAgent } from './launch-plan.js';
-import { verifyStarted, type StartCheck, DEFAULT_CHECK } from './start.js';
+import { verifyStarted } from './start.js';
 
 export interface LaunchOptions {
   registryPath: string;
@@ -27,7 +27,6 @@ export interface LaunchOptions {
   user: { uid: number; gid: number };
   env: NodeJS.ProcessEnv;
   progress: (line: string) => void;
-  check?: StartCheck;
 }
 
 /** What exists on the engine under these instance names: the facts a launch plan is made from. */
@@ -106,7 +105,7 @@ export function launch(plan: LaunchPlan, o: LaunchOptions): void {
       made.push(a);
       const t0 = Date.now();
       start(a.instance);
-      verifyStarted(a.instance, t0, o.check ?? DEFAULT_CHECK);
+      verifyStarted(a.instance, t0);
       markAgent(o.registryPath, plan.context, a.instance, 'created');
       o.progress(`${a.name} (${a.role}) → ${containerName(a.instance)}`);
     }
@@ -115,8 +114,6 @@ export function launch(plan: LaunchPlan, o: LaunchOptions): void {
     updateRegistry(o.registryPath, (reg) => {
       delete reg[plan.context];
     });
-    const undone = `launch of "${plan.context}" undone: ${made.length} container(s) removed, no registry entry kept`;
-    if (err instanceof AgentFailed) throw new AgentFailed(`${err.message}\n${undone}`);
-    throw new AgentFailed(`${(err as Error).message}\n${undone}`);
+    throw new AgentFailed(`${(err as Error).message}\nlaunch of "${plan.context}" undone: ${made.length} container(s) removed, no registry entry kept`);
   }
 }

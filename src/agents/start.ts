@@ -17,12 +17,16 @@ export interface StartCheck {
 
 export const DEFAULT_CHECK: StartCheck = { settleMs: Number(process.env.CCDK_SETTLE_MS) || 2000, monitorMs: 10_000 };
 
+/** What exit 127 (command not found) most likely means for an agent container, and what to do. */
+export function missingCommandHint(instance: string, verb: 'start' | 'run'): string {
+  return `its command was not found. If that is claude: this image has no Claude Code (ccdk build makes an image with it, which needs a registry; ccdk build --from-host adds it only when this host has claude installed), or give the agent a command, e.g. ccdk ${verb} -i ${instance} node agent.js`;
+}
 
 /** Why a container that should run does not, with what it printed last and what to do. */
 export function notRunning(c: ContainerInfo): AgentFailed {
   const lines = logTail(c.instance, 8);
   const hints: Record<number, string> = {
-    127: `its command was not found. If that is claude: this image has no Claude Code (ccdk build makes an image with it, which needs a registry; ccdk build --from-host adds it only when this host has claude installed), or give the agent a command, e.g. ccdk start -i ${c.instance} node agent.js`,
+    127: missingCommandHint(c.instance, 'start'),
     126: 'its command could not be run (not executable)',
   };
   const hint = c.exitCode !== null ? hints[c.exitCode] : undefined;

@@ -14,14 +14,14 @@ import { randomBytes } from 'node:crypto';
 import { homedir, hostname } from 'node:os';
 import { spawn } from 'node:child_process';
 import { checkEngine, dockerAttached, DOCKER } from '../docker/engine.js';
-import { create, info, list, remove, stop, type ContainerInfo } from '../docker/containers.js';
+import { create, info, inspect, list, remove, stop, type ContainerInfo } from '../docker/containers.js';
 import { buildFromDockerfile, buildFromHost, DEFAULT_IMAGE, HOST_IMAGE } from '../docker/image.js';
 import { containerName, optionsProblem, passThroughEnv, validateInstance, type Mode } from '../docker/spec.js';
 import { MONITOR_LOG } from '../docker/monitor.js';
 import { readMounts } from '../docker/mounts.js';
 import { health } from '../docker/health.js';
 import { chooseImage } from '../agents/image-choice.js';
-import { startAgent } from '../agents/start.js';
+import { missingCommandHint, startAgent } from '../agents/start.js';
 import { AgentRefused } from '../agents/errors.js';
 import { containerArgs } from '../agents/host-paths.js';
 import { resumeByHand } from '../agents/resume.js';
@@ -167,7 +167,7 @@ export function buildProgram(): Command {
       const t = target(words, o, true);
       const instance = t.instance ?? (o.random ? `agent-${randomBytes(3).toString('hex')}` : required(undefined, 'start'));
       checkEngine();
-      const current = list().find((c) => c.instance === instance);
+      const current = inspect(instance)?.info ?? null;
       // A terminal for the agent, so Claude Code's interface runs detached and waits for ccdk attach.
       if (!current) createFrom(instance, o, t.command, true);
       else if (t.command.length) throw new UsageError(`${containerName(instance)} exists already, with its own command; ccdk rm -i ${instance} first to give it another`);
@@ -183,7 +183,7 @@ export function buildProgram(): Command {
       const instance = t.instance ?? `agent-${randomBytes(3).toString('hex')}`;
       createFrom(instance, o, t.command, Boolean(process.stdin.isTTY));
       const code = await dockerAttached(['start', '--attach', '--interactive', containerName(instance)]);
-      if (code === 127) process.stderr.write(`ccdk: ${notRunningHint(instance)}\n`);
+      if (code === 127) process.stderr.write(`ccdk: ${containerName(instance)} exited 127: ${missingCommandHint(instance, 'run')}\n`);
       await dockerAttached(['rm', '--force', containerName(instance)], 'ignore');
       process.exitCode = code;
     });
@@ -300,10 +300,6 @@ export function buildProgram(): Command {
       process.exitCode = await execIn(c, t.command.length ? t.command : ['/bin/sh']);
     });
   return program;
-}
-
-function notRunningHint(instance: string): string {
-  return `the agent command was not found in the container (exit 127). If that is claude: the image has no Claude Code (ccdk build makes one with it, which needs a registry), or give a command: ccdk run -i ${instance} node agent.js`;
 }
 
 process.exitCode = await runCli('ccdk', buildProgram(), process.argv.slice(2), [UsageError, AgentRefused]);

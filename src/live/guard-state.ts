@@ -14,8 +14,10 @@ export function defaultGuardPath(env: NodeJS.ProcessEnv = process.env): string {
 export function updateGuardDoc<T>(path: string, log: (s: string) => void, change: (doc: GuardDoc) => { doc: GuardDoc; result: T }): T {
   const held = acquire(`${path}.lock`);
   try {
-    const { doc, result } = change(readStateFile(path, isGuardDoc, log) ?? emptyGuardDoc());
-    writeStateFile(path, doc);
+    const before = readStateFile(path, isGuardDoc, log) ?? emptyGuardDoc();
+    const { doc, result } = change(before);
+    // Evaluated on every change to the session files: written only when something changed.
+    if (JSON.stringify(doc) !== JSON.stringify(before)) writeStateFile(path, doc);
     return result;
   } finally {
     held.release();

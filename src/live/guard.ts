@@ -62,10 +62,20 @@ function inScope(b: Budget, c: GuardContainer): boolean {
   return true;
 }
 
-export function planGuard(results: readonly AlertResult[], before: GuardDoc, containers: readonly GuardContainer[], now: number): { steps: GuardStep[]; doc: GuardDoc } {
-  const doc: GuardDoc = { records: before.records.map((r) => ({ ...r, held: [...r.held], released: [...r.released] })), raises: { ...before.raises } };
+function copyDoc(d: GuardDoc): GuardDoc {
+  return { records: d.records.map((r) => ({ ...r, held: [...r.held], released: [...r.released] })), raises: { ...d.raises } };
+}
+
+/**
+ * `containers` is asked only when there is something to do (a budget exceeded, a period over):
+ * listing them costs the engine two calls, and most evaluations have nothing to do.
+ */
+export function planGuard(results: readonly AlertResult[], before: GuardDoc, containers: () => readonly GuardContainer[], now: number): { steps: GuardStep[]; doc: GuardDoc } {
+  const doc = copyDoc(before);
   const steps: GuardStep[] = [];
-  const state = new Map(containers.map((c) => [c.instance, c.state]));
+  let listed: readonly GuardContainer[] | null = null;
+  const ours = () => (listed ??= containers());
+  const stateOf = (instance: string) => ours().find((c) => c.instance === instance)?.state;
   const current = new Map(results.map((r) => [r.rule, r.period]));
 
   // A period that ended (or a budget that is gone): what was held is resumed.
@@ -73,7 +83,7 @@ export function planGuard(results: readonly AlertResult[], before: GuardDoc, con
     if (rec.done || current.get(rec.rule) === rec.period) continue;
     rec.done = true;
     const want = rec.action === 'pause' ? 'paused' : 'exited';
-    const instances = rec.held.filter((i) => state.get(i) === want);
+    const instances = rec.held.filter((i) => stateOf(i) === want);
     if (instances.length) steps.push({ kind: rec.action === 'pause' ? 'unpause' : 'start', instances, rule: rec.rule, period: rec.period, why: `the ${rec.rule} budget's period ${rec.period} is over` });
   }
 
@@ -87,7 +97,7 @@ export function planGuard(results: readonly AlertResult[], before: GuardDoc, con
     // Acted on at this limit already: one action per crossing, and what was resumed by hand stays so.
     // Past a raised limit it is a new crossing, for every container of the scope.
     if (rec && rec.limit >= limit) continue;
-    const targets = containers
+    const targets = ours()
       .filter((c) => inScope(b, c))
       .filter((c) => (b.action === 'pause' ? c.state === 'running' : c.state === 'running' || c.state === 'paused'))
       .map((c) => c.instance);
@@ -107,7 +117,7 @@ export function planGuard(results: readonly AlertResult[], before: GuardDoc, con
 
 /** A resume by hand: the guard leaves these instances alone for the period; --raise adds dollars to the rules that held them. */
 export function releaseByHand(before: GuardDoc, instances: readonly string[], raise: number): { doc: GuardDoc; rules: string[] } {
-  const doc: GuardDoc = { records: before.records.map((r) => ({ ...r, held: [...r.held], released: [...r.released] })), raises: { ...before.raises } };
+  const doc = copyDoc(before);
   const rules: string[] = [];
   for (const rec of doc.records) {
     // Held now, or released by hand before (a raise may come after the resume).

@@ -146,7 +146,7 @@ class Guard {
   run(results: AlertResult[], now: number): void {
     let steps: GuardStep[];
     try {
-      const containers = guardContainers();
+      const containers = guardContainers;
       if (this.dryRun) steps = planGuard(results, peekStateFile(defaultGuardPath(), isGuardDoc) ?? emptyGuardDoc(), containers, now).steps;
       else
         steps = updateGuardDoc(defaultGuardPath(), (s) => this.log(`guard: ${s}`), (doc) => {

@@ -26,6 +26,8 @@ test('impossible counts, days, times and usage shapes are skipped and counted; u
       rec('ok', '2025-10-01T10:00:00Z', { input_tokens: 100, output_tokens: 10 }),
       rec('huge', '2025-10-01T10:00:00Z', { input_tokens: 1e308, output_tokens: 1 }),
       rec('above53', '2025-10-01T10:00:00Z', { input_tokens: 2 ** 53, output_tokens: 1 }),
+      // Past the documented bound of a billion per count (a response's cost must stay exact in units).
+      rec('overbound', '2025-10-01T10:00:00Z', { input_tokens: 1e9 + 1, output_tokens: 1 }),
       rec('feb30', '2025-02-30T10:00:00Z', { input_tokens: 1, output_tokens: 1 }),
       rec('h24', '2025-10-01T24:00:00Z', { input_tokens: 1, output_tokens: 1 }),
       rec('list', '2025-10-01T10:00:00Z', [{ input_tokens: 5, output_tokens: 5 }]),
@@ -40,7 +42,7 @@ test('impossible counts, days, times and usage shapes are skipped and counted; u
   const out = JSON.parse(ccost(['daily', '--json', '--no-ledger', '--dir', root, '-z', 'UTC']).stdout);
   assert.deepEqual([out.totals.inputTokens, out.totals.outputTokens], [100, 10]);
   assert.ok(Number.isFinite(out.totals.totalCost));
-  assert.deepEqual(out.warnings.map((w: any) => [w.malformed, w.invalid]), [[3, 6]]);
+  assert.deepEqual(out.warnings.map((w: any) => [w.malformed, w.invalid]), [[3, 7]]);
 });
 
 test('timestamps: a day past the month\'s end, hour 24 and minute 60 are no time; leap days are', () => {

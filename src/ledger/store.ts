@@ -280,6 +280,11 @@ export class LedgerStore {
         db.exec(`ALTER TABLE outputs ADD COLUMN paths_hash TEXT`);
         db.exec(`DELETE FROM outputs`);
       }
+      if (from < 4) {
+        // Rollups and finished reports held costs in float dollars; now whole units (usage/money.ts).
+        db.exec(`DELETE FROM rollups`);
+        db.exec(`DELETE FROM outputs`);
+      }
       db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
     }).immediate();
   }

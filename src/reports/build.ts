@@ -2,7 +2,7 @@
  * Report definitions: which events, grouped by what, in which order. Pure: takes priced events,
  * returns rows for the renderers.
  */
-import { agentOf, BUCKET_MS, groupBy, sumTotals, type CostedRow, type Group } from '../usage/aggregate.js';
+import { agentOf, BUCKET_MS, groupBy, sumTotals, totalsOf, type CostedRow, type Group } from '../usage/aggregate.js';
 import type { Calendar } from '../usage/time.js';
 import type { FileOrigin, FileWarnings, TokenTotals } from '../usage/types.js';
 import { encodeCwd } from '../sessions/attribution.js';
@@ -101,6 +101,7 @@ export function buildReport(input: BuildInput): Report {
   let groups = groupBy(selected, keyFor(input.kind, input.calendar));
   if (input.kind === 'model') groups = groups.filter((g) => g.models.size > 0); // <synthetic> stays out of model lists
   const rows = groups.map(toRow);
+  // Sorted by the rounded cost: exact, since the rounding is the same for every order of the rows.
   const dir = (input.order ?? (TIME_KINDS.has(input.kind) || input.kind === 'session' ? 'asc' : 'desc')) === 'asc' ? 1 : -1;
   if (TIME_KINDS.has(input.kind)) rows.sort((a, b) => dir * a.key.localeCompare(b.key));
   else if (input.kind === 'session') rows.sort((a, b) => dir * (a.group.lastTimestamp - b.group.lastTimestamp) || a.key.localeCompare(b.key));
@@ -108,7 +109,7 @@ export function buildReport(input: BuildInput): Report {
   return {
     kind: input.kind,
     rows,
-    totals: sumTotals(selected),
+    totals: totalsOf(sumTotals(selected)),
     // Only models that this report's rows use: a note about a model outside --since/--agent misleads.
     unpricedModels: input.unpricedModels.filter((m) => selected.some((c) => c.row.model === m)),
     warnings: input.warnings,
@@ -118,19 +119,14 @@ export function buildReport(input: BuildInput): Report {
 
 function toRow(g: Group): ReportRow {
   const breakdowns = [...g.models.entries()]
-    .map(([modelName, t]) => ({
-      modelName,
-      inputTokens: t.inputTokens,
-      outputTokens: t.outputTokens,
-      cacheCreationTokens: t.cacheCreationTokens,
-      cacheReadTokens: t.cacheReadTokens,
-      totalTokens: t.totalTokens,
-      cost: t.totalCost,
-    }))
+    .map(([modelName, tally]) => {
+      const { totalCost, ...tokens } = totalsOf(tally);
+      return { modelName, ...tokens, cost: totalCost };
+    })
     .sort((a, b) => b.cost - a.cost || a.modelName.localeCompare(b.modelName));
   return {
     key: g.key,
-    totals: g.totals,
+    totals: totalsOf(g.totals),
     modelsUsed: [...g.models.keys()].sort(),
     modelBreakdowns: breakdowns,
     agents: [...g.agents].sort(),

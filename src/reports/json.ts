@@ -53,7 +53,7 @@ function rowJson(r: Report, row: ReportRow): Record<string, unknown> {
       out.firstActivity = new Date(g.firstTimestamp).toISOString();
       out.lastActivity = new Date(g.lastTimestamp).toISOString();
       out.subagentTokens = g.subagent.totalTokens;
-      out.subagentCost = g.subagent.totalCost;
+      out.subagentCost = g.subagent.cost.usd();
       break;
     case 'project':
       out.projectPaths = row.projectPaths;

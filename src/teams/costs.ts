@@ -4,8 +4,8 @@
  * so `ccorc costs`, `ccorc list --verbose`, `ccost agent` and `ccost team` agree. What the team's
  * workspace holds in the host's own folders (shared mode) is unattributed, never guessed.
  */
-import { addTo, agentOf, type CostedRow } from '../usage/aggregate.js';
-import { emptyTotals, type TokenTotals } from '../usage/types.js';
+import { addTo, agentOf, emptyTally, totalsOf, type CostedRow, type Tally } from '../usage/aggregate.js';
+import type { TokenTotals } from '../usage/types.js';
 import { encodeCwd } from '../sessions/attribution.js';
 import type { ContextRecord } from './registry.js';
 import { agentInstance } from './team-file.js';
@@ -29,23 +29,26 @@ export function instanceOf(ctx: ContextRecord, agent: ContextRecord['agents'][nu
 }
 
 export function teamCosts(ctx: ContextRecord, rows: readonly CostedRow[]): TeamCosts {
-  const agents: AgentCost[] = ctx.agents.map((a) => ({ agent: a.name, instance: instanceOf(ctx, a), ...emptyTotals(), lastActivity: null }));
+  const agents = ctx.agents.map((a) => ({ agent: a.name, instance: instanceOf(ctx, a), tally: emptyTally(), last: 0 }));
   const byInstance = new Map(agents.map((a) => [a.instance, a]));
-  const last = new Map<AgentCost, number>();
   const workspace = ctx.working_dir ? encodeCwd(ctx.working_dir) : null;
-  const unattributed = emptyTotals();
-  const totals = emptyTotals();
+  const unattributed = emptyTally();
+  const totals: Tally = emptyTally();
   for (const c of rows) {
     const owner = byInstance.get(agentOf(c.file));
     if (owner) {
-      addTo(owner, c.row, c.cost);
-      last.set(owner, Math.max(last.get(owner) ?? 0, c.row.lastTimestamp));
+      addTo(owner.tally, c.row, c.cost);
+      owner.last = Math.max(owner.last, c.row.lastTimestamp);
     } else if (c.file.instance === null && c.file.project === workspace) addTo(unattributed, c.row, c.cost);
     else continue;
     addTo(totals, c.row, c.cost);
   }
-  for (const [a, t] of last) a.lastActivity = t ? new Date(t).toISOString() : null;
-  return { context: ctx.context_name, agents, unattributed, totals };
+  return {
+    context: ctx.context_name,
+    agents: agents.map((a) => ({ agent: a.agent, instance: a.instance, ...totalsOf(a.tally), lastActivity: a.last ? new Date(a.last).toISOString() : null })),
+    unattributed: totalsOf(unattributed),
+    totals: totalsOf(totals),
+  };
 }
 
 export function renderTeamCosts(t: TeamCosts): string {

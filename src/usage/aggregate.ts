@@ -7,8 +7,8 @@
  * fewer than events: the ledger stores them so that a run with nothing new never touches events.
  */
 import type { CostMode, FileOrigin, TokenTotals, UsageEvent } from './types.js';
-import { emptyTotals } from './types.js';
 import { costOf, type Pricing } from './pricing.js';
+import { addUnits, CostSum, toUnits, ZERO_UNITS, type CostUnits } from './money.js';
 
 /** Claude Code writes `<synthetic>` for locally generated messages: counted, never listed as a model. */
 export const SYNTHETIC_MODEL = '<synthetic>';
@@ -28,9 +28,10 @@ export interface RollupRow {
   cacheCreationTokens: number;
   cacheReadTokens: number;
   totalTokens: number;
-  costAuto: number;
-  costCalculate: number;
-  costDisplay: number;
+  /** Cost under each mode, exact (a row's sum stays far below 2^52 units: see parse.ts's count bound). */
+  costAuto: CostUnits;
+  costCalculate: CostUnits;
+  costDisplay: CostUnits;
   /** Some event here needed a calculated price and the model has none (per mode; display never does). */
   unpricedAuto: boolean;
   unpricedCalculate: boolean;
@@ -41,8 +42,8 @@ export interface RollupRow {
 
 /**
  * The one order views hand rows out in, whatever produced them (a full scan finishes files in thread
- * order; a ledger keeps, updates or rebuilds): sums of costs in floating point depend on the order,
- * and without it the same data gave totals differing in the 15th digit. Every row's key is unique.
+ * order; a ledger keeps, updates or rebuilds), so that lists of equal keys come out alike. Every
+ * row's key is unique. (Sums no longer depend on it: costs are exact integers.)
  */
 export function canonicalRowOrder(a: RollupRow, b: RollupRow): number {
   return (
@@ -62,6 +63,13 @@ function compareText(a: string, b: string): number {
 /** Session an event belongs to: its own sessionId, else the one in its path, else the file itself. */
 export function sessionKey(e: UsageEvent, file: FileOrigin): string {
   return e.sessionId ?? file.pathSessionId ?? file.path;
+}
+
+/** One response's cost in one mode, as every report and `tail` count it: `<synthetic>` costs nothing. */
+export function eventCost(e: UsageEvent, mode: CostMode, pricing: Pricing): { units: CostUnits; unpriced: boolean } {
+  if (e.model === SYNTHETIC_MODEL) return { units: ZERO_UNITS, unpriced: false };
+  const { cost, unpriced } = costOf(e, mode, pricing);
+  return { units: toUnits(cost), unpriced };
 }
 
 export function rollup(events: Iterable<UsageEvent>, files: readonly FileOrigin[], pricing: Pricing): RollupRow[] {
@@ -86,9 +94,9 @@ export function rollup(events: Iterable<UsageEvent>, files: readonly FileOrigin[
         cacheCreationTokens: 0,
         cacheReadTokens: 0,
         totalTokens: 0,
-        costAuto: 0,
-        costCalculate: 0,
-        costDisplay: 0,
+        costAuto: ZERO_UNITS,
+        costCalculate: ZERO_UNITS,
+        costDisplay: ZERO_UNITS,
         unpricedAuto: false,
         unpricedCalculate: false,
         events: 0,
@@ -103,15 +111,13 @@ export function rollup(events: Iterable<UsageEvent>, files: readonly FileOrigin[
     r.cacheCreationTokens += write;
     r.cacheReadTokens += e.cacheReadTokens;
     r.totalTokens += e.inputTokens + e.outputTokens + write + e.cacheReadTokens + e.unsplitTokens;
-    if (model !== SYNTHETIC_MODEL) {
-      const auto = costOf(e, 'auto', pricing);
-      const calc = costOf(e, 'calculate', pricing);
-      r.costAuto += auto.cost;
-      r.costCalculate += calc.cost;
-      r.costDisplay += costOf(e, 'display', pricing).cost;
-      r.unpricedAuto ||= auto.unpriced;
-      r.unpricedCalculate ||= calc.unpriced;
-    }
+    const auto = eventCost(e, 'auto', pricing);
+    const calc = eventCost(e, 'calculate', pricing);
+    r.costAuto = addUnits(r.costAuto, auto.units);
+    r.costCalculate = addUnits(r.costCalculate, calc.units);
+    r.costDisplay = addUnits(r.costDisplay, eventCost(e, 'display', pricing).units);
+    r.unpricedAuto ||= auto.unpriced;
+    r.unpricedCalculate ||= calc.unpriced;
     r.events++;
     if (e.timestamp < r.firstTimestamp) r.firstTimestamp = e.timestamp;
     if (e.timestamp > r.lastTimestamp) r.lastTimestamp = e.timestamp;
@@ -119,7 +125,7 @@ export function rollup(events: Iterable<UsageEvent>, files: readonly FileOrigin[
   return [...rows.values()];
 }
 
-export function costIn(r: RollupRow, mode: CostMode): number {
+export function costIn(r: RollupRow, mode: CostMode): CostUnits {
   return mode === 'auto' ? r.costAuto : mode === 'calculate' ? r.costCalculate : r.costDisplay;
 }
 
@@ -133,29 +139,64 @@ export function unpricedModels(rows: readonly RollupRow[], mode: CostMode): stri
 export interface CostedRow {
   row: RollupRow;
   file: FileOrigin;
-  cost: number;
+  cost: CostUnits;
 }
 
 export function costRows(rows: readonly RollupRow[], files: readonly FileOrigin[], mode: CostMode): CostedRow[] {
   return rows.map((row) => ({ row, file: files[row.fileIndex]!, cost: costIn(row, mode) }));
 }
 
-export function addTo(t: TokenTotals, r: RollupRow, cost: number): void {
+/** Totals being summed: tokens, and the cost as an exact sum (TokenTotals is what goes out). */
+export interface Tally {
+  inputTokens: number;
+  outputTokens: number;
+  cacheCreationTokens: number;
+  cacheReadTokens: number;
+  totalTokens: number;
+  cost: CostSum;
+}
+
+export function emptyTally(): Tally {
+  return { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, cost: new CostSum() };
+}
+
+export function addTo(t: Tally, r: RollupRow, cost: CostUnits): void {
   t.inputTokens += r.inputTokens;
   t.outputTokens += r.outputTokens;
   t.cacheCreationTokens += r.cacheCreationTokens;
   t.cacheReadTokens += r.cacheReadTokens;
   t.totalTokens += r.totalTokens;
-  t.totalCost += cost;
+  t.cost.add(cost);
+}
+
+export function addTally(t: Tally, o: Tally): void {
+  t.inputTokens += o.inputTokens;
+  t.outputTokens += o.outputTokens;
+  t.cacheCreationTokens += o.cacheCreationTokens;
+  t.cacheReadTokens += o.cacheReadTokens;
+  t.totalTokens += o.totalTokens;
+  t.cost.addSum(o.cost);
+}
+
+/** The output shape: the cost rounded once, here. */
+export function totalsOf(t: Tally): TokenTotals {
+  return {
+    inputTokens: t.inputTokens,
+    outputTokens: t.outputTokens,
+    cacheCreationTokens: t.cacheCreationTokens,
+    cacheReadTokens: t.cacheReadTokens,
+    totalTokens: t.totalTokens,
+    totalCost: t.cost.usd(),
+  };
 }
 
 export interface Group {
   key: string;
-  totals: TokenTotals;
+  totals: Tally;
   /** Per-model totals, without `<synthetic>`. */
-  models: Map<string, TokenTotals>;
+  models: Map<string, Tally>;
   /** Tokens and cost of subagent usage inside this group. */
-  subagent: TokenTotals;
+  subagent: Tally;
   agents: Set<string>;
   projects: Set<string>;
   cwds: Set<string>;
@@ -181,9 +222,9 @@ export function groupBy(rows: readonly CostedRow[], keyOf: (c: CostedRow) => str
     if (!g) {
       g = {
         key,
-        totals: emptyTotals(),
+        totals: emptyTally(),
         models: new Map(),
-        subagent: emptyTotals(),
+        subagent: emptyTally(),
         agents: new Set(),
         projects: new Set(),
         cwds: new Set(),
@@ -199,7 +240,7 @@ export function groupBy(rows: readonly CostedRow[], keyOf: (c: CostedRow) => str
     if (r.subagent) addTo(g.subagent, r, c.cost);
     if (r.model !== SYNTHETIC_MODEL) {
       let m = g.models.get(r.model);
-      if (!m) g.models.set(r.model, (m = emptyTotals()));
+      if (!m) g.models.set(r.model, (m = emptyTally()));
       addTo(m, r, c.cost);
     }
     g.agents.add(agentOf(c.file));
@@ -213,8 +254,8 @@ export function groupBy(rows: readonly CostedRow[], keyOf: (c: CostedRow) => str
   return [...groups.values()];
 }
 
-export function sumTotals(rows: readonly CostedRow[]): TokenTotals {
-  const t = emptyTotals();
+export function sumTotals(rows: readonly CostedRow[]): Tally {
+  const t = emptyTally();
   for (const c of rows) addTo(t, c.row, c.cost);
   return t;
 }

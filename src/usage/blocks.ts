@@ -6,8 +6,8 @@
  * reaches past the end). Idle time between blocks is a gap row. Because blocks start on whole hours
  * and rollup rows are quarter hours, blocks are computed exactly from rollup rows.
  */
-import { BUCKET_MS, SYNTHETIC_MODEL, addTo, agentOf, type CostedRow } from './aggregate.js';
-import { emptyTotals, type TokenTotals } from './types.js';
+import { BUCKET_MS, SYNTHETIC_MODEL, addTally, addTo, agentOf, emptyTally, totalsOf, type CostedRow, type Tally } from './aggregate.js';
+import type { TokenTotals } from './types.js';
 
 export const BLOCK_MS = 5 * 60 * 60 * 1000;
 const HOUR_MS = 60 * 60 * 1000;
@@ -38,14 +38,14 @@ interface Bucket {
   ms: number;
   first: number;
   last: number;
-  totals: TokenTotals;
+  totals: Tally;
   models: Set<string>;
   agents: Set<string>;
   events: number;
 }
 
 function newBlock(start: number): Block {
-  return { kind: 'block', start, end: start + BLOCK_MS, firstActivity: null, lastActivity: null, active: false, totals: emptyTotals(), models: [], agents: [], events: 0, burnRate: null, projection: null };
+  return { kind: 'block', start, end: start + BLOCK_MS, firstActivity: null, lastActivity: null, active: false, totals: totalsOf(emptyTally()), models: [], agents: [], events: 0, burnRate: null, projection: null };
 }
 
 export function buildBlocks(rows: readonly CostedRow[], now: number): Block[] {
@@ -53,7 +53,7 @@ export function buildBlocks(rows: readonly CostedRow[], now: number): Block[] {
   for (const c of rows) {
     const r = c.row;
     let b = buckets.get(r.bucket);
-    if (!b) buckets.set(r.bucket, (b = { ms: r.bucket * BUCKET_MS, first: r.firstTimestamp, last: r.lastTimestamp, totals: emptyTotals(), models: new Set(), agents: new Set(), events: 0 }));
+    if (!b) buckets.set(r.bucket, (b = { ms: r.bucket * BUCKET_MS, first: r.firstTimestamp, last: r.lastTimestamp, totals: emptyTally(), models: new Set(), agents: new Set(), events: 0 }));
     b.first = Math.min(b.first, r.firstTimestamp);
     b.last = Math.max(b.last, r.lastTimestamp);
     addTo(b.totals, r, c.cost);
@@ -65,8 +65,10 @@ export function buildBlocks(rows: readonly CostedRow[], now: number): Block[] {
   let cur: Block | null = null;
   let models = new Set<string>();
   let agents = new Set<string>();
+  let tally = emptyTally();
   const close = () => {
     if (!cur) return;
+    cur.totals = totalsOf(tally);
     cur.models = [...models].sort();
     cur.agents = [...agents].sort();
     out.push(cur);
@@ -78,17 +80,12 @@ export function buildBlocks(rows: readonly CostedRow[], now: number): Block[] {
       cur = newBlock(Math.floor(b.first / HOUR_MS) * HOUR_MS);
       models = new Set();
       agents = new Set();
+      tally = emptyTally();
       if (prevEnd !== null && cur.start > prevEnd) out.push({ ...newBlock(prevEnd), kind: 'gap', end: cur.start });
     }
     cur.firstActivity = Math.min(cur.firstActivity ?? b.first, b.first);
     cur.lastActivity = Math.max(cur.lastActivity ?? b.last, b.last);
-    const t = cur.totals;
-    t.inputTokens += b.totals.inputTokens;
-    t.outputTokens += b.totals.outputTokens;
-    t.cacheCreationTokens += b.totals.cacheCreationTokens;
-    t.cacheReadTokens += b.totals.cacheReadTokens;
-    t.totalTokens += b.totals.totalTokens;
-    t.totalCost += b.totals.totalCost;
+    addTally(tally, b.totals);
     cur.events += b.events;
     for (const m of b.models) models.add(m);
     for (const a of b.agents) agents.add(a);

@@ -6,6 +6,7 @@
  */
 import { agentOf, SYNTHETIC_MODEL } from './aggregate.js';
 import { costParts, partsTotal, type Pricing } from './pricing.js';
+import { toUnits, unitsToUsd, type CostUnits } from './money.js';
 import type { FileOrigin, UsageEvent } from './types.js';
 
 export type EfficiencyBy = 'agent' | 'team' | 'model' | 'project';
@@ -69,6 +70,8 @@ function groupKey(by: EfficiencyBy, e: UsageEvent, f: FileOrigin): string {
   return f.project;
 }
 
+const KINDS = ['input', 'output', 'write5m', 'write1h', 'read'] as const;
+
 const zero = (): KindCosts => ({ input: 0, output: 0, write5m: 0, write1h: 0, read: 0 });
 
 interface Acc {
@@ -108,21 +111,32 @@ export function efficiency(events: readonly UsageEvent[], files: readonly FileOr
       unpriced.add(e.model ?? '(no model)');
       continue;
     }
+    // Summed in whole units (exact, in any order), turned into dollars once below.
     const parts = costParts(e, price);
-    const cost = partsTotal(parts);
+    const cost = toUnits(partsTotal(parts));
     r.cost += cost;
-    for (const k of ['input', 'output', 'write5m', 'write1h', 'read'] as const) r.costByKind[k] += parts[k] * parts.fast;
+    for (const k of KINDS) r.costByKind[k] += toUnits(parts[k] * parts.fast);
     if (parts.long) {
       r.longContext.requests++;
-      r.longContext.extraCost += cost - partsTotal(costParts(e, price, false));
+      r.longContext.extraCost += cost - toUnits(partsTotal(costParts(e, price, false)));
     }
     if (e.subagent) g.subagentCost += cost;
     if (cheaper && e.model && /opus/i.test(e.model)) {
       g.opus.responses++;
       g.opus.output += e.outputTokens;
       g.opus.cost += cost;
-      g.opus.asCheaper += partsTotal(costParts(e, cheaper));
+      g.opus.asCheaper += toUnits(partsTotal(costParts(e, cheaper)));
     }
+  }
+  const usd = (units: number) => unitsToUsd(units as CostUnits);
+  for (const g of groups.values()) {
+    const r = g.row;
+    r.cost = usd(r.cost);
+    for (const k of KINDS) r.costByKind[k] = usd(r.costByKind[k]);
+    r.longContext.extraCost = usd(r.longContext.extraCost);
+    g.subagentCost = usd(g.subagentCost);
+    g.opus.cost = usd(g.opus.cost);
+    g.opus.asCheaper = usd(g.opus.asCheaper);
   }
 
   const rows: EfficiencyRow[] = [];
@@ -135,7 +149,7 @@ export function efficiency(events: readonly UsageEvent[], files: readonly FileOr
     r.costPerResponse = r.responses ? r.cost / r.responses : 0;
     r.outputTokensPerDollar = r.cost > 0 ? r.outputTokens / r.cost : null;
     r.cacheHitRatio = g.inputSide > 0 ? g.reads / g.inputSide : null;
-    if (r.cost > 0) for (const k of ['input', 'output', 'write5m', 'write1h', 'read'] as const) r.shareByKind[k] = r.costByKind[k] / r.cost;
+    if (r.cost > 0) for (const k of KINDS) r.shareByKind[k] = r.costByKind[k] / r.cost;
     r.subagentShare = r.cost > 0 ? g.subagentCost / r.cost : null;
     rows.push(r);
 

@@ -76,9 +76,16 @@ function digits(v: string, at: number, n: number): number {
   return x;
 }
 
-/** Required counts: a non-negative integer that a double holds exactly (below 2^53): 1e308 is junk, not tokens. */
+/**
+ * The largest token count of one kind in one response (a thousand times the largest context window):
+ * beyond it a line is junk (1e308 was taken once), and below it a response's cost stays under 2^52
+ * cost units at every price in the table, so sums stay exact (usage/money.ts).
+ */
+export const MAX_COUNT = 1_000_000_000;
+
+/** Required counts: a whole number from 0 to MAX_COUNT. */
 function required(v: unknown): number | null {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_COUNT ? v : null;
 }
 
 /** Optional counts: absent or null mean 0; anything else must be a non-negative integer. */
@@ -95,8 +102,11 @@ function obj(v: unknown): Record<string, unknown> | null {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 }
 
+/** A recorded cost above this for one response is not believed (and could not be summed exactly): the tokens are priced instead. */
+const MAX_RECORDED_COST = 100_000;
+
 function recordedCost(v: unknown): number | null {
-  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : null;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= MAX_RECORDED_COST ? v : null;
 }
 
 interface UsageFields {

@@ -3,6 +3,7 @@
  * function that alerts, budgets and `ccost watch` take their period totals from. Pure.
  */
 import { BUCKET_MS, type CostedRow } from './aggregate.js';
+import { CostSum } from './money.js';
 import type { Calendar } from './time.js';
 
 export type Period = 'day' | 'week' | 'month';
@@ -20,15 +21,17 @@ export function periodKey(calendar: Calendar, period: Period, ms: number): strin
 /** Cost and tokens of the rows in `now`'s period, per key; rows whose key is null are left out. */
 export function periodTotals(rows: readonly CostedRow[], calendar: Calendar, period: Period, now: number, keyOf: (c: CostedRow) => string | null): Map<string, Spend> {
   const current = periodKey(calendar, period, now);
-  const out = new Map<string, Spend>();
+  const sums = new Map<string, { cost: CostSum; tokens: number }>();
   for (const c of rows) {
     if (periodKey(calendar, period, c.row.bucket * BUCKET_MS) !== current) continue;
     const key = keyOf(c);
     if (key === null) continue;
-    const s = out.get(key) ?? { cost: 0, tokens: 0 };
-    s.cost += c.cost;
+    let s = sums.get(key);
+    if (!s) sums.set(key, (s = { cost: new CostSum(), tokens: 0 }));
+    s.cost.add(c.cost);
     s.tokens += c.row.totalTokens;
-    out.set(key, s);
   }
+  const out = new Map<string, Spend>();
+  for (const [key, s] of sums) out.set(key, { cost: s.cost.usd(), tokens: s.tokens });
   return out;
 }

@@ -4,6 +4,7 @@
  */
 import type { RollupRow } from './aggregate.js';
 import { StringTable } from './string-table.js';
+import type { CostUnits } from './money.js';
 
 const FIELDS = 18;
 
@@ -59,9 +60,9 @@ export function decodeRows(enc: EncodedRows, fileIndex: number, out: RollupRow[]
       cacheCreationTokens: n[o + 4]!,
       cacheReadTokens: n[o + 5]!,
       totalTokens: n[o + 6]!,
-      costAuto: n[o + 7]!,
-      costCalculate: n[o + 8]!,
-      costDisplay: n[o + 9]!,
+      costAuto: n[o + 7]! as CostUnits,
+      costCalculate: n[o + 8]! as CostUnits,
+      costDisplay: n[o + 9]! as CostUnits,
       unpricedAuto: n[o + 10] === 1,
       unpricedCalculate: n[o + 11] === 1,
       events: n[o + 12]!,

@@ -96,10 +96,6 @@ export interface TokenTotals {
 
 export type CostMode = 'auto' | 'calculate' | 'display';
 
-export function emptyTotals(): TokenTotals {
-  return { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 0, totalCost: 0 };
-}
-
 export function eventTokens(e: UsageEvent): number {
   return e.inputTokens + e.outputTokens + e.cacheWrite5mTokens + e.cacheWrite1hTokens + e.cacheReadTokens + e.unsplitTokens;
 }

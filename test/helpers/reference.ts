@@ -52,7 +52,10 @@ function listJsonl(dir: string): string[] {
   return out;
 }
 
-const isCount = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+// The documented bound: a billion tokens of one kind per response (README, Data rules).
+const isCount = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1e9;
+// A recorded cost is believed from $0 to $100,000 per response (README, Data rules).
+const recordedOf = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e5 ? v : null);
 const optCount = (v: unknown) => v === undefined || v === null || isCount(v);
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
 
@@ -122,7 +125,7 @@ export function referenceRecords(dataDirs: string | string[]): { records: RefRec
       if (o.message && typeof o.message === 'object' && o.message.usage && typeof o.message.usage === 'object') {
         const r = toRecord(o.message.usage, o.timestamp, o.message.id, o.message.model, {
           ...base,
-          recorded: typeof o.costUSD === 'number' ? o.costUSD : null,
+          recorded: recordedOf(o.costUSD),
         });
         if (r === 'invalid') skipped++;
         else records.push(r);
@@ -146,7 +149,7 @@ export function referenceRecords(dataDirs: string | string[]): { records: RefRec
             w1: 0,
             read: 0,
             plain: o.tokens,
-            recorded: typeof o.cost === 'number' ? o.cost : null,
+            recorded: recordedOf(o.cost),
             simple: true,
             fast: false,
             ...base,

@@ -3,17 +3,18 @@
  */
 import { Command } from 'commander';
 import { Tailer, type TailEvent } from '../../live/tailer.js';
-import { agentOf, SYNTHETIC_MODEL } from '../../usage/aggregate.js';
-import { costOf, type Pricing } from '../../usage/pricing.js';
+import { agentOf, eventCost } from '../../usage/aggregate.js';
+import { unitsToUsd } from '../../usage/money.js';
+import type { Pricing } from '../../usage/pricing.js';
 import { embeddedPricing } from '../../usage/prices-file.js';
 import type { CostMode } from '../../usage/types.js';
 import { formatCost, formatInt, shortModel } from '../../reports/format.js';
+import { addSourceOptions, dirsOf, type SourceOptions } from '../common.js';
 
 /** One response often costs less than a cent: $0.0045 must not read $0.00. */
 function tailCost(n: number): string {
   return n > 0 && n < 0.995 ? `$${n.toFixed(4)}` : formatCost(n);
 }
-import { addSourceOptions, dirsOf, type SourceOptions } from '../common.js';
 
 interface TailOptions extends SourceOptions {
   json?: boolean;
@@ -45,7 +46,7 @@ export function tailRecord(t: TailEvent, mode: CostMode, pricing: Pricing): Reco
     cacheCreationTokens: write,
     cacheReadTokens: e.cacheReadTokens,
     totalTokens: e.inputTokens + e.outputTokens + write + e.cacheReadTokens + e.unsplitTokens,
-    cost: e.model === SYNTHETIC_MODEL ? 0 : costOf(e, mode, pricing).cost,
+    cost: unitsToUsd(eventCost(e, mode, pricing).units),
     subagent: e.subagent,
     ...(t.replaces ? { replaces: true } : {}),
   };

@@ -14,8 +14,8 @@ import { ccost } from './helpers/cli.js';
 import { CCOST, PRICES } from './helpers/paths.js';
 import { reference } from './helpers/reference.js';
 import { discover, SETTLE_MS, type ListingCache } from '../src/sessions/discover.js';
-import { recordInputs, REPLAYED, unchanged } from '../src/cli/output-cache.js';
-import { fileStats, forgetRecentStats } from '../src/sessions/recent-stats.js';
+import { recordInputs, REPLAYED, unchanged } from '../src/ledger/report-cache.js';
+import { SeenStats } from '../src/sessions/recent-stats.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccost-replay-test-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -182,20 +182,20 @@ test('a failed replay check hands every file\'s stat to the walk, which uses eac
   const files = [a, b, c].map((p) => [p, statSync(p).size, statSync(p).mtimeMs, statSync(p).ino]) as Array<[string, number, number, number]>;
   const record = recordInputs({ probes: [], dirs: [], metadata: [], files });
   appendFileSync(b, line(1, 2) + '\n');
-  assert.equal(unchanged(record), false);
+  const seen = new SeenStats();
+  assert.equal(unchanged(record, seen), false);
   // The files before the changed one, the changed one (as it is now) and those after it.
-  assert.equal(fileStats.take(a)?.size, statSync(a).size);
-  assert.equal(fileStats.take(b)?.size, statSync(b).size);
-  assert.ok(fileStats.take(c));
-  assert.equal(fileStats.take(c), undefined, 'taken once');
+  assert.equal(seen.fileStats.take(a)?.size, statSync(a).size);
+  assert.equal(seen.fileStats.take(b)?.size, statSync(b).size);
+  assert.ok(seen.fileStats.take(c));
+  assert.equal(seen.fileStats.take(c), undefined, 'taken once');
 
-  // The walk takes a noted stat instead of its own (a deliberately wrong size shows which it used)...
+  // The walk it is handed to takes a noted stat instead of its own (a deliberately wrong size shows which it used)...
   const real = statSync(a);
-  fileStats.note(a, Object.assign(Object.create(Object.getPrototypeOf(real)) as Stats, real, { size: 1 }));
-  fileStats.note(join(dir, 'not-walked.jsonl'), statSync(a));
-  assert.equal(discover([dir], 'h').files.find((f) => f.origin.path === a)?.size, 1);
-  // ...and forgets what it did not take, so that a later walk stats for itself.
-  assert.equal(fileStats.take(join(dir, 'not-walked.jsonl')), undefined);
+  seen.fileStats.note(a, Object.assign(Object.create(Object.getPrototypeOf(real)) as Stats, real, { size: 1 }));
+  seen.fileStats.note(join(dir, 'not-walked.jsonl'), statSync(a));
+  assert.equal(discover([dir], 'h', undefined, seen).files.find((f) => f.origin.path === a)?.size, 1);
+  // ...and drops what it did not take; a walk not handed it stats for itself.
+  assert.equal(seen.fileStats.take(join(dir, 'not-walked.jsonl')), undefined);
   assert.equal(discover([dir], 'h').files.find((f) => f.origin.path === a)?.size, statSync(a).size);
-  forgetRecentStats();
 });

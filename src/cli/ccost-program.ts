@@ -4,7 +4,8 @@
 import type { Command } from 'commander';
 import { newProgram, runCli } from './run.js';
 import { REPORT_KINDS } from '../reports/build.js';
-import { setCommandLine, settleLedgers, UsageError } from './common.js';
+import { setInvocation, settleLedgers, UsageError } from './common.js';
+import type { SeenStats } from '../sessions/recent-stats.js';
 import { reportCommand } from './commands/report.js';
 import { blocksCommand } from './commands/blocks.js';
 import { tailCommand } from './commands/tail.js';
@@ -25,8 +26,9 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
-  setCommandLine(argv);
+/** `seen`: what the replay check stat'ed before finding something changed. */
+export async function main(argv: string[], seen?: SeenStats): Promise<number> {
+  setInvocation(argv, seen);
   try {
     return await runCli('ccost', buildProgram(), argv, [UsageError]);
   } finally {

@@ -5,7 +5,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { statSync } from 'node:fs';
 import { dataDirs, SETTLE_MS } from '../sessions/discover.js';
-import { outputKey, recordInputs, settled, type ReportInputs } from './output-cache.js';
+import { keepReport } from '../ledger/report-cache.js';
+import type { SeenStats } from '../sessions/recent-stats.js';
 import { defaultLedgerPath } from '../ledger/default-path.js';
 import { LedgerError, LedgerStore } from '../ledger/store.js';
 import { FAULT_WORDS, ledgerFault, moveAside } from '../ledger/faults.js';
@@ -94,7 +95,7 @@ export async function loadView(dirs: string[], ledger: string | boolean): Promis
     return viewFromFiles(dirs, pricing);
   }
   try {
-    return await viewFromLedger(store, dirs, pricing);
+    return await viewFromLedger(store, dirs, pricing, undefined, takeSeen());
   } catch (err) {
     const fault = ledgerFault(err);
     if (fault === null) throw err;
@@ -190,26 +191,25 @@ export function warningsText(warnings: FileWarnings[], verbose: boolean): string
   return text;
 }
 
-let commandLine: readonly string[] | null = null;
+/** This process's command line, and what its replay check stat'ed (ledger/report-cache.ts). */
+let invocation: { argv: readonly string[]; seen: SeenStats | undefined } | null = null;
 
-/** The arguments this process was started with, for replaying its output later (see output-cache.ts). */
-export function setCommandLine(argv: readonly string[]): void {
-  commandLine = argv;
+export function setInvocation(argv: readonly string[], seen?: SeenStats): void {
+  invocation = { argv, seen };
 }
 
-/**
- * Keeps a finished report for replay while nothing it was built from changes. Only reports built
- * through the ledger, from settled folders, without unreadable paths; never a reason to fail.
- */
+/** The replay check's stats, for the first walk only. */
+function takeSeen(): SeenStats | undefined {
+  const seen = invocation?.seen;
+  if (invocation) invocation.seen = undefined;
+  return seen;
+}
+
+/** Keeps a finished report for replay (never a reason to fail: it is only a cache). */
 export function rememberOutput(ledger: string | boolean, view: UsageView, stdout: string, stderr: string): void {
-  if (!commandLine || ledger === false || !view.basis) return;
-  const key = outputKey(commandLine);
-  const found = view.basis.found;
-  if (key === null || found.problems.length > 0 || view.warnings.some((w) => w.error)) return;
-  const inputs: ReportInputs = { ...found.inputs, files: found.files.map((f) => [f.origin.path, f.size, f.mtimeMs, f.ino]) };
-  if (!settled(inputs, Date.now(), SETTLE_MS)) return;
+  if (!invocation || ledger === false || !view.basis) return;
   try {
-    openLedger(typeof ledger === 'string' ? ledger : defaultLedgerPath()).saveOutput(key, view.basis.generation, stdout, stderr, recordInputs(inputs));
+    keepReport(openLedger(typeof ledger === 'string' ? ledger : defaultLedgerPath()).db, invocation.argv, view.basis, view.warnings.some((w) => w.error), stdout, stderr);
   } catch {
     // Only a cache.
   }

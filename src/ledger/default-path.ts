@@ -1,6 +1,6 @@
 /**
  * Where the ledger is when `--ledger` does not say: its own module, since the replay check
- * (cli/output-cache.ts) needs the same rule without loading the CLI.
+ * (ledger/report-cache.ts) needs the same rule without loading the CLI.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';

@@ -4,7 +4,6 @@
  * and finished reports. History outlives the transcripts: events of deleted files stay.
  */
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { EncodedEvents } from '../usage/event-codec.js';
@@ -503,17 +502,6 @@ export class LedgerStore {
         if (data === null) this.sql(`DELETE FROM listing_chunks WHERE scope = ? AND chunk = ?`).run(scope, chunk);
         else this.sql(`INSERT OR REPLACE INTO listing_chunks (scope, chunk, data) VALUES (?, ?, ?)`).run(scope, chunk, data);
       }
-    }).immediate();
-  }
-
-  /** Keeps a finished output; outputs of older generations can never be replayed again and go. */
-  saveOutput(key: string, generation: number, stdout: string, stderr: string, inputs: { record: string; paths: string }): void {
-    const hash = createHash('sha1').update(inputs.paths).digest('hex');
-    this.db.transaction(() => {
-      this.sql(`DELETE FROM outputs WHERE generation <> ?`).run(generation);
-      this.sql(`INSERT OR IGNORE INTO output_paths (hash, paths) VALUES (?, ?)`).run(hash, inputs.paths);
-      this.sql(`INSERT OR REPLACE INTO outputs (key, generation, stdout, stderr, inputs, paths_hash) VALUES (?, ?, ?, ?, ?, ?)`).run(key, generation, stdout, stderr, inputs.record, hash);
-      this.sql(`DELETE FROM output_paths WHERE hash NOT IN (SELECT paths_hash FROM outputs WHERE paths_hash IS NOT NULL)`).run();
     }).immediate();
   }
 

@@ -10,6 +10,7 @@ import { discover, type DirListing, type Discovery, type ListingCache } from '..
 import { loadUsage } from '../sessions/load.js';
 import { canonicalRowOrder, rollup, type RollupRow } from '../usage/aggregate.js';
 import type { CopyRank } from '../usage/dedup.js';
+import type { SeenStats } from '../sessions/recent-stats.js';
 import { RunningRollup } from '../usage/running-rollup.js';
 import { decodeRows, encodeRows } from '../usage/rollup-codec.js';
 import {
@@ -84,10 +85,10 @@ function saveListings(store: LedgerStore, scopeKey: string, before: ListingCache
   store.saveListingChunks(scopeKey, new Map([...rows].map(([c, list]) => [c, list.length ? JSON.stringify(list) : null])));
 }
 
-export async function viewFromLedger(store: LedgerStore, dirs: readonly string[], pricing: Pricing, threads?: number): Promise<UsageView> {
+export async function viewFromLedger(store: LedgerStore, dirs: readonly string[], pricing: Pricing, threads?: number, seen?: SeenStats): Promise<UsageView> {
   const scopeKey = JSON.stringify([...dirs].sort());
   const listings = loadListings(store, scopeKey);
-  const found = discover(dirs, undefined, listings);
+  const found = discover(dirs, undefined, listings, seen);
   saveListings(store, scopeKey, listings, found.listings);
   // Files the sync reads whole go straight into a running dedup and rollup, so that memory holds
   // winners' ranks and rows, never every event (files it read from a checkpoint are counted from the

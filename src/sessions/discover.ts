@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { FileOrigin } from '../usage/types.js';
 import { classifySessionPath, METADATA_FILE, parseProjectFolder, readMetadata, type CcboxMetadata } from './attribution.js';
 import { describeError } from './scan-file.js';
-import { fileStats, folderTimes, forgetRecentStats } from './recent-stats.js';
+import type { SeenStats } from './recent-stats.js';
 
 export interface DataDirOptions {
   /** `--dir` values; when given they replace the defaults. */
@@ -80,16 +80,18 @@ export const SETTLE_MS = 2000;
 interface Walk {
   out: Discovery;
   cached: ListingCache | undefined;
+  seen: SeenStats | undefined;
   now: number;
 }
 
 /**
  * Walks the data folders. With `cached` listings (from an earlier walk), a folder whose
- * modification time is unchanged is not read again: only stat'ed.
+ * modification time is unchanged is not read again: only stat'ed. `seen`: stats this process took
+ * moments ago (the replay check), used once each instead of a second stat.
  */
-export function discover(dirs: readonly string[], host = hostname(), cached?: ListingCache): Discovery {
+export function discover(dirs: readonly string[], host = hostname(), cached?: ListingCache, seen?: SeenStats): Discovery {
   const out: Discovery = { files: [], problems: [], dataDirs: [], inputs: { probes: [], dirs: [], metadata: [] }, listings: new Map() };
-  const w: Walk = { out, cached, now: Date.now() };
+  const w: Walk = { out, cached, seen, now: Date.now() };
   for (const dir of dirs) {
     // A data folder holds projects/; a path that is itself a projects folder is accepted too.
     const projects = probe(join(dir, 'projects'), out) ? join(dir, 'projects') : probe(dir, out) ? dir : null;
@@ -120,15 +122,15 @@ export function discover(dirs: readonly string[], host = hostname(), cached?: Li
       walk(projectPath, [], base, linkedDirs, w);
     }
   }
-  forgetRecentStats();
+  seen?.clear();
   // One physical file reached by two paths is read once, under its first path in sort order, so
   // the result never depends on readdir order.
   out.files.sort((a, b) => (a.origin.path < b.origin.path ? -1 : a.origin.path > b.origin.path ? 1 : 0));
-  const seen = new Set<string>();
+  const once = new Set<string>();
   out.files = out.files.filter((f) => {
     const id = `${f.dev}:${f.ino}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
+    if (once.has(id)) return false;
+    once.add(id);
     return true;
   });
   return out;
@@ -157,7 +159,7 @@ function walk(dir: string, rel: string[], base: Omit<FileOrigin, 'path' | 'pathS
         addFile(path, [...rel, name], st, base, out);
       }
     } else if (kind === 'f' && name.endsWith('.jsonl')) {
-      const st = fileStats.take(path) ?? statOf(path, kind, out);
+      const st = w.seen?.fileStats.take(path) ?? statOf(path, kind, out);
       if (st) addFile(path, [...rel, name], st, base, out);
     }
   }
@@ -197,7 +199,7 @@ function kindOf(e: Dirent): EntryKind {
 /** A folder's entries: from the cache when the folder has not changed since it was listed, else read. */
 function list(dir: string, w: Walk): Array<[string, EntryKind]> {
   try {
-    const mtimeMs = folderTimes.take(dir) ?? statSync(dir).mtimeMs;
+    const mtimeMs = w.seen?.folderTimes.take(dir) ?? statSync(dir).mtimeMs;
     w.out.inputs.dirs.push([dir, mtimeMs]);
     const known = w.cached?.get(dir);
     if (known && known.mtimeMs === mtimeMs && known.listedAt - mtimeMs > SETTLE_MS) {

@@ -1,9 +1,9 @@
 /**
- * Stats this process has just read: the replay check (cli/output-cache.ts) stats every folder and
- * session file a report walked, and when the report has to be made again (something changed), the
- * walk would stat them all a second time (6,500 folders and 7,000 files at 1 GiB, ~5 µs each here).
- * Each one noted is taken at most once, and whatever the walk did not take is forgotten when it
- * ends, so a long-running process (watch, tail) never walks with an old one.
+ * Stats a process has just read, handed to its next walk: the replay check (ledger/report-cache.ts)
+ * stats every folder and session file a report walked, and when the report has to be made again
+ * (something changed), the walk would stat them all a second time (6,500 folders and 7,000 files at
+ * 1 GiB, ~5 µs each here). Each one noted is taken at most once, and the walk that takes them drops
+ * the rest, so a long-running process (watch, tail) never walks with an old one.
  */
 import type { Stats } from 'node:fs';
 
@@ -27,13 +27,14 @@ class TakeOnce<T> {
   }
 }
 
-/** Folders' modification times. */
-export const folderTimes = new TakeOnce<number>();
-/** Session files' stats. */
-export const fileStats = new TakeOnce<Stats>();
+export class SeenStats {
+  /** Folders' modification times. */
+  readonly folderTimes = new TakeOnce<number>();
+  /** Session files' stats. */
+  readonly fileStats = new TakeOnce<Stats>();
 
-/** Forgets everything noted: called when a walk ends. */
-export function forgetRecentStats(): void {
-  folderTimes.clear();
-  fileStats.clear();
+  clear(): void {
+    this.folderTimes.clear();
+    this.fileStats.clear();
+  }
 }

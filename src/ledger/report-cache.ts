@@ -1,19 +1,22 @@
 /**
- * Replays a report whose inputs have not changed: the same command line and environment, the same
- * ledger generation, and every folder, session file, metadata file and price table the report was
- * built from unchanged on disk (stat only, nothing read). This is what makes a repeated `ccost daily`
+ * The ledger's report cache (tables `outputs` and `output_paths`): a finished report is kept with
+ * what it was built from, and replayed while its inputs have not changed: the same command line and
+ * environment, the same ledger generation, and every folder, session file, metadata file and price
+ * table unchanged on disk (stat only, nothing read). This is what makes a repeated `ccost daily`
  * instant; any change anywhere, or any doubt, falls through to the full report.
  *
  * Loaded before everything else, so it imports only what a replay needs.
  */
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultLedgerPath } from '../ledger/default-path.js';
-import { SCHEMA_VERSION } from '../ledger/schema-version.js';
-import { fileStats, folderTimes } from '../sessions/recent-stats.js';
+import { defaultLedgerPath } from './default-path.js';
+import { SCHEMA_VERSION } from './schema-version.js';
+import { SeenStats } from '../sessions/recent-stats.js';
+import { SETTLE_MS, type Discovery } from '../sessions/discover.js';
 
 /** Commands whose output depends only on the data and the command line (not on the clock). */
 const REPLAYABLE = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model']);
@@ -31,7 +34,7 @@ export interface ReportInputs {
   files: Array<[string, number, number, number]>;
 }
 
-/** The program's compiled modules (this file is in src/cli/) and the embedded price table. */
+/** The program's compiled modules (this file is in src/ledger/) and the embedded price table. */
 const CODE_ROOT = fileURLToPath(new URL('../', import.meta.url));
 const PRICE_TABLE = fileURLToPath(new URL('../../../data/claude-model-prices.json', import.meta.url));
 const PACKAGE_JSON = fileURLToPath(new URL('../../../package.json', import.meta.url));
@@ -129,8 +132,11 @@ export function recordInputs(inputs: ReportInputs): InputRecord {
   return { record: `${head}\n${Buffer.from(nums.buffer).toString('base64')}`, paths: JSON.stringify([...inputs.dirs.map(([p]) => p), ...inputs.files.map(([p]) => p)]) };
 }
 
-/** True when every input is as recorded (recordInputs). */
-export function unchanged({ record, paths: pathsText }: InputRecord): boolean {
+/**
+ * True when every input is as recorded (recordInputs). When not, what was stat'ed on the way is
+ * noted in `seen`, for the walk of the report that has to be made after all.
+ */
+export function unchanged({ record, paths: pathsText }: InputRecord, seen = new SeenStats()): boolean {
   const nl = record.indexOf('\n');
   const head = JSON.parse(record.slice(0, nl)) as { probes: ReportInputs['probes']; metadata: ReportInputs['metadata']; dirs: number; files: number };
   const bytes = Buffer.from(record.slice(nl + 1), 'base64');
@@ -151,7 +157,7 @@ export function unchanged({ record, paths: pathsText }: InputRecord): boolean {
   // and its walk need not stat these folders again: their times are handed on (and only then).
   let sameFolders = 0;
   const changed = (): false => {
-    for (let i = 0; i < sameFolders; i++) folderTimes.note(paths[i]!, nums[i]!);
+    for (let i = 0; i < sameFolders; i++) seen.folderTimes.note(paths[i]!, nums[i]!);
     return false;
   };
   for (let i = 0; i < head.dirs; i++) {
@@ -166,53 +172,80 @@ export function unchanged({ record, paths: pathsText }: InputRecord): boolean {
   // Files stat'ed so far, all as recorded. When one has changed (a session grew: the common case
   // after a report), every folder was found as recorded, so the walk will meet these same files:
   // the rest are stat'ed here and all handed on, and the walk stats none of them again.
-  const seen: Stats[] = [];
+  const stats: Stats[] = [];
   for (let i = 0; i < head.files; i++) {
     const st = statSync(paths[head.dirs + i]!, { throwIfNoEntry: false });
     const o = head.dirs + i * 3;
     if (!st || st.size !== nums[o] || st.mtimeMs !== nums[o + 1] || st.ino !== nums[o + 2]) {
-      seen.forEach((s, k) => fileStats.note(paths[head.dirs + k]!, s));
+      stats.forEach((s, k) => seen.fileStats.note(paths[head.dirs + k]!, s));
       for (let k = i; k < head.files; k++) {
         const path = paths[head.dirs + k]!;
         const later = k === i ? st : statSync(path, { throwIfNoEntry: false });
-        if (later) fileStats.note(path, later);
+        if (later) seen.fileStats.note(path, later);
       }
       return changed();
     }
-    seen.push(st);
+    stats.push(st);
   }
   return true;
 }
 
+export type Replay = { replayed: true } | { replayed: false; seen: SeenStats };
+
 /**
- * Writes the recorded output of this command line when nothing it depends on has changed; false
- * (and nothing written) otherwise, or on any trouble: the full report then runs.
+ * Writes the recorded output of this command line when nothing it depends on has changed. Else
+ * (and on any trouble) nothing is written and the full report runs, handed what the check stat'ed.
  */
-export function replayOutput(argv: readonly string[]): boolean {
+export function replayOutput(argv: readonly string[]): Replay {
+  const seen = new SeenStats();
   const key = outputKey(argv);
-  if (key === null) return false;
+  if (key === null) return { replayed: false, seen };
   const ledger = ledgerPathOf(argv);
-  if (!existsSync(ledger)) return false;
+  if (!existsSync(ledger)) return { replayed: false, seen };
   let db: Database.Database | null = null;
   try {
     db = new Database(ledger, { readonly: true, fileMustExist: true, timeout: 1000 });
     const version = db.prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get();
-    if (version !== String(SCHEMA_VERSION)) return false;
+    if (version !== String(SCHEMA_VERSION)) return { replayed: false, seen };
     const generation = Number(db.prepare(`SELECT value FROM meta WHERE key = 'generation'`).pluck().get());
     const row = db
       .prepare(`SELECT o.generation, o.stdout, o.stderr, o.inputs, p.paths FROM outputs o JOIN output_paths p ON p.hash = o.paths_hash WHERE o.key = ?`)
       .get(key) as { generation: number; stdout: string; stderr: string; inputs: string; paths: string } | undefined;
-    if (!row || row.generation !== generation) return false;
-    if (!unchanged({ record: row.inputs, paths: row.paths })) return false;
+    if (!row || row.generation !== generation) return { replayed: false, seen };
+    if (!unchanged({ record: row.inputs, paths: row.paths }, seen)) return { replayed: false, seen };
     process.stdout.write(asReplayed(row.stdout));
     if (row.stderr) process.stderr.write(row.stderr);
     if (argv.includes('-v') || argv.includes('--verbose')) process.stderr.write(`note: ${REPLAYED}\n`);
-    return true;
+    return { replayed: true };
   } catch {
-    return false;
+    return { replayed: false, seen };
   } finally {
     db?.close();
   }
+}
+
+/**
+ * Keeps a finished report for replay while nothing it was built from changes: only reports of a
+ * replayable command line, from settled folders, with every path readable.
+ */
+export function keepReport(db: Database.Database, argv: readonly string[], basis: { generation: number; found: Discovery }, readErrors: boolean, stdout: string, stderr: string): void {
+  const key = outputKey(argv);
+  const found = basis.found;
+  if (key === null || found.problems.length > 0 || readErrors) return;
+  const inputs: ReportInputs = { ...found.inputs, files: found.files.map((f) => [f.origin.path, f.size, f.mtimeMs, f.ino]) };
+  if (!settled(inputs, Date.now(), SETTLE_MS)) return;
+  saveOutput(db, key, basis.generation, stdout, stderr, recordInputs(inputs));
+}
+
+/** Outputs of older generations can never be replayed again and go. */
+function saveOutput(db: Database.Database, key: string, generation: number, stdout: string, stderr: string, inputs: InputRecord): void {
+  const hash = createHash('sha1').update(inputs.paths).digest('hex');
+  db.transaction(() => {
+    db.prepare(`DELETE FROM outputs WHERE generation <> ?`).run(generation);
+    db.prepare(`INSERT OR IGNORE INTO output_paths (hash, paths) VALUES (?, ?)`).run(hash, inputs.paths);
+    db.prepare(`INSERT OR REPLACE INTO outputs (key, generation, stdout, stderr, inputs, paths_hash) VALUES (?, ?, ?, ?, ?, ?)`).run(key, generation, stdout, stderr, inputs.record, hash);
+    db.prepare(`DELETE FROM output_paths WHERE hash NOT IN (SELECT paths_hash FROM outputs WHERE paths_hash IS NOT NULL)`).run();
+  }).immediate();
 }
 
 /**

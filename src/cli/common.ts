@@ -4,13 +4,14 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { statSync } from 'node:fs';
-import { dataDirs, SETTLE_MS } from '../sessions/discover.js';
+import { dataDirs, type FoundFile } from '../sessions/discover.js';
 import { keepReport } from '../ledger/report-cache.js';
 import type { SeenStats } from '../sessions/recent-stats.js';
 import { defaultLedgerPath } from '../ledger/default-path.js';
 import { LedgerError, LedgerStore } from '../ledger/store.js';
 import { FAULT_WORDS, ledgerFault, moveAside } from '../ledger/faults.js';
 import { viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
+import { LiveView } from '../ledger/live-view.js';
 import { costRows, type CostedRow } from '../usage/aggregate.js';
 import { embeddedPricing } from '../usage/prices-file.js';
 import { InvalidTimeZoneError, parseDateArg, systemTimeZone, validateTimeZone } from '../usage/time.js';
@@ -80,7 +81,14 @@ export function dirsOf(opts: SourceOptions): string[] {
   return dataDirs({ dirs: opts.dir }).dirs;
 }
 
-export async function loadView(dirs: string[], ledger: string | boolean): Promise<UsageView> {
+/** A long-running command's live view, kept across rounds for one ledger connection. */
+interface LiveSlot {
+  view: LiveView | null;
+  store: LedgerStore | null;
+  walk: boolean;
+}
+
+export async function loadView(dirs: string[], ledger: string | boolean, live?: LiveSlot): Promise<UsageView> {
   const pricing = embeddedPricing();
   if (ledger === false) return viewFromFiles(dirs, pricing);
   const path = typeof ledger === 'string' ? ledger : defaultLedgerPath();
@@ -95,10 +103,16 @@ export async function loadView(dirs: string[], ledger: string | boolean): Promis
     return viewFromFiles(dirs, pricing);
   }
   try {
-    return await viewFromLedger(store, dirs, pricing, undefined, takeSeen());
+    if (!live) return await viewFromLedger(store, dirs, pricing, undefined, takeSeen());
+    if (!live.view || live.store !== store) {
+      live.view = new LiveView(store, dirs, pricing);
+      live.store = store;
+    }
+    return await live.view.view(live.walk);
   } catch (err) {
     const fault = ledgerFault(err);
     if (fault === null) throw err;
+    if (live) live.view = null;
     // The report still comes, from the files; what the ledger alone knew (the history of deleted
     // session files) is missing from it, and the note says so.
     openLedgers.delete(path);
@@ -161,6 +175,32 @@ function openLedger(path: string): LedgerStore {
 export async function loadCostedRows(opts: SourceOptions): Promise<{ view: UsageView; rows: CostedRow[] }> {
   const view = await loadView(dirsOf(opts), opts.ledger);
   return { view, rows: costRows(view.rows, view.files, opts.mode) };
+}
+
+/**
+ * Costed rows for a command that keeps running (watch, alert --watch): each round after the first
+ * updates what the last one built (ledger/live-view.ts) instead of making the report again; with
+ * --no-ledger, or while the ledger fails, each round reads the files.
+ */
+export class LiveRows {
+  private readonly slot: LiveSlot = { view: null, store: null, walk: true };
+  private readonly dirs: string[];
+
+  constructor(private readonly opts: SourceOptions) {
+    this.dirs = dirsOf(opts);
+  }
+
+  /** `walk`: files or folders may have come or gone since the last round. */
+  async rows(walk: boolean): Promise<{ view: UsageView; rows: CostedRow[] }> {
+    this.slot.walk = walk;
+    const view = await loadView(this.dirs, this.opts.ledger, this.slot);
+    return { view, rows: costRows(view.rows, view.files, this.opts.mode) };
+  }
+
+  /** The session files of the last round (for watching their folders). */
+  files(): readonly FoundFile[] {
+    return this.slot.view?.files() ?? [];
+  }
 }
 
 export function reportWarnings(warnings: FileWarnings[], verbose: boolean): void {

@@ -85,11 +85,34 @@ function saveListings(store: LedgerStore, scopeKey: string, before: ListingCache
   store.saveListingChunks(scopeKey, new Map([...rows].map(([c, list]) => [c, list.length ? JSON.stringify(list) : null])));
 }
 
-export async function viewFromLedger(store: LedgerStore, dirs: readonly string[], pricing: Pricing, threads?: number, seen?: SeenStats): Promise<UsageView> {
+/**
+ * Rows a long-running process keeps from its last view, bound to ledger file ids, as of the
+ * generation their rollups were saved at: while nobody else has saved rollups since, an update
+ * starts from them instead of reading and decoding every stored row.
+ */
+export interface RowMemory {
+  generation: number;
+  priceHash: string;
+  byFile: Map<number, RollupRow[]>;
+}
+
+/** What a long-running process hands to each view after its first (ledger/live-view.ts). */
+export interface LiveInputs {
+  /** The files as found now, when no folder needed walking. */
+  found?: Discovery;
+  memory?: RowMemory | null;
+  /** Receives the rows of this view for the next one. */
+  keep?: (memory: RowMemory) => void;
+}
+
+export async function viewFromLedger(store: LedgerStore, dirs: readonly string[], pricing: Pricing, threads?: number, seen?: SeenStats, live: LiveInputs = {}): Promise<UsageView> {
   const scopeKey = JSON.stringify([...dirs].sort());
-  const listings = loadListings(store, scopeKey);
-  const found = discover(dirs, undefined, listings, seen);
-  saveListings(store, scopeKey, listings, found.listings);
+  let found = live.found;
+  if (!found) {
+    const listings = loadListings(store, scopeKey);
+    found = discover(dirs, undefined, listings, seen);
+    saveListings(store, scopeKey, listings, found.listings);
+  }
   // Files the sync reads whole go straight into a running dedup and rollup, so that memory holds
   // winners' ranks and rows, never every event (files it read from a checkpoint are counted from the
   // ledger, if all has to be counted again).
@@ -111,8 +134,10 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   const hash = pricingHash();
   // One read transaction: the generation, the files and the events seen all belong to one state
   // of the ledger, whatever other processes write meanwhile.
-  const built = store.db.transaction(() => buildRollups(store, scopeKey, dirs, pricing, hash, sync, running, origins))();
+  const memory = live.memory?.priceHash === hash ? live.memory : null;
+  const built = store.db.transaction(() => buildRollups(store, scopeKey, dirs, pricing, hash, sync, running, origins, memory))();
   if (built.save) store.saveRollups(scopeKey, built.save);
+  live.keep?.(remember(built, hash));
   const ledger: LedgerInfo = {
     path: store.path,
     files: built.files.length,
@@ -128,6 +153,8 @@ interface Built {
   generation: number;
   how: LedgerInfo['rollups'];
   files: FileOrigin[];
+  /** Ledger file id of each place in `files`. */
+  ids: number[];
   rows: RollupRow[];
   warnings: FileWarnings[];
   filesGone: number;
@@ -145,6 +172,7 @@ function buildRollups(
   sync: SyncResult,
   running: RunningRollup,
   origins: FileOrigin[],
+  memory: RowMemory | null,
 ): Built {
   const generation = store.generation();
   const head = store.rollupHead(scopeKey);
@@ -156,14 +184,17 @@ function buildRollups(
   for (const s of inScope) origins[s.id] = s.origin;
   const files = inScope.map((s) => s.origin);
   const position = new Map(inScope.map((s, i) => [s.id, i]));
+  // The rows kept in memory are the stored ones while the stored rollups are still those it saved.
+  const rowsBut = (skip: ReadonlySet<number>) =>
+    memory && head && memory.generation === head.generation ? rowsFromMemory(memory, position, skip) : storedRows(store, scopeKey, position, skip);
   if (head && head.priceHash === hash && head.generation === generation) {
-    const rows = storedRows(store, scopeKey, position, new Set());
+    const rows = rowsBut(new Set());
     if (rows) return finish(store, generation, 'kept', inScope, files, rows);
   }
   // Rows kept from an earlier generation can be brought up to date when events were only added since.
   const reset = Number(store.meta(RESET_KEY) ?? 0);
   if (head && head.priceHash === hash && head.generation < generation && head.generation >= reset) {
-    const updated = updateRollups(store, scopeKey, head, generation, hash, position, origins, files, inScope, pricing);
+    const updated = updateRollups(store, scopeKey, head, generation, hash, position, origins, files, inScope, pricing, rowsBut);
     if (updated) return finish(store, generation, 'updated', inScope, files, updated.rows, updated.save);
   }
   // Everything again: the files this run's sync read whole are counted already (unless another
@@ -201,6 +232,30 @@ function storedEvents(store: LedgerStore, fileId: number): UsageEvent[] {
 
 function* indexEntries(winners: ReadonlyMap<number, readonly string[]>): Generator<[string, number]> {
   for (const [fileId, ids] of winners) for (const id of ids) yield [id, fileId];
+}
+
+/** Rows kept in memory of every file but `skip`, bound (as copies) to the files' places now; null if they name a file not in scope. */
+function rowsFromMemory(memory: RowMemory, position: ReadonlyMap<number, number>, skip: ReadonlySet<number>): RollupRow[] | null {
+  const rows: RollupRow[] = [];
+  for (const [fileId, list] of memory.byFile) {
+    if (skip.has(fileId)) continue;
+    const at = position.get(fileId);
+    if (at === undefined) return null;
+    for (const r of list) rows.push({ ...r, fileIndex: at });
+  }
+  return rows;
+}
+
+/** The built rows by ledger file id, for the next view of a long-running process. */
+function remember(built: Built, priceHash: string): RowMemory {
+  const byFile = new Map<number, RollupRow[]>();
+  for (const r of built.rows) {
+    const id = built.ids[r.fileIndex]!;
+    let list = byFile.get(id);
+    if (!list) byFile.set(id, (list = []));
+    list.push({ ...r, fileIndex: id });
+  }
+  return { generation: built.generation, priceHash, byFile };
 }
 
 /** Stored rows of every file but `skip`, bound to the files' places; null if they name a file not in scope. */
@@ -256,6 +311,7 @@ function updateRollups(
   files: readonly FileOrigin[],
   inScope: readonly FileEntry[],
   pricing: Pricing,
+  rowsBut: (skip: ReadonlySet<number>) => RollupRow[] | null,
 ): { rows: RollupRow[]; save: RollupSave } | null {
   const added: UsageEvent[] = [];
   for (const seg of store.segmentsSince(head.generation)) {
@@ -289,7 +345,7 @@ function updateRollups(
     winnersOf(rank.fileIndex).set(id, rank);
     moved.push([id, rank.fileIndex]);
   }
-  const rows = storedRows(store, scopeKey, position, changed);
+  const rows = rowsBut(changed);
   if (!rows) return null;
   // A file whose kept events changed gets all its rows again (each row's events come from one file).
   const events: UsageEvent[] = [];
@@ -321,6 +377,7 @@ function finish(store: LedgerStore, generation: number, how: LedgerInfo['rollups
     generation,
     how,
     files,
+    ids: inScope.map((s) => s.id),
     rows,
     warnings: inScope.filter((s) => s.present).map((s) => s.warnings).filter((w) => w.malformed || w.invalid || w.partialTail || w.error),
     filesGone: gone.size,

@@ -11,9 +11,9 @@
  * Changes are noticed through file-system events on every folder (reaction within milliseconds)
  * and, as a safety net for file systems without events, a full look every `pollMs`.
  */
-import { statSync, watch, type FSWatcher } from 'node:fs';
-import { dirname } from 'node:path';
+import { statSync } from 'node:fs';
 import { discover, type FoundFile } from '../sessions/discover.js';
+import { FolderWatch } from '../sessions/folder-watch.js';
 import { readRange, scanFile } from '../sessions/scan-file.js';
 import { scanMany } from '../sessions/scan-pool.js';
 import { eventTokens, type FileOrigin, type UsageEvent } from '../usage/types.js';
@@ -50,10 +50,7 @@ function bytesBefore(path: string, offset: number): Buffer {
 export class Tailer {
   private readonly files = new Map<string, FileState>();
   private readonly best = new Map<string, number>();
-  private readonly watchers = new Map<string, FSWatcher>();
-  private poll: NodeJS.Timeout | null = null;
-  private pending: NodeJS.Timeout | null = null;
-  private rediscover = false;
+  private watch: FolderWatch | null = null;
   private closed = false;
 
   constructor(
@@ -75,16 +72,14 @@ export class Tailer {
       },
     );
     if (this.opts.fromStart && initial.length > 0) this.onEvents(initial.sort((a, b) => a.event.timestamp - b.event.timestamp));
-    this.watchAll(found.files);
-    this.poll = setInterval(() => this.refresh(true), this.opts.pollMs ?? 2000);
+    if (this.closed) return;
+    this.watch = new FolderWatch({ dirs: this.opts.dirs, pollMs: this.opts.pollMs ?? 2000 }, (walk) => this.refresh(walk));
+    this.watch.follow(found.files);
   }
 
   close(): void {
     this.closed = true;
-    if (this.poll) clearInterval(this.poll);
-    if (this.pending) clearTimeout(this.pending);
-    for (const w of this.watchers.values()) w.close();
-    this.watchers.clear();
+    this.watch?.close();
   }
 
   /**
@@ -102,7 +97,7 @@ export class Tailer {
         this.readFile(f, out);
       }
       for (const path of [...this.files.keys()]) if (!present.has(path)) this.files.delete(path);
-      this.watchAll(found.files);
+      this.watch?.follow(found.files);
     } else {
       for (const [path, state] of [...this.files]) {
         let st;
@@ -143,39 +138,5 @@ export class Tailer {
       }
       out.push({ event: e, file: state.origin, replaces });
     }
-  }
-
-  private watchAll(files: readonly FoundFile[]): void {
-    const dirs = new Set<string>();
-    for (const d of this.opts.dirs) {
-      dirs.add(d);
-      dirs.add(`${d}/projects`);
-    }
-    for (const f of files) for (let d = dirname(f.origin.path); d.startsWith(f.origin.dataDir) && d !== f.origin.dataDir; d = dirname(d)) dirs.add(d);
-    for (const d of dirs) {
-      if (this.watchers.has(d)) continue;
-      try {
-        const w = watch(d, { persistent: true }, (type) => this.schedule(type === 'rename'));
-        w.on('error', () => {
-          w.close();
-          this.watchers.delete(d);
-        });
-        this.watchers.set(d, w);
-      } catch {
-        // A folder that does not exist (yet): the periodic look finds what appears later.
-      }
-    }
-  }
-
-  private schedule(structural: boolean): void {
-    this.rediscover ||= structural;
-    if (this.pending || this.closed) return;
-    // Writers append a line in several system calls: wait a moment so a line is read whole.
-    this.pending = setTimeout(() => {
-      this.pending = null;
-      const full = this.rediscover;
-      this.rediscover = false;
-      this.refresh(full);
-    }, 20);
   }
 }

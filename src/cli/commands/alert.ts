@@ -12,12 +12,12 @@ import { EngineError } from '../../docker/engine.js';
 import { ACTIONS, ConfigError, loadConfig, mergeBudgets, type AlertConfig } from '../../live/alert-config.js';
 import { evaluate, EXIT_CODES, worst, type Action, type AlertResult, type AlertRules, type Budget, type Period } from '../../live/alerts.js';
 import { payloadOf, postWebhook, runExec, splitCommand } from '../../live/notify.js';
-import { Tailer } from '../../live/tailer.js';
+import { FolderWatch } from '../../sessions/folder-watch.js';
 import { coalesce } from '../../live/coalesce.js';
 import { filterRows } from '../../reports/build.js';
 import { buildBlocks } from '../../usage/blocks.js';
 import { Calendar } from '../../usage/time.js';
-import { addSourceOptions, dirsOf, loadCostedRows, positiveNumber, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
+import { addSourceOptions, dirsOf, LiveRows, positiveNumber, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
 
 interface AlertOptions extends SourceOptions {
   dailyBudget?: number;
@@ -112,10 +112,10 @@ function rulesFrom(opts: AlertOptions): AlertConfig {
   return { rules, exec: opts.exec ?? file?.exec, webhooks: [...(file?.webhooks ?? []), ...opts.webhook] };
 }
 
-async function check(opts: AlertOptions, rules: AlertRules, tz: string): Promise<{ results: AlertResult[]; now: number }> {
+async function check(opts: AlertOptions, source: LiveRows, walk: boolean, rules: AlertRules, tz: string): Promise<{ results: AlertResult[]; now: number }> {
   const now = opts.now ?? Date.now();
   const calendar = new Calendar(tz);
-  const { rows } = await loadCostedRows(opts);
+  const { rows } = await source.rows(walk);
   const selected = filterRows(rows, calendar, { project: opts.project, agent: opts.agent });
   const active = buildBlocks(selected, now).find((b) => b.active) ?? null;
   return { results: evaluate(rules, selected, active, calendar, now), now };
@@ -213,8 +213,9 @@ async function runAlert(opts: AlertOptions): Promise<void> {
     }
   };
 
+  const source = new LiveRows(opts);
   if (!opts.watch) {
-    const { results, now } = await check(opts, cfg.rules, tz);
+    const { results, now } = await check(opts, source, true, cfg.rules, tz);
     guard?.run(results, now);
     print(results, Boolean(opts.json));
     if (execArgv || cfg.webhooks.length) await notify(results, now);
@@ -222,9 +223,13 @@ async function runAlert(opts: AlertOptions): Promise<void> {
     return;
   }
 
+  // Each round updates the last one's rows: a walk only when files may have come or gone.
+  let walk = true;
   const round = coalesce(
     async () => {
-      const { results, now } = await check(opts, cfg.rules, tz);
+      const thisWalk = walk;
+      walk = false;
+      const { results, now } = await check(opts, source, thisWalk, cfg.rules, tz);
       guard?.run(results, now);
       await notify(results, now);
       // A delivery that failed is tried again when its pause is over, writes or not.
@@ -235,15 +240,18 @@ async function runAlert(opts: AlertOptions): Promise<void> {
     (err) => log(`alert: evaluation failed: ${(err as Error).message}`),
   );
   await round();
-  const tailer = new Tailer({ dirs: dirsOf(opts), fromStart: false }, () => void round());
-  await tailer.start();
+  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 2000, walkEvery: 5 }, (needsWalk) => {
+    walk ||= needsWalk;
+    void round().then(() => follow.follow(source.files()));
+  });
+  follow.follow(source.files());
   const clock = setInterval(() => void round(), 60_000); // a new day or block starts without any write
   log(`ccost alert: watching ${dirsOf(opts).join(', ')} (Ctrl-C stops)`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       clearInterval(clock);
       if (retryTimer) clearTimeout(retryTimer);
-      tailer.close();
+      follow.close();
       resolve();
     };
     process.once('SIGINT', stop);

@@ -3,13 +3,13 @@
  * (each frame overwrites the last in place), redraws on resize, q or Ctrl-C restores the terminal.
  */
 import { Command } from 'commander';
-import { Tailer } from '../../live/tailer.js';
+import { FolderWatch } from '../../sessions/folder-watch.js';
 import { coalesce } from '../../live/coalesce.js';
 import { snapshot } from '../../live/snapshot.js';
 import { renderSnapshot } from '../../live/render-snapshot.js';
 import { filterRows } from '../../reports/build.js';
 import { Calendar } from '../../usage/time.js';
-import { addSourceOptions, dirsOf, loadCostedRows, positiveNumber, timeZoneOf, type SourceOptions } from '../common.js';
+import { addSourceOptions, dirsOf, LiveRows, positiveNumber, timeZoneOf, type SourceOptions } from '../common.js';
 
 interface WatchOptions extends SourceOptions {
   once?: boolean;
@@ -29,9 +29,9 @@ export function watchCommand(program: Command): void {
   addSourceOptions(cmd).action(runWatch);
 }
 
-async function frame(opts: WatchOptions, tz: string, live: boolean): Promise<string[]> {
+async function frame(opts: WatchOptions, source: LiveRows, walk: boolean, tz: string, live: boolean): Promise<string[]> {
   const calendar = new Calendar(tz);
-  const { rows } = await loadCostedRows(opts);
+  const { rows } = await source.rows(walk);
   const selected = filterRows(rows, calendar, { project: opts.project, agent: opts.agent });
   const s = snapshot(selected, calendar, opts.now ?? Date.now(), { daily: opts.dailyBudget, monthly: opts.monthlyBudget });
   const tty = Boolean(process.stdout.isTTY);
@@ -46,13 +46,18 @@ async function frame(opts: WatchOptions, tz: string, live: boolean): Promise<str
 
 async function runWatch(opts: WatchOptions): Promise<void> {
   const tz = timeZoneOf(opts);
+  const source = new LiveRows(opts);
   if (opts.once || !process.stdout.isTTY) {
-    process.stdout.write((await frame(opts, tz, false)).join('\n') + '\n');
+    process.stdout.write((await frame(opts, source, true, tz, false)).join('\n') + '\n');
     return;
   }
   const out = process.stdout;
+  // Each round updates the last one's rows: a walk only when files may have come or gone.
+  let walk = true;
   const draw = coalesce(async () => {
-    const lines = await frame(opts, tz, true);
+    const round = walk;
+    walk = false;
+    const lines = await frame(opts, source, round, tz, true);
     // Home, then each line cleared to its end, then everything below: no blank flash between frames.
     out.write(`${ESC}H` + lines.map((l) => `${l}${ESC}K`).join('\r\n') + `${ESC}J`);
   }, (err) => out.write(`${ESC}H${ESC}J` + `ccost watch: ${(err as Error).message} (retrying on the next change)`));
@@ -64,14 +69,17 @@ async function runWatch(opts: WatchOptions): Promise<void> {
   };
   process.once('exit', restore);
   await draw();
-  const tailer = new Tailer({ dirs: dirsOf(opts), fromStart: false, pollMs: 1000 }, () => void draw());
-  await tailer.start();
+  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 1000, walkEvery: 10 }, (needsWalk) => {
+    walk ||= needsWalk;
+    void draw().then(() => follow.follow(source.files()));
+  });
+  follow.follow(source.files());
   const tick = setInterval(() => void draw(), 30_000); // the clock moves even when nothing is written
   out.on('resize', () => void draw());
   await new Promise<void>((resolve) => {
     const stop = () => {
       clearInterval(tick);
-      tailer.close();
+      follow.close();
       stdin.pause();
       resolve();
     };

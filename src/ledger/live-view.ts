@@ -1,0 +1,55 @@
+/**
+ * The view of a long-running process (`ccost watch`, `ccost alert --watch`): after the first, each
+ * view syncs only what changed and updates the rows it holds in memory, never reading every stored
+ * row again nor walking the folders when only known files grew. The ledger is kept up to date on
+ * the way, so a report run meanwhile finds its rollups current.
+ */
+import { statSync } from 'node:fs';
+import type { Discovery, FoundFile } from '../sessions/discover.js';
+import type { Pricing } from '../usage/pricing.js';
+import type { LedgerStore } from './store.js';
+import { viewFromLedger, type RowMemory, type UsageView } from './view.js';
+
+export class LiveView {
+  private memory: RowMemory | null = null;
+  private found: Discovery | null = null;
+
+  constructor(
+    private readonly store: LedgerStore,
+    private readonly dirs: readonly string[],
+    private readonly pricing: Pricing,
+  ) {}
+
+  /** The view now. `walk`: files or folders may have been added, renamed or removed. */
+  async view(walk: boolean): Promise<UsageView> {
+    const found = walk || !this.found ? undefined : restat(this.found);
+    const v = await viewFromLedger(this.store, this.dirs, this.pricing, undefined, undefined, {
+      found,
+      memory: this.memory,
+      keep: (m) => (this.memory = m),
+    });
+    this.found = v.basis?.found ?? null;
+    return v;
+  }
+
+  /** The files of the last view (to be watched). */
+  files(): readonly FoundFile[] {
+    return this.found?.files ?? [];
+  }
+}
+
+/** The known files as they are now: one stat each; a file gone is left out (the sync marks it gone). */
+function restat(found: Discovery): Discovery {
+  const files: FoundFile[] = [];
+  for (const f of found.files) {
+    let st;
+    try {
+      st = statSync(f.origin.path, { throwIfNoEntry: false });
+    } catch {
+      files.push(f); // unreadable for now: the sync's read says why, and what was counted stays
+      continue;
+    }
+    if (st?.isFile()) files.push({ origin: f.origin, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino });
+  }
+  return { ...found, files };
+}

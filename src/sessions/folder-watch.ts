@@ -1,0 +1,78 @@
+/**
+ * Notices changes under some data folders: file-system events on every folder that holds session
+ * files (a reaction within milliseconds) and, for file systems without events, a look every
+ * `pollMs`. It reads nothing: it tells its owner that something changed and whether the change may
+ * have added, renamed or removed files (then the folders need walking again).
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FoundFile } from './discover.js';
+
+export interface FolderWatchOptions {
+  dirs: readonly string[];
+  pollMs: number;
+  /** Every this many polls, the poll asks for a walk (files may appear where no event reaches). */
+  walkEvery?: number;
+}
+
+export class FolderWatch {
+  private readonly watchers = new Map<string, FSWatcher>();
+  private poll: NodeJS.Timeout | null = null;
+  private pending: NodeJS.Timeout | null = null;
+  private structural = false;
+  private polls = 0;
+  private closed = false;
+
+  constructor(
+    private readonly opts: FolderWatchOptions,
+    private readonly onChange: (walk: boolean) => void,
+  ) {
+    this.poll = setInterval(() => {
+      this.polls++;
+      this.onChange(this.polls % (opts.walkEvery ?? 1) === 0);
+    }, opts.pollMs);
+  }
+
+  /** Watches the data folders and every folder between them and these files. */
+  follow(files: readonly FoundFile[]): void {
+    const dirs = new Set<string>();
+    for (const d of this.opts.dirs) {
+      dirs.add(d);
+      dirs.add(`${d}/projects`);
+    }
+    for (const f of files) for (let d = dirname(f.origin.path); d.startsWith(f.origin.dataDir) && d !== f.origin.dataDir; d = dirname(d)) dirs.add(d);
+    for (const d of dirs) {
+      if (this.watchers.has(d) || this.closed) continue;
+      try {
+        const w = watch(d, { persistent: true }, (type) => this.schedule(type === 'rename'));
+        w.on('error', () => {
+          w.close();
+          this.watchers.delete(d);
+        });
+        this.watchers.set(d, w);
+      } catch {
+        // A folder that does not exist (yet): the periodic look finds what appears later.
+      }
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.poll) clearInterval(this.poll);
+    if (this.pending) clearTimeout(this.pending);
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+  }
+
+  private schedule(structural: boolean): void {
+    this.structural ||= structural;
+    if (this.pending || this.closed) return;
+    // Writers append a line in several system calls: wait a moment so a line is read whole.
+    this.pending = setTimeout(() => {
+      this.pending = null;
+      const walk = this.structural;
+      this.structural = false;
+      this.onChange(walk);
+    }, 20);
+  }
+}

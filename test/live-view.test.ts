@@ -1,0 +1,75 @@
+/**
+ * The live view of watch and alert --watch (#14: each change re-ran the whole report). After the
+ * first view, each one updates the rows it holds: after every change to the files its totals equal
+ * the reference implementation's and a fresh report's (which finds the ledger's rollups current).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LedgerStore } from '../src/ledger/store.js';
+import { LiveView } from '../src/ledger/live-view.js';
+import { viewFromLedger, viewFromFiles } from '../src/ledger/view.js';
+import { costRows, sumTotals, totalsOf } from '../src/usage/aggregate.js';
+import { embeddedPricing } from '../src/usage/prices-file.js';
+import { PRICES } from './helpers/paths.js';
+import { reference } from './helpers/reference.js';
+import { rng } from './helpers/rng.js';
+
+const root = mkdtempSync(join(tmpdir(), 'ccost-live-view-'));
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+function line(r: () => number): string {
+  const id = Math.floor(r() * 80);
+  return JSON.stringify({
+    type: 'assistant',
+    timestamp: new Date(Date.UTC(2025, 9, 1) + id * 60_000).toISOString(),
+    sessionId: `s${id % 5}`,
+    message: { id: `msg_${id}`, model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 10 + (id % 7), output_tokens: 1 + Math.floor(r() * 500), cache_read_input_tokens: id } },
+  });
+}
+
+test('a live view follows appends, new files and truncations with the reference totals, and keeps the ledger current', async () => {
+  const r = rng(4242);
+  const data = join(root, 'data');
+  const dirs = [join(data, 'projects', '-w-a'), join(data, 'projects', 'ccbox-agent1--w')];
+  for (const d of dirs) mkdirSync(d, { recursive: true });
+  const files = [join(dirs[0]!, 'a.jsonl')];
+  writeFileSync(files[0]!, Array.from({ length: 20 }, () => line(r)).join('\n') + '\n');
+  const { store } = LedgerStore.open(join(root, 'ledger.db'));
+  const pricing = embeddedPricing();
+  const live = new LiveView(store, [data], pricing);
+  const hows: string[] = [];
+  for (let step = 0; step < 16; step++) {
+    let walk = step === 0;
+    const op = step === 0 ? 'none' : (['append', 'append', 'new', 'truncate'] as const)[step % 4]!;
+    if (op === 'append') appendFileSync(files[Math.floor(r() * files.length)]!, Array.from({ length: 3 }, () => line(r)).join('\n') + '\n');
+    else if (op === 'new') {
+      const f = join(dirs[step % 2]!, `n${step}.jsonl`);
+      writeFileSync(f, Array.from({ length: 4 }, () => line(r)).join('\n') + '\n');
+      files.push(f);
+      walk = true;
+    } else if (op === 'truncate') {
+      // Loses lines: the reference then sees only what is left (nothing was deleted, so no graveyard).
+      const f = files[0]!;
+      const kept = readFileSync(f, 'utf8').split('\n').slice(0, 10).join('\n') + '\n';
+      truncateSync(f, Buffer.byteLength(kept));
+    }
+    const view = await live.view(walk);
+    if (view.ledger) hows.push(view.ledger.rollups);
+    const ours = totalsOf(sumTotals(costRows(view.rows, view.files, 'auto')));
+    const ref = reference(data, PRICES).totals;
+    for (const k of ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens', 'totalTokens'] as const) assert.equal(ours[k], ref[k], `step ${step} (${op}): ${k}`);
+    assert.ok(Math.abs(ours.totalCost - ref.totalCost) < 1e-9, `step ${step} (${op}): cost`);
+    // A scan of the files gives the same bytes; a report made now finds the rollups as the live view left them.
+    const scan = await viewFromFiles([data], pricing);
+    assert.deepEqual(totalsOf(sumTotals(costRows(scan.rows, scan.files, 'auto'))), ours, `step ${step}: scan`);
+    const report = await viewFromLedger(store, [data], pricing);
+    assert.equal(report.ledger?.rollups, 'kept', `step ${step}: the ledger is current`);
+  }
+  // Appends and new files updated the rows in memory; truncations rebuilt them.
+  assert.ok(hows.filter((h) => h === 'updated').length >= 8, hows.join(' '));
+  assert.ok(hows.includes('rebuilt'), hows.join(' '));
+  store.db.close();
+});

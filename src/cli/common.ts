@@ -190,11 +190,15 @@ export class LiveRows {
     this.dirs = dirsOf(opts);
   }
 
-  /** `walk`: files or folders may have come or gone since the last round. */
-  async rows(walk: boolean): Promise<{ view: UsageView; rows: CostedRow[] }> {
+  private last: { view: UsageView; rows: CostedRow[] } | null = null;
+
+  /** `walk`: files or folders may have come or gone since the last round. `changed`: the rows differ from the last round's. */
+  async rows(walk: boolean): Promise<{ view: UsageView; rows: CostedRow[]; changed: boolean }> {
     this.slot.walk = walk;
     const view = await loadView(this.dirs, this.opts.ledger, this.slot);
-    return { view, rows: costRows(view.rows, view.files, this.opts.mode) };
+    if (this.last?.view === view) return { ...this.last, changed: false };
+    this.last = { view, rows: costRows(view.rows, view.files, this.opts.mode) };
+    return { ...this.last, changed: true };
   }
 
   /** The session files of the last round (for watching their folders). */

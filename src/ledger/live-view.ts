@@ -13,6 +13,7 @@ import { viewFromLedger, type RowMemory, type UsageView } from './view.js';
 export class LiveView {
   private memory: RowMemory | null = null;
   private found: Discovery | null = null;
+  private last: UsageView | null = null;
 
   constructor(
     private readonly store: LedgerStore,
@@ -20,15 +21,18 @@ export class LiveView {
     private readonly pricing: Pricing,
   ) {}
 
-  /** The view now. `walk`: files or folders may have been added, renamed or removed. */
+  /** The view now (the last one itself when no file changed). `walk`: files or folders may have been added, renamed or removed. */
   async view(walk: boolean): Promise<UsageView> {
     const found = walk || !this.found ? undefined : restat(this.found);
+    // Nothing grew, shrank or was replaced: the last view stands (a poll costs one stat per file).
+    if (found && this.last && sameFiles(found.files, this.found!.files)) return this.last;
     const v = await viewFromLedger(this.store, this.dirs, this.pricing, undefined, undefined, {
       found,
       memory: this.memory,
       keep: (m) => (this.memory = m),
     });
     this.found = v.basis?.found ?? null;
+    this.last = v;
     return v;
   }
 
@@ -36,6 +40,10 @@ export class LiveView {
   files(): readonly FoundFile[] {
     return this.found?.files ?? [];
   }
+}
+
+function sameFiles(a: readonly FoundFile[], b: readonly FoundFile[]): boolean {
+  return a.length === b.length && a.every((f, i) => f.size === b[i]!.size && f.mtimeMs === b[i]!.mtimeMs && f.ino === b[i]!.ino && f.dev === b[i]!.dev);
 }
 
 /** The known files as they are now: one stat each; a file gone is left out (the sync marks it gone). */

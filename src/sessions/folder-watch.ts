@@ -41,10 +41,16 @@ export class FolderWatch {
       dirs.add(`${d}/projects`);
     }
     for (const f of files) for (let d = dirname(f.origin.path); d.startsWith(f.origin.dataDir) && d !== f.origin.dataDir; d = dirname(d)) dirs.add(d);
+    const roots = new Set(this.opts.dirs);
     for (const d of dirs) {
       if (this.watchers.has(d) || this.closed) continue;
       try {
-        const w = watch(d, { persistent: true }, (type) => this.schedule(type === 'rename'));
+        // In a data folder only its projects/ matters: a ledger or anything else kept there must not
+        // wake the watcher (a ledger written on each wake-up would wake it again).
+        const w = watch(d, { persistent: true }, (type, name) => {
+          if (roots.has(d) && name !== null && name !== 'projects') return;
+          this.schedule(type === 'rename');
+        });
         w.on('error', () => {
           w.close();
           this.watchers.delete(d);

@@ -29,9 +29,11 @@ export function watchCommand(program: Command): void {
   addSourceOptions(cmd).action(runWatch);
 }
 
-async function frame(opts: WatchOptions, source: LiveRows, walk: boolean, tz: string, live: boolean): Promise<string[]> {
+/** The lines to show; null when nothing changed and `force` is not set (a poll that found no write). */
+async function frame(opts: WatchOptions, source: LiveRows, walk: boolean, tz: string, live: boolean, force = true): Promise<string[] | null> {
   const calendar = new Calendar(tz);
-  const { rows } = await source.rows(walk);
+  const { rows, changed } = await source.rows(walk);
+  if (!changed && !force) return null;
   const selected = filterRows(rows, calendar, { project: opts.project, agent: opts.agent });
   const s = snapshot(selected, calendar, opts.now ?? Date.now(), { daily: opts.dailyBudget, monthly: opts.monthlyBudget });
   const tty = Boolean(process.stdout.isTTY);
@@ -48,16 +50,21 @@ async function runWatch(opts: WatchOptions): Promise<void> {
   const tz = timeZoneOf(opts);
   const source = new LiveRows(opts);
   if (opts.once || !process.stdout.isTTY) {
-    process.stdout.write((await frame(opts, source, true, tz, false)).join('\n') + '\n');
+    process.stdout.write((await frame(opts, source, true, tz, false))!.join('\n') + '\n');
     return;
   }
   const out = process.stdout;
   // Each round updates the last one's rows: a walk only when files may have come or gone.
   let walk = true;
+  // The clock, a resize and the first frame draw even when no file changed.
+  let force = true;
   const draw = coalesce(async () => {
     const round = walk;
+    const forced = force;
     walk = false;
-    const lines = await frame(opts, source, round, tz, true);
+    force = false;
+    const lines = await frame(opts, source, round, tz, true, forced);
+    if (!lines) return;
     // Home, then each line cleared to its end, then everything below: no blank flash between frames.
     out.write(`${ESC}H` + lines.map((l) => `${l}${ESC}K`).join('\r\n') + `${ESC}J`);
   }, (err) => out.write(`${ESC}H${ESC}J` + `ccost watch: ${(err as Error).message} (retrying on the next change)`));
@@ -74,8 +81,12 @@ async function runWatch(opts: WatchOptions): Promise<void> {
     void draw().then(() => follow.follow(source.files()));
   });
   follow.follow(source.files());
-  const tick = setInterval(() => void draw(), 30_000); // the clock moves even when nothing is written
-  out.on('resize', () => void draw());
+  const redraw = () => {
+    force = true;
+    void draw();
+  };
+  const tick = setInterval(redraw, 30_000); // the clock moves even when nothing is written
+  out.on('resize', redraw);
   await new Promise<void>((resolve) => {
     const stop = () => {
       clearInterval(tick);

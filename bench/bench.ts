@@ -11,8 +11,8 @@
  * Every tool runs with TZ=UTC and without NODE_EXTRA_CA_CERTS: that variable (set in some sandboxes)
  * makes every Node process parse a CA bundle at start-up, ~80 ms here, which is no part of any tool.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appendMiB, corpus } from './corpora.js';
@@ -34,6 +34,8 @@ const { values } = parseArgs({
     'ts-runs': { type: 'string', default: '1' },
     'tail-lines': { type: 'string', default: '200' },
     'no-tail': { type: 'boolean', default: false },
+    'watch-lines': { type: 'string', default: '40' },
+    'no-watch': { type: 'boolean', default: false },
   },
 });
 const sizes = values.sizes!.split(',').map(Number);
@@ -216,6 +218,85 @@ if (!values['no-tail']) {
   tailLine = `tail latency (${n} appends to a session file while \`ccost tail --json\` follows the ${size} MiB corpus): p50 ${q(50).toFixed(0)} ms, p95 ${q(95).toFixed(0)} ms, max ${l[l.length - 1]!.toFixed(0)} ms (target: p95 <= 1000 ms: ${q(95) <= 1000 ? 'met' : 'NOT met'})`;
 }
 
+/** CPU seconds a process has used so far (user + system, from /proc). */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * `ccost watch` in a pseudo-terminal (script(1)) following the corpus with a warm ledger: the time
+ * from appending a line to the next frame (frames are drawn only when the rows change), and the CPU
+ * per appended line beyond what the idle watcher uses (one stat per file each second).
+ */
+async function watchLatency(dir: string, ledger: string, lines: number): Promise<{ latencies: number[]; cpuPerLineMs: number; idleCpuPct: number }> {
+  const folder = join(dir, 'projects', '-bench-watch');
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, 'session.jsonl');
+  writeFileSync(file, '');
+  spawnSync(process.execPath, [CCOST, 'daily', '--json', '--dir', dir, '--ledger', ledger], { env, stdio: 'ignore' });
+  const command = [process.execPath, CCOST, 'watch', '--dir', dir, '--ledger', ledger].map(quote).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { env });
+  const frames: number[] = [];
+  child.stdout.on('data', (d: Buffer) => {
+    const now = performance.now();
+    for (let at = d.indexOf('\x1b[H'); at >= 0; at = d.indexOf('\x1b[H', at + 1)) frames.push(now);
+  });
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const until = async (ok: () => boolean, ms: number) => {
+    const end = Date.now() + ms;
+    while (!ok() && Date.now() < end) await sleep(5);
+    return ok();
+  };
+  if (!(await until(() => frames.length > 0, 60_000))) throw new Error('watch drew no frame');
+  const pid = execFileSync('pgrep', ['-f', '--', `watch --dir ${dir} --ledger ${ledger}`], { encoding: 'utf8' })
+    .split('\n')
+    .map(Number)
+    .find((p) => p > 0 && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node')!;
+  await sleep(1500);
+  const idle0 = cpuOf(pid);
+  const idleStart = performance.now();
+  await sleep(4000);
+  const idleRate = (cpuOf(pid) - idle0) / ((performance.now() - idleStart) / 1000);
+  const cpu0 = cpuOf(pid);
+  const start = performance.now();
+  const latencies: number[] = [];
+  for (let i = 0; i < lines; i++) {
+    const id = `msg_watch_${i}_${Date.now()}`;
+    const line = JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), sessionId: 'watch', requestId: `req_${id}`, message: { id, model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'x'.repeat(500) }], usage: { input_tokens: 5, output_tokens: 5 } } });
+    const seen = frames.length;
+    const t = performance.now();
+    appendFileSync(file, line + '\n');
+    if (!(await until(() => frames.length > seen, 5000))) throw new Error(`watch drew no frame within 5 s of append ${i}`);
+    latencies.push(frames[seen]! - t);
+    await sleep(150 + Math.random() * 150);
+  }
+  const busy = cpuOf(pid) - cpu0 - idleRate * ((performance.now() - start) / 1000);
+  child.kill('SIGTERM');
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // gone with its terminal
+  }
+  rmSync(folder, { recursive: true, force: true });
+  return { latencies: latencies.sort((a, b) => a - b), cpuPerLineMs: (busy / lines) * 1000, idleCpuPct: idleRate * 100 };
+}
+
+let watchLine = '';
+if (!values['no-watch']) {
+  const size = sizes[sizes.length - 1]!;
+  const n = Number(values['watch-lines']);
+  process.stderr.write(`watch latency: ${n} appends while \`ccost watch\` follows the ${size} MiB corpus...\n`);
+  const w = await watchLatency(corpus(values.data!, size).dir, join(values.data!, `ledger-${size}.db`), n);
+  const l = w.latencies;
+  const q = (p: number) => l[Math.min(l.length - 1, Math.floor((p / 100) * l.length))]!;
+  const ok = q(95) < 250 && w.cpuPerLineMs < 5;
+  watchLine = `watch latency (${n} appends while \`ccost watch\` follows the ${size} MiB corpus, warm ledger): append to redrawn frame p50 ${q(50).toFixed(0)} ms, p95 ${q(95).toFixed(0)} ms, max ${l[l.length - 1]!.toFixed(0)} ms; CPU per appended line ${w.cpuPerLineMs.toFixed(1)} ms beyond idle (idle: ${w.idleCpuPct.toFixed(1)}% of a core) (target: p95 < 250 ms and < 5 ms CPU per line: ${ok ? 'met' : 'NOT met'})`;
+}
+
 console.log('');
 console.log('| corpus | case | tool | median wall (s) | ratio to native | median CPU (s) | peak RSS (MiB) | target | met |');
 console.log('|---|---|---|---|---|---|---|---|---|');
@@ -243,6 +324,7 @@ for (const r of rows as Array<Row & { native: number }>) {
 console.log('');
 for (const c of checks) console.log(c);
 if (tailLine) console.log(`\n${tailLine}`);
+if (watchLine) console.log(watchLine);
 console.log(`\nwall times are GNU time's %e, CPU its %U + %S (10 ms resolution), medians of ${runs} runs (ccusage 18: ${tsRuns}).`);
 if (failed) {
   console.error('bench: a check failed (DIFFERS or FEWER above)');

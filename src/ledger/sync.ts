@@ -123,7 +123,7 @@ export interface SyncResult {
   generation: number;
   bytesRead: number;
   /** Every file of the ledger as of `generation`. */
-  catalog: FileEntry[];
+  catalog: readonly FileEntry[];
 }
 
 /** Receives the events a sync has just read, file by file, as they come (from byte `start`: 0 when the whole file was read). */
@@ -134,14 +134,18 @@ function entryOf(f: StoredFile): FileEntry {
   return entry;
 }
 
-export async function syncLedger(store: LedgerStore, found: readonly FoundFile[], dataDirs: readonly string[], onFresh: OnFresh = () => {}, threads?: number): Promise<SyncResult> {
+/** `last`: the files as a sync of this process left them; used instead of reading them again while the generation is still theirs. */
+export async function syncLedger(store: LedgerStore, found: readonly FoundFile[], dataDirs: readonly string[], onFresh: OnFresh = () => {}, threads?: number, last?: { generation: number; catalog: readonly FileEntry[] }): Promise<SyncResult> {
   store.beginSync();
   const scope = new Set(dataDirs);
   const reparse = () => store.meta('parser_version') !== PARSER_VERSION;
   const fingerprint: Fingerprint = (id) => store.fingerprint(id);
   let bytesRead = 0;
   // The files and the generation they belong to, read together.
-  let [generation, known] = store.db.transaction(() => [store.generation(), store.catalog()] as const)();
+  let [generation, known] = store.db.transaction(() => {
+    const g = store.generation();
+    return [g, last?.generation === g ? last.catalog : store.catalog()] as const;
+  })();
   const firstReparse = reparse();
   const first = plan(known, found, scope, firstReparse, fingerprint);
   if (first.some((a) => a.kind !== 'unchanged')) {

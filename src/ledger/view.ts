@@ -93,7 +93,12 @@ function saveListings(store: LedgerStore, scopeKey: string, before: ListingCache
 export interface RowMemory {
   generation: number;
   priceHash: string;
-  byFile: Map<number, RollupRow[]>;
+  /** Ledger file id of each place the rows are bound to. */
+  ids: readonly number[];
+  /** Never changed once kept: views share them. */
+  rows: readonly RollupRow[];
+  /** The ledger's files as of `generation` (the next sync plans from them when nothing else wrote since). */
+  catalog: readonly FileEntry[];
 }
 
 /** What a long-running process hands to each view after its first (ledger/live-view.ts). */
@@ -129,6 +134,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
       if (start === 0) running.addFile(id, events);
     },
     threads,
+    live.memory ?? undefined,
   );
   const problems: FileWarnings[] = found.problems.map((p) => ({ path: p.path, malformed: 0, invalid: 0, partialTail: false, error: p.error }));
   const hash = pricingHash();
@@ -137,7 +143,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   const memory = live.memory?.priceHash === hash ? live.memory : null;
   const built = store.db.transaction(() => buildRollups(store, scopeKey, dirs, pricing, hash, sync, running, origins, memory))();
   if (built.save) store.saveRollups(scopeKey, built.save);
-  live.keep?.(remember(built, hash));
+  live.keep?.({ generation: built.generation, priceHash: hash, ids: built.ids, rows: built.rows, catalog: sync.generation === built.generation ? sync.catalog : store.catalog() });
   const ledger: LedgerInfo = {
     path: store.path,
     files: built.files.length,
@@ -185,8 +191,9 @@ function buildRollups(
   const files = inScope.map((s) => s.origin);
   const position = new Map(inScope.map((s, i) => [s.id, i]));
   // The rows kept in memory are the stored ones while the stored rollups are still those it saved.
+  const ids = inScope.map((s) => s.id);
   const rowsBut = (skip: ReadonlySet<number>) =>
-    memory && head && memory.generation === head.generation ? rowsFromMemory(memory, position, skip) : storedRows(store, scopeKey, position, skip);
+    memory && head && memory.generation === head.generation ? rowsFromMemory(memory, ids, position, skip) : storedRows(store, scopeKey, position, skip);
   if (head && head.priceHash === hash && head.generation === generation) {
     const rows = rowsBut(new Set());
     if (rows) return finish(store, generation, 'kept', inScope, files, rows);
@@ -234,28 +241,26 @@ function* indexEntries(winners: ReadonlyMap<number, readonly string[]>): Generat
   for (const [fileId, ids] of winners) for (const id of ids) yield [id, fileId];
 }
 
-/** Rows kept in memory of every file but `skip`, bound (as copies) to the files' places now; null if they name a file not in scope. */
-function rowsFromMemory(memory: RowMemory, position: ReadonlyMap<number, number>, skip: ReadonlySet<number>): RollupRow[] | null {
+/**
+ * Rows kept in memory of every file but `skip`, bound to the files' places now: the same objects
+ * while no file came or went (the common case: files grew), else copies bound anew; null if they
+ * name a file not in scope.
+ */
+function rowsFromMemory(memory: RowMemory, ids: readonly number[], position: ReadonlyMap<number, number>, skip: ReadonlySet<number>): RollupRow[] | null {
+  const samePlaces = ids.length === memory.ids.length && ids.every((id, i) => memory.ids[i] === id);
   const rows: RollupRow[] = [];
-  for (const [fileId, list] of memory.byFile) {
-    if (skip.has(fileId)) continue;
-    const at = position.get(fileId);
+  for (const r of memory.rows) {
+    const id = memory.ids[r.fileIndex]!;
+    if (skip.has(id)) continue;
+    if (samePlaces) {
+      rows.push(r);
+      continue;
+    }
+    const at = position.get(id);
     if (at === undefined) return null;
-    for (const r of list) rows.push({ ...r, fileIndex: at });
+    rows.push({ ...r, fileIndex: at });
   }
   return rows;
-}
-
-/** The built rows by ledger file id, for the next view of a long-running process. */
-function remember(built: Built, priceHash: string): RowMemory {
-  const byFile = new Map<number, RollupRow[]>();
-  for (const r of built.rows) {
-    const id = built.ids[r.fileIndex]!;
-    let list = byFile.get(id);
-    if (!list) byFile.set(id, (list = []));
-    list.push({ ...r, fileIndex: id });
-  }
-  return { generation: built.generation, priceHash, byFile };
 }
 
 /** Stored rows of every file but `skip`, bound to the files' places; null if they name a file not in scope. */

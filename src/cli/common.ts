@@ -86,6 +86,7 @@ interface LiveSlot {
   view: LiveView | null;
   store: LedgerStore | null;
   walk: boolean;
+  changed: ReadonlySet<string> | null;
 }
 
 export async function loadView(dirs: string[], ledger: string | boolean, live?: LiveSlot): Promise<UsageView> {
@@ -108,7 +109,7 @@ export async function loadView(dirs: string[], ledger: string | boolean, live?: 
       live.view = new LiveView(store, dirs, pricing);
       live.store = store;
     }
-    return await live.view.view(live.walk);
+    return await live.view.view(live.walk, live.changed);
   } catch (err) {
     const fault = ledgerFault(err);
     if (fault === null) throw err;
@@ -183,7 +184,7 @@ export async function loadCostedRows(opts: SourceOptions): Promise<{ view: Usage
  * --no-ledger, or while the ledger fails, each round reads the files.
  */
 export class LiveRows {
-  private readonly slot: LiveSlot = { view: null, store: null, walk: true };
+  private readonly slot: LiveSlot = { view: null, store: null, walk: true, changed: null };
   private readonly dirs: string[];
 
   constructor(private readonly opts: SourceOptions) {
@@ -192,9 +193,13 @@ export class LiveRows {
 
   private last: { view: UsageView; rows: CostedRow[] } | null = null;
 
-  /** `walk`: files or folders may have come or gone since the last round. `changed`: the rows differ from the last round's. */
-  async rows(walk: boolean): Promise<{ view: UsageView; rows: CostedRow[]; changed: boolean }> {
+  /**
+   * `walk`: files or folders may have come or gone since the last round; `paths`: the only files that
+   * may have changed (null: any). `changed` in the result: the rows differ from the last round's.
+   */
+  async rows(walk: boolean, paths: ReadonlySet<string> | null = null): Promise<{ view: UsageView; rows: CostedRow[]; changed: boolean }> {
     this.slot.walk = walk;
+    this.slot.changed = paths;
     const view = await loadView(this.dirs, this.opts.ledger, this.slot);
     if (this.last?.view === view) return { ...this.last, changed: false };
     this.last = { view, rows: costRows(view.rows, view.files, this.opts.mode) };

@@ -21,9 +21,12 @@ export class LiveView {
     private readonly pricing: Pricing,
   ) {}
 
-  /** The view now (the last one itself when no file changed). `walk`: files or folders may have been added, renamed or removed. */
-  async view(walk: boolean): Promise<UsageView> {
-    const found = walk || !this.found ? undefined : restat(this.found);
+  /**
+   * The view now (the last one itself when no file changed). `walk`: files or folders may have been
+   * added, renamed or removed. `changed`: the only paths that may have changed (else any).
+   */
+  async view(walk: boolean, changed: ReadonlySet<string> | null = null): Promise<UsageView> {
+    const found = walk || !this.found ? undefined : restat(this.found, changed);
     // Nothing grew, shrank or was replaced: the last view stands (a poll costs one stat per file).
     if (found && this.last && sameFiles(found.files, this.found!.files)) return this.last;
     const v = await viewFromLedger(this.store, this.dirs, this.pricing, undefined, undefined, {
@@ -46,10 +49,14 @@ function sameFiles(a: readonly FoundFile[], b: readonly FoundFile[]): boolean {
   return a.length === b.length && a.every((f, i) => f.size === b[i]!.size && f.mtimeMs === b[i]!.mtimeMs && f.ino === b[i]!.ino && f.dev === b[i]!.dev);
 }
 
-/** The known files as they are now: one stat each; a file gone is left out (the sync marks it gone). */
-function restat(found: Discovery): Discovery {
+/** The known files as they are now: one stat each (of the `changed` ones only, when given); a file gone is left out (the sync marks it gone). */
+function restat(found: Discovery, changed: ReadonlySet<string> | null): Discovery {
   const files: FoundFile[] = [];
   for (const f of found.files) {
+    if (changed && !changed.has(f.origin.path)) {
+      files.push(f);
+      continue;
+    }
     let st;
     try {
       st = statSync(f.origin.path, { throwIfNoEntry: false });

@@ -1,8 +1,9 @@
 /**
  * Notices changes under some data folders: file-system events on every folder that holds session
  * files (a reaction within milliseconds) and, for file systems without events, a look every
- * `pollMs`. It reads nothing: it tells its owner that something changed and whether the change may
- * have added, renamed or removed files (then the folders need walking again).
+ * `pollMs`. It reads nothing: it tells its owner that something changed, which paths the events
+ * named (null from a poll: any), and whether files may have been added, renamed or removed (then
+ * the folders need walking again).
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
@@ -20,16 +21,17 @@ export class FolderWatch {
   private poll: NodeJS.Timeout | null = null;
   private pending: NodeJS.Timeout | null = null;
   private structural = false;
+  private named = new Set<string>();
   private polls = 0;
   private closed = false;
 
   constructor(
     private readonly opts: FolderWatchOptions,
-    private readonly onChange: (walk: boolean) => void,
+    private readonly onChange: (walk: boolean, paths: ReadonlySet<string> | null) => void,
   ) {
     this.poll = setInterval(() => {
       this.polls++;
-      this.onChange(this.polls % (opts.walkEvery ?? 1) === 0);
+      this.onChange(this.polls % (opts.walkEvery ?? 1) === 0, null);
     }, opts.pollMs);
   }
 
@@ -49,7 +51,7 @@ export class FolderWatch {
         // wake the watcher (a ledger written on each wake-up would wake it again).
         const w = watch(d, { persistent: true }, (type, name) => {
           if (roots.has(d) && name !== null && name !== 'projects') return;
-          this.schedule(type === 'rename');
+          this.schedule(type === 'rename', name === null ? null : `${d}/${name}`); // as the walk spells paths
         });
         w.on('error', () => {
           w.close();
@@ -70,15 +72,37 @@ export class FolderWatch {
     this.watchers.clear();
   }
 
-  private schedule(structural: boolean): void {
-    this.structural ||= structural;
+  private schedule(structural: boolean, path: string | null): void {
+    this.structural ||= structural || path === null;
+    if (path !== null) this.named.add(path);
     if (this.pending || this.closed) return;
     // Writers append a line in several system calls: wait a moment so a line is read whole.
     this.pending = setTimeout(() => {
       this.pending = null;
       const walk = this.structural;
+      const paths = this.named;
       this.structural = false;
-      this.onChange(walk);
+      this.named = new Set();
+      this.onChange(walk, paths);
     }, 20);
+  }
+}
+
+/** What FolderWatch reported since its owner last looked, merged: whether to walk, and which paths changed (null: any). */
+export class PendingChanges {
+  private walk = true;
+  private paths: Set<string> | null = null;
+
+  add(walk: boolean, paths: ReadonlySet<string> | null): void {
+    this.walk ||= walk;
+    if (paths === null) this.paths = null;
+    else if (this.paths !== null) for (const p of paths) this.paths.add(p);
+  }
+
+  take(): { walk: boolean; paths: ReadonlySet<string> | null } {
+    const out = { walk: this.walk, paths: this.paths };
+    this.walk = false;
+    this.paths = new Set();
+    return out;
   }
 }

@@ -12,7 +12,7 @@ import { EngineError } from '../../docker/engine.js';
 import { ACTIONS, ConfigError, loadConfig, mergeBudgets, type AlertConfig } from '../../live/alert-config.js';
 import { evaluate, EXIT_CODES, worst, type Action, type AlertResult, type AlertRules, type Budget, type Period } from '../../live/alerts.js';
 import { payloadOf, postWebhook, runExec, splitCommand } from '../../live/notify.js';
-import { FolderWatch } from '../../sessions/folder-watch.js';
+import { FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
 import { coalesce } from '../../live/coalesce.js';
 import { filterRows } from '../../reports/build.js';
 import { buildBlocks } from '../../usage/blocks.js';
@@ -112,10 +112,11 @@ function rulesFrom(opts: AlertOptions): AlertConfig {
   return { rules, exec: opts.exec ?? file?.exec, webhooks: [...(file?.webhooks ?? []), ...opts.webhook] };
 }
 
-async function check(opts: AlertOptions, source: LiveRows, walk: boolean, rules: AlertRules, tz: string): Promise<{ results: AlertResult[]; now: number }> {
+async function check(opts: AlertOptions, source: LiveRows, pending: PendingChanges, rules: AlertRules, tz: string): Promise<{ results: AlertResult[]; now: number }> {
   const now = opts.now ?? Date.now();
   const calendar = new Calendar(tz);
-  const { rows } = await source.rows(walk);
+  const { walk, paths } = pending.take();
+  const { rows } = await source.rows(walk, paths);
   const selected = filterRows(rows, calendar, { project: opts.project, agent: opts.agent });
   const active = buildBlocks(selected, now).find((b) => b.active) ?? null;
   return { results: evaluate(rules, selected, active, calendar, now), now };
@@ -214,8 +215,10 @@ async function runAlert(opts: AlertOptions): Promise<void> {
   };
 
   const source = new LiveRows(opts);
+  // Each round updates the last one's rows from what changed: a walk only when files may have come or gone.
+  const pending = new PendingChanges();
   if (!opts.watch) {
-    const { results, now } = await check(opts, source, true, cfg.rules, tz);
+    const { results, now } = await check(opts, source, pending, cfg.rules, tz);
     guard?.run(results, now);
     print(results, Boolean(opts.json));
     if (execArgv || cfg.webhooks.length) await notify(results, now);
@@ -223,13 +226,9 @@ async function runAlert(opts: AlertOptions): Promise<void> {
     return;
   }
 
-  // Each round updates the last one's rows: a walk only when files may have come or gone.
-  let walk = true;
   const round = coalesce(
     async () => {
-      const thisWalk = walk;
-      walk = false;
-      const { results, now } = await check(opts, source, thisWalk, cfg.rules, tz);
+      const { results, now } = await check(opts, source, pending, cfg.rules, tz);
       guard?.run(results, now);
       await notify(results, now);
       // A delivery that failed is tried again when its pause is over, writes or not.
@@ -240,8 +239,8 @@ async function runAlert(opts: AlertOptions): Promise<void> {
     (err) => log(`alert: evaluation failed: ${(err as Error).message}`),
   );
   await round();
-  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 2000, walkEvery: 5 }, (needsWalk) => {
-    walk ||= needsWalk;
+  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 2000, walkEvery: 5 }, (walk, paths) => {
+    pending.add(walk, paths);
     void round().then(() => follow.follow(source.files()));
   });
   follow.follow(source.files());

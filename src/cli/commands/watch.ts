@@ -3,7 +3,7 @@
  * (each frame overwrites the last in place), redraws on resize, q or Ctrl-C restores the terminal.
  */
 import { Command } from 'commander';
-import { FolderWatch } from '../../sessions/folder-watch.js';
+import { FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
 import { coalesce } from '../../live/coalesce.js';
 import { snapshot } from '../../live/snapshot.js';
 import { renderSnapshot } from '../../live/render-snapshot.js';
@@ -30,9 +30,10 @@ export function watchCommand(program: Command): void {
 }
 
 /** The lines to show; null when nothing changed and `force` is not set (a poll that found no write). */
-async function frame(opts: WatchOptions, source: LiveRows, walk: boolean, tz: string, live: boolean, force = true): Promise<string[] | null> {
+async function frame(opts: WatchOptions, source: LiveRows, pending: PendingChanges, tz: string, live: boolean, force = true): Promise<string[] | null> {
   const calendar = new Calendar(tz);
-  const { rows, changed } = await source.rows(walk);
+  const { walk, paths } = pending.take();
+  const { rows, changed } = await source.rows(walk, paths);
   if (!changed && !force) return null;
   const selected = filterRows(rows, calendar, { project: opts.project, agent: opts.agent });
   const s = snapshot(selected, calendar, opts.now ?? Date.now(), { daily: opts.dailyBudget, monthly: opts.monthlyBudget });
@@ -49,21 +50,19 @@ async function frame(opts: WatchOptions, source: LiveRows, walk: boolean, tz: st
 async function runWatch(opts: WatchOptions): Promise<void> {
   const tz = timeZoneOf(opts);
   const source = new LiveRows(opts);
+  // Each round updates the last one's rows from what changed: a walk only when files may have come or gone.
+  const pending = new PendingChanges();
   if (opts.once || !process.stdout.isTTY) {
-    process.stdout.write((await frame(opts, source, true, tz, false))!.join('\n') + '\n');
+    process.stdout.write((await frame(opts, source, pending, tz, false))!.join('\n') + '\n');
     return;
   }
   const out = process.stdout;
-  // Each round updates the last one's rows: a walk only when files may have come or gone.
-  let walk = true;
   // The clock, a resize and the first frame draw even when no file changed.
   let force = true;
   const draw = coalesce(async () => {
-    const round = walk;
     const forced = force;
-    walk = false;
     force = false;
-    const lines = await frame(opts, source, round, tz, true, forced);
+    const lines = await frame(opts, source, pending, tz, true, forced);
     if (!lines) return;
     // Home, then each line cleared to its end, then everything below: no blank flash between frames.
     out.write(`${ESC}H` + lines.map((l) => `${l}${ESC}K`).join('\r\n') + `${ESC}J`);
@@ -76,8 +75,8 @@ async function runWatch(opts: WatchOptions): Promise<void> {
   };
   process.once('exit', restore);
   await draw();
-  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 1000, walkEvery: 10 }, (needsWalk) => {
-    walk ||= needsWalk;
+  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 1000, walkEvery: 10 }, (walk, paths) => {
+    pending.add(walk, paths);
     void draw().then(() => follow.follow(source.files()));
   });
   follow.follow(source.files());

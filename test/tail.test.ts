@@ -1,11 +1,12 @@
 /**
  * ccost tail receives every line a writer appends, once: across growth, partial writes, a new
- * session file in a new folder, and a truncated (rotated) file.
+ * session file in a new folder, a truncated (rotated), rewritten, replaced or re-created file, and
+ * lines another process read into the ledger first.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,7 +24,7 @@ class Tail {
   private errBuf = '';
   readonly proc: ChildProcess;
   constructor(args: string[]) {
-    this.proc = spawn(process.execPath, [CCOST, 'tail', '--json', ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    this.proc = spawn(process.execPath, [CCOST, 'tail', '--json', ...args], { env: { ...process.env, NO_COLOR: '1', CCORC_LEDGER: join(root, 'ledger.db') } });
     this.proc.stdout!.on('data', (d) => {
       this.buf += d;
       const parts = this.buf.split('\n');
@@ -116,4 +117,33 @@ test('tail: a file rewritten in place and longer (same inode, `cat new > file`) 
   await tail.waitFor(2);
   await tail.stop();
   assert.deepEqual(tail.received.map((r) => [r.messageId, Boolean(r.replaces)]), [['rw1', false], ['rw2', false]]);
+});
+
+test('tail: each response once through a replacement, a re-creation at the same path, and another process reading first', async () => {
+  const data = join(root, 'identity');
+  const proj = join(data, 'projects', '-w-i');
+  mkdirSync(proj, { recursive: true });
+  const file = join(proj, 's1.jsonl');
+  const old = line('i1', 1) + '\n' + line('i2', 2) + '\n';
+  writeFileSync(file, old);
+  const ledger = join(root, 'identity.db');
+  const tail = new Tail(['--dir', data, '--ledger', ledger]);
+  await tail.ready();
+  // Replaced under its name (a new inode) with what it held and one more response.
+  writeFileSync(`${file}.tmp`, old + line('x1', 3) + '\n');
+  renameSync(`${file}.tmp`, file);
+  await tail.waitFor(1);
+  // Deleted, then another file at the same path holding copies of the same responses and a new one.
+  rmSync(file);
+  await sleep(300);
+  writeFileSync(file, old + line('x1', 3) + '\n' + line('y1', 4) + '\n');
+  await tail.waitFor(2);
+  // Another process reads the next line into the ledger first: tail still reports it, once.
+  appendFileSync(file, line('z1', 5) + '\n');
+  const other = spawnSync(process.execPath, [CCOST, 'daily', '--json', '--dir', data, '--ledger', ledger], { encoding: 'utf8' });
+  assert.equal(other.status, 0, other.stderr);
+  await tail.waitFor(3);
+  await sleep(1500); // a poll or two more: nothing is repeated
+  await tail.stop();
+  assert.deepEqual(tail.received.map((r) => [r.messageId, Boolean(r.replaces)]), [['x1', false], ['y1', false], ['z1', false]]);
 });

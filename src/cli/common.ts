@@ -3,7 +3,9 @@
  * filters), loading the usage view, and reporting skipped input.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { dataDirs, type FoundFile } from '../sessions/discover.js';
 import { keepReport } from '../ledger/report-cache.js';
 import type { SeenStats } from '../sessions/recent-stats.js';
@@ -111,25 +113,11 @@ export async function loadView(dirs: string[], ledger: string | boolean, live?: 
     }
     return await live.view.view(live.walk, live.changed);
   } catch (err) {
-    const fault = ledgerFault(err);
-    if (fault === null) throw err;
-    if (live) live.view = null;
     // The report still comes, from the files; what the ledger alone knew (the history of deleted
     // session files) is missing from it, and the note says so.
-    openLedgers.delete(path);
-    let what = `the ledger ${path} ${FAULT_WORDS[fault]}`;
-    if (fault === 'damaged') {
-      try {
-        store.db.close();
-      } catch {
-        // a damaged file may refuse even that
-      }
-      try {
-        what += `; moved it to ${moveAside(path)}, and the next run rebuilds it`;
-      } catch (moveErr) {
-        what += ` and cannot be moved aside (${(moveErr as Error).message}); move or delete it`;
-      }
-    }
+    const what = ledgerFaultNote(err, store);
+    if (what === null) throw err;
+    if (live) live.view = null;
     process.stderr.write(`note: ${what}; this report is from the session files (without responses of session files deleted since)\n`);
     return viewFromFiles(dirs, pricing);
   }
@@ -176,6 +164,51 @@ function openLedger(path: string): LedgerStore {
 export async function loadCostedRows(opts: SourceOptions): Promise<{ view: UsageView; rows: CostedRow[] }> {
   const view = await loadView(dirsOf(opts), opts.ledger);
   return { view, rows: costRows(view.rows, view.files, opts.mode) };
+}
+
+/**
+ * The ledger a follower (tail) keeps current: the user's, or with --no-ledger (or when the user's
+ * cannot be opened, with a note) a temporary one removed on exit.
+ */
+export function followerLedger(opts: SourceOptions): LedgerStore {
+  if (opts.ledger !== false) {
+    const path = typeof opts.ledger === 'string' ? opts.ledger : defaultLedgerPath();
+    try {
+      return openLedger(path);
+    } catch (err) {
+      const why = err instanceof LedgerError ? err.message : `cannot open the ledger ${path}: ${(err as Error).message}`;
+      process.stderr.write(`note: ${why}; following with a temporary ledger\n`);
+    }
+  }
+  return temporaryLedger();
+}
+
+/** A ledger in a fresh temporary folder, removed when the process exits. */
+export function temporaryLedger(): LedgerStore {
+  const dir = mkdtempSync(join(tmpdir(), 'ccost-follow-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return LedgerStore.open(join(dir, 'ledger.db')).store;
+}
+
+/** Says what a ledger fault in a long-running command means, moving a damaged ledger aside; null when the error is no ledger fault. */
+export function ledgerFaultNote(err: unknown, store: LedgerStore): string | null {
+  const fault = ledgerFault(err);
+  if (fault === null) return null;
+  openLedgers.delete(store.path);
+  let what = `the ledger ${store.path} ${FAULT_WORDS[fault]}`;
+  if (fault === 'damaged') {
+    try {
+      store.db.close();
+    } catch {
+      // a damaged file may refuse even that
+    }
+    try {
+      what += `; moved it to ${moveAside(store.path)}, and the next run rebuilds it`;
+    } catch (moveErr) {
+      what += ` and cannot be moved aside (${(moveErr as Error).message}); move or delete it`;
+    }
+  }
+  return what;
 }
 
 /**

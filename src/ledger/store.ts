@@ -459,6 +459,12 @@ export class LedgerStore {
     return rows.map(([fileId, nums, strs]) => ({ fileId, rows: { nums: aligned(nums), strs } }));
   }
 
+  /** Every file's winners in a scope's rollups. */
+  scopeWinners(scope: string): Array<{ fileId: number; winners: EncodedFileWinners }> {
+    const rows = this.sql(`SELECT file_id, win_ids, win_nums FROM rollup_files WHERE scope = ?`).raw().all(scope) as Array<[number, string, Buffer]>;
+    return rows.map(([fileId, ids, nums]) => ({ fileId, winners: { ids, nums: aligned(nums) } }));
+  }
+
   fileWinners(scope: string, fileId: number): EncodedFileWinners | null {
     const row = this.sql(`SELECT win_ids, win_nums FROM rollup_files WHERE scope = ? AND file_id = ?`).raw().get(scope, fileId) as [string, Buffer] | undefined;
     return row ? { ids: row[0], nums: aligned(row[1]) } : null;

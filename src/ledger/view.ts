@@ -46,6 +46,13 @@ export interface UsageView {
 export interface ViewBasis {
   generation: number;
   found: Discovery;
+  /** Ledger file id of each place in the view's `files`. */
+  fileIds: readonly number[];
+}
+
+/** The key the ledger keeps a set of data folders' rollups under. */
+export function scopeKeyOf(dirs: readonly string[]): string {
+  return JSON.stringify([...dirs].sort());
 }
 
 /** Changes when prices or pricing rules change, so cached costs are recomputed. */
@@ -111,7 +118,7 @@ export interface LiveInputs {
 }
 
 export async function viewFromLedger(store: LedgerStore, dirs: readonly string[], pricing: Pricing, threads?: number, seen?: SeenStats, live: LiveInputs = {}): Promise<UsageView> {
-  const scopeKey = JSON.stringify([...dirs].sort());
+  const scopeKey = scopeKeyOf(dirs);
   let found = live.found;
   if (!found) {
     const listings = loadListings(store, scopeKey);
@@ -152,7 +159,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
     bytesRead: sync.bytesRead,
     rollups: built.how,
   };
-  return { files: built.files, rows: built.rows.sort(canonicalRowOrder), warnings: [...problems, ...built.warnings], ledger, basis: { generation: built.generation, found } };
+  return { files: built.files, rows: built.rows.sort(canonicalRowOrder), warnings: [...problems, ...built.warnings], ledger, basis: { generation: built.generation, found, fileIds: built.ids } };
 }
 
 interface Built {

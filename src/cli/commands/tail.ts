@@ -1,15 +1,21 @@
 /**
- * ccost tail: a stream of usage events as they are written.
+ * ccost tail: a stream of usage events as they are written, from the ledger's follower
+ * (live/tail-feed.ts): it starts at the end, and reports each response once.
  */
 import { Command } from 'commander';
-import { Tailer, type TailEvent } from '../../live/tailer.js';
+import { TailFeed, type TailEvent } from '../../live/tail-feed.js';
+import { LiveView } from '../../ledger/live-view.js';
+import { scopeKeyOf } from '../../ledger/view.js';
+import type { LedgerStore } from '../../ledger/store.js';
+import { coalesce } from '../../live/coalesce.js';
+import { FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
 import { agentOf, eventCost } from '../../usage/aggregate.js';
 import { unitsToUsd } from '../../usage/money.js';
 import type { Pricing } from '../../usage/pricing.js';
 import { embeddedPricing } from '../../usage/prices-file.js';
 import type { CostMode } from '../../usage/types.js';
 import { formatCost, formatInt, shortModel } from '../../reports/format.js';
-import { addSourceOptions, dirsOf, type SourceOptions } from '../common.js';
+import { addSourceOptions, dirsOf, followerLedger, ledgerFaultNote, temporaryLedger, type SourceOptions } from '../common.js';
 
 /** One response often costs less than a cent: $0.0045 must not read $0.00. */
 function tailCost(n: number): string {
@@ -54,7 +60,8 @@ export function tailRecord(t: TailEvent, mode: CostMode, pricing: Pricing): Reco
 
 async function runTail(opts: TailOptions): Promise<void> {
   const pricing = embeddedPricing();
-  const tailer = new Tailer({ dirs: dirsOf(opts), fromStart: Boolean(opts.fromStart) }, (events) => {
+  const dirs = dirsOf(opts);
+  const print = (events: TailEvent[]) => {
     const lines = events
       .filter((t) => (!opts.agent || agentOf(t.file) === opts.agent) && (!opts.project || t.file.project === opts.project))
       .map((t) => {
@@ -64,12 +71,40 @@ async function runTail(opts: TailOptions): Promise<void> {
         return `${String(r.timestamp).slice(0, 19).replace('T', ' ')}  ${String(r.agent).padEnd(14)} ${model.padEnd(12)} ${formatInt(Number(r.totalTokens)).padStart(11)} ${tailCost(Number(r.cost)).padStart(9)}${t.replaces ? '  (update)' : ''}`;
       });
     if (lines.length > 0) process.stdout.write(lines.join('\n') + '\n');
+  };
+  let store: LedgerStore = followerLedger(opts);
+  const feedOn = (s: LedgerStore) => new TailFeed(s, new LiveView(s, dirs, pricing), scopeKeyOf(dirs));
+  let feed = feedOn(store);
+  print(await feed.start(Boolean(opts.fromStart)));
+  const pending = new PendingChanges();
+  pending.take(); // the start has looked at everything
+  const round = coalesce(
+    async () => {
+      const { walk, paths } = pending.take();
+      try {
+        print(await feed.round(walk, paths));
+      } catch (err) {
+        const what = ledgerFaultNote(err, store);
+        if (what === null) throw err;
+        // Follow on with a ledger of our own: what was written while the ledger failed is not lost
+        // for reports (the files hold it), only this stream may miss the lines of that moment.
+        process.stderr.write(`ccost tail: ${what}; following on with a temporary ledger\n`);
+        store = temporaryLedger();
+        feed = feedOn(store);
+        await feed.start(false);
+      }
+    },
+    (err) => process.stderr.write(`ccost tail: ${(err as Error).message} (retrying on the next change)\n`),
+  );
+  const follow = new FolderWatch({ dirs, pollMs: 1000, walkEvery: 5 }, (walk, paths) => {
+    pending.add(walk, paths);
+    void round().then(() => follow.follow(feed.files()));
   });
-  await tailer.start();
-  process.stderr.write(`ccost tail: following the session files in ${dirsOf(opts).join(', ')} (Ctrl-C stops)\n`);
+  follow.follow(feed.files());
+  process.stderr.write(`ccost tail: following the session files in ${dirs.join(', ')} (Ctrl-C stops)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {
-      tailer.close();
+      follow.close();
       resolve();
     };
     process.once('SIGINT', stop);

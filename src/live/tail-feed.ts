@@ -1,0 +1,99 @@
+/**
+ * `ccost tail` as a consumer of the one follower: each round brings the ledger up to date with what
+ * changed (ledger/live-view.ts: the same discovery, file identity, fingerprints, offsets and partial
+ * lines as every report) and reads the ledger's log of what that added (segments newer than the last
+ * round), whichever process read it. A response is reported when its id is new, and again (marked
+ * `replaces`) when a larger copy arrives, as the final line of a streamed response does; a copy
+ * read again (a file rewritten in place, truncated, replaced or re-created) is not repeated. It
+ * starts at the end: what the ledger already holds is reported only with --from-start.
+ */
+import type { LiveView } from '../ledger/live-view.js';
+import type { LedgerStore } from '../ledger/store.js';
+import type { UsageView } from '../ledger/view.js';
+import { decodeEvents } from '../usage/event-codec.js';
+import { decodeFileWinners, keptEvents } from '../usage/winners.js';
+import { eventTokens, type FileOrigin, type UsageEvent } from '../usage/types.js';
+
+export interface TailEvent {
+  event: UsageEvent;
+  file: FileOrigin;
+  /** A larger copy of a response reported before (its counts are complete, not a difference). */
+  replaces: boolean;
+}
+
+/** The copy of a response last reported (or counted before tail started): what a later copy must beat. */
+interface Seen {
+  tokens: number;
+  sidechain: boolean;
+}
+
+export class TailFeed {
+  private readonly seen = new Map<string, Seen>();
+  private generation = -1;
+  private origins = new Map<number, FileOrigin>();
+
+  constructor(
+    private readonly store: LedgerStore,
+    private readonly live: LiveView,
+    private readonly scopeKey: string,
+  ) {}
+
+  /** Brings the ledger up to date and learns what it counts; with `fromStart`, returns those responses (oldest first). */
+  async start(fromStart: boolean): Promise<TailEvent[]> {
+    const view = await this.live.view(true);
+    this.learn(view);
+    this.generation = view.basis?.generation ?? 0;
+    const winners = this.store.scopeWinners(this.scopeKey);
+    for (const { fileId, winners: enc } of winners)
+      for (const [id, r] of decodeFileWinners(enc, fileId)) this.seen.set(id, { tokens: r.tokens, sidechain: r.sidechain });
+    if (!fromStart) return [];
+    const out: TailEvent[] = [];
+    const byFile = new Map(winners.map((w) => [w.fileId, decodeFileWinners(w.winners, w.fileId)]));
+    for (const { fileId, events } of this.store.segmentsByFile(new Set(this.origins.keys()))) {
+      const file = this.origins.get(fileId)!;
+      const all = events.flatMap((e) => decodeEvents(e, fileId));
+      for (const e of keptEvents(all, byFile.get(fileId) ?? new Map())) out.push({ event: e, file, replaces: false });
+    }
+    return out.sort((a, b) => a.event.timestamp - b.event.timestamp || a.event.fileIndex - b.event.fileIndex || a.event.offset - b.event.offset);
+  }
+
+  /** One round: what the files gained since the last, as responses to report. */
+  async round(walk: boolean, paths: ReadonlySet<string> | null): Promise<TailEvent[]> {
+    const view = await this.live.view(walk, paths);
+    const generation = view.basis?.generation ?? this.generation;
+    if (generation === this.generation) return [];
+    this.learn(view);
+    const out: TailEvent[] = [];
+    for (const seg of this.store.segmentsSince(this.generation)) {
+      const file = this.origins.get(seg.fileId);
+      if (!file) continue; // another data folder's
+      for (const e of decodeEvents(seg.events, seg.fileId)) {
+        const t = this.take(e);
+        if (t !== null) out.push({ event: e, file, replaces: t });
+      }
+    }
+    this.generation = generation;
+    return out;
+  }
+
+  /** Whether to report a copy (null: no; else whether it replaces one reported before). */
+  private take(e: UsageEvent): boolean | null {
+    if (e.messageId === null) return false;
+    const tokens = eventTokens(e);
+    const before = this.seen.get(e.messageId);
+    const larger = !before || tokens > before.tokens || (tokens === before.tokens && before.sidechain && !e.sidechain);
+    if (!larger) return null;
+    this.seen.set(e.messageId, { tokens, sidechain: e.sidechain });
+    return before !== undefined;
+  }
+
+  /** The session files of the last round (for watching their folders). */
+  files(): ReturnType<LiveView['files']> {
+    return this.live.files();
+  }
+
+  private learn(view: UsageView): void {
+    const ids = view.basis?.fileIds ?? [];
+    this.origins = new Map(ids.map((id, i) => [id, view.files[i]!]));
+  }
+}

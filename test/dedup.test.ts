@@ -1,18 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Deduper, preferCopy } from '../src/usage/dedup.js';
-import type { FileOrigin, UsageEvent } from '../src/usage/types.js';
+import type { FileOrigin, FilePos, UsageEvent } from '../src/usage/types.js';
 
 function file(host: string, path: string): FileOrigin {
   return { host, path, dataDir: '/d', projectDir: 'p', project: 'p', instance: null, mode: 'host', team: null, agent: null, role: null, container: null, pathSessionId: null, subagentFile: false };
 }
 const files = [file('a', '/x/1.jsonl'), file('a', '/x/2.jsonl'), file('b', '/x/0.jsonl')];
 
-function ev(p: Partial<UsageEvent>): UsageEvent {
+/** Files here are named by their place in `files`. */
+function ev(p: Partial<Omit<UsageEvent, 'fileIndex'>> & { fileIndex?: number }): UsageEvent {
   return {
     messageId: 'm1', requestId: 'r1', timestamp: 1000, model: 'claude-sonnet-4-5', inputTokens: 10, outputTokens: 5,
     cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0, simple: false, unsplitTokens: 0, recordedCost: null,
-    speed: 'standard', sidechain: false, subagent: false, sessionId: 's', cwd: null, fileIndex: 0, offset: 0, ...p,
+    speed: 'standard', sidechain: false, subagent: false, sessionId: 's', cwd: null, offset: 0, ...p, fileIndex: (p.fileIndex ?? 0) as FilePos,
   };
 }
 

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventsFromRecord, parseTimestamp } from '../src/usage/parse.js';
+import type { ScanSlot } from '../src/usage/types.js';
 import { rng } from './helpers/rng.js';
 import { realFields } from './helpers/reference.js';
 
-const ctx = { fileIndex: 0, offset: 0, subagentFile: false };
+const ctx = { fileIndex: 0 as ScanSlot, offset: 0, subagentFile: false };
 const assistant = (usage: unknown, extra: Record<string, unknown> = {}) => ({
   type: 'assistant',
   timestamp: '2025-10-01T10:00:00.000Z',

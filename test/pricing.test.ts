@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pricing, calculateCost, costOf, type PriceTable } from '../src/usage/pricing.js';
 import { embeddedPricing } from '../src/usage/prices-file.js';
-import type { UsageEvent } from '../src/usage/types.js';
+import type { FilePos, UsageEvent } from '../src/usage/types.js';
 
 function ev(p: Partial<UsageEvent>): UsageEvent {
   return {
@@ -23,7 +23,7 @@ function ev(p: Partial<UsageEvent>): UsageEvent {
     subagent: false,
     sessionId: null,
     cwd: null,
-    fileIndex: 0,
+    fileIndex: 0 as FilePos,
     offset: 0,
     ...p,
   };

@@ -8,7 +8,7 @@ import { rollup, type RollupRow } from '../src/usage/aggregate.js';
 import { Deduper } from '../src/usage/dedup.js';
 import { embeddedPricing } from '../src/usage/prices-file.js';
 import { RunningRollup } from '../src/usage/running-rollup.js';
-import type { FileOrigin, UsageEvent } from '../src/usage/types.js';
+import type { FileId, FileOrigin, FileRef, UsageEvent } from '../src/usage/types.js';
 import { rng } from './helpers/rng.js';
 
 const FILES = 7;
@@ -18,19 +18,19 @@ const origins: FileOrigin[] = Array.from({ length: FILES }, (_, i) => ({
 }));
 const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-6', '<synthetic>'];
 
-function fileEvents(r: () => number, f: number): UsageEvent[] {
+function fileEvents(r: () => number, f: number): UsageEvent<FileId>[] {
   return Array.from({ length: Math.floor(r() * 12) }, (_, k) => {
     const id = Math.floor(r() * 25);
     return {
       messageId: r() < 0.1 ? null : `m${id}`, requestId: null, timestamp: Date.UTC(2025, 9, 1) + Math.floor(r() * 4) * 600_000, model: MODELS[id % 3]!,
       inputTokens: Math.floor(r() * 4), outputTokens: Math.floor(r() * 3) * 100, cacheWrite5mTokens: id, cacheWrite1hTokens: 0, cacheReadTokens: id * 10,
       simple: false, unsplitTokens: 0, recordedCost: null, speed: 'standard', sidechain: r() < 0.2, subagent: r() < 0.2, sessionId: r() < 0.5 ? null : 'sx',
-      cwd: r() < 0.5 ? null : '/w', fileIndex: f, offset: k * 100,
-    } satisfies UsageEvent;
+      cwd: r() < 0.5 ? null : '/w', fileIndex: f as FileId, offset: k * 100,
+    } satisfies UsageEvent<FileId>;
   });
 }
 
-const key = (r: RollupRow) => JSON.stringify([r.fileIndex, r.bucket, r.model, r.session, r.cwd, r.subagent, r.inputTokens, r.outputTokens, r.cacheCreationTokens, r.cacheReadTokens, r.totalTokens, r.events, r.firstTimestamp, r.lastTimestamp, r.costAuto.toFixed(12)]);
+const key = (r: RollupRow<FileRef>) => JSON.stringify([r.fileIndex, r.bucket, r.model, r.session, r.cwd, r.subagent, r.inputTokens, r.outputTokens, r.cacheCreationTokens, r.cacheReadTokens, r.totalTokens, r.events, r.firstTimestamp, r.lastTimestamp, r.costAuto.toFixed(12)]);
 
 test('running rollup of whole files, in any order, = one rollup of everything deduplicated', () => {
   const pricing = embeddedPricing();
@@ -44,9 +44,9 @@ test('running rollup of whole files, in any order, = one rollup of everything de
 
     const running = new RunningRollup(origins, pricing);
     const order = [...byFile.keys()].sort(() => r() - 0.5);
-    for (const f of order) running.addFile(f, byFile[f]!.map((e) => ({ ...e })));
+    for (const f of order) running.addFile(f as FileId, byFile[f]!.map((e) => ({ ...e })));
     for (const f of [...running.staleFiles()]) {
-      running.recount(f, byFile[f]!.map((e) => ({ ...e })));
+      running.recount(f as FileId, byFile[f]!.map((e) => ({ ...e })));
       recounts++;
     }
     const got = [...running.rowsByFile().values()].flat().map(key).sort();

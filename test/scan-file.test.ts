@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync, chmodSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scanFile } from '../src/sessions/scan-file.js';
+import type { ScanSlot } from '../src/usage/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ccost-scan-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -23,7 +24,7 @@ function write(name: string, content: string | Buffer): string {
   return p;
 }
 
-const ids = (p: string, chunkSize?: number) => scanFile(p, { fileIndex: 0, subagentFile: false, chunkSize }).events.map((e) => e.messageId);
+const ids = (p: string, chunkSize?: number) => scanFile(p, { fileIndex: 0 as ScanSlot, subagentFile: false, chunkSize }).events.map((e) => e.messageId);
 
 test('the same events whatever the buffer size, across long lines and boundaries', () => {
   const lines: string[] = [];
@@ -41,7 +42,7 @@ test('offsets point at each line start; endOffset past the last complete line', 
   const a = usageLine(1);
   const b = usageLine(2);
   const p = write('offsets.jsonl', `${a}\n${userLine(10)}\n${b}\n`);
-  const r = scanFile(p, { fileIndex: 0, subagentFile: false, chunkSize: 64 });
+  const r = scanFile(p, { fileIndex: 0 as ScanSlot, subagentFile: false, chunkSize: 64 });
   assert.deepEqual(r.events.map((e) => e.offset), [0, Buffer.byteLength(a) + Buffer.byteLength(userLine(10)) + 2]);
   assert.equal(r.endOffset, r.size);
 });
@@ -49,20 +50,20 @@ test('offsets point at each line start; endOffset past the last complete line', 
 test('start offset: reads only what follows a checkpoint', () => {
   const a = usageLine(1);
   const p = write('resume.jsonl', `${a}\n${usageLine(2)}\n`);
-  const r = scanFile(p, { fileIndex: 0, subagentFile: false, start: Buffer.byteLength(a) + 1 });
+  const r = scanFile(p, { fileIndex: 0 as ScanSlot, subagentFile: false, start: Buffer.byteLength(a) + 1 });
   assert.deepEqual(r.events.map((e) => e.messageId), ['msg_2']);
 });
 
 test('an unterminated last line counts when complete JSON, else waits', () => {
   const done = write('tail-ok.jsonl', `${usageLine(1)}\n${usageLine(2)}`);
-  const r1 = scanFile(done, { fileIndex: 0, subagentFile: false, chunkSize: 64 });
+  const r1 = scanFile(done, { fileIndex: 0 as ScanSlot, subagentFile: false, chunkSize: 64 });
   assert.equal(r1.events.length, 2);
   assert.equal(r1.endOffset, r1.size);
   assert.equal(r1.warnings.partialTail, false);
   const full = usageLine(2);
   const cut = full.indexOf('output_tokens') + 16; // past the pattern, before the line ends
   const half = write('tail-half.jsonl', `${usageLine(1)}\n${full.slice(0, cut)}`);
-  const r2 = scanFile(half, { fileIndex: 0, subagentFile: false });
+  const r2 = scanFile(half, { fileIndex: 0 as ScanSlot, subagentFile: false });
   assert.equal(r2.events.length, 1);
   assert.equal(r2.warnings.partialTail, true);
   assert.equal(r2.warnings.malformed, 0);
@@ -72,7 +73,7 @@ test('an unterminated last line counts when complete JSON, else waits', () => {
 test('CRLF line ends, blank lines, binary junk and malformed usage lines', () => {
   const junk = Buffer.from([0, 1, 2, 255, 254, 10, 0x7b, 0x22, 0x74, 0x6f, 0x6b, 0x65, 0x6e, 0x73, 0x22, 10]); // ...{"tokens"\n
   const p = write('junk.jsonl', Buffer.concat([Buffer.from(`${usageLine(1)}\r\n\r\n\n`), junk, Buffer.from(`{"message":{"usage":{"input_tokens":1,"output_tokens"\n${usageLine(2)}\n`)]));
-  const r = scanFile(p, { fileIndex: 0, subagentFile: false, chunkSize: 64 });
+  const r = scanFile(p, { fileIndex: 0 as ScanSlot, subagentFile: false, chunkSize: 64 });
   assert.deepEqual(r.events.map((e) => e.messageId), ['msg_1', 'msg_2']);
   // The binary line, `{"tokens"` and the cut-off usage line; blank lines are not counted.
   assert.equal(r.warnings.malformed, 3);
@@ -89,16 +90,16 @@ test('an unreadable file is reported, not thrown', () => {
     // root reads everything despite permissions: a folder in a file's place fails the read instead.
     const p = join(dir, 'folder.jsonl');
     mkdirSync(p);
-    assert.equal(scanFile(p, { fileIndex: 0, subagentFile: false }).warnings.error, 'is a folder');
+    assert.equal(scanFile(p, { fileIndex: 0 as ScanSlot, subagentFile: false }).warnings.error, 'is a folder');
     return;
   }
   const p = write('locked.jsonl', `${usageLine(1)}\n`);
   chmodSync(p, 0);
-  assert.equal(scanFile(p, { fileIndex: 0, subagentFile: false }).warnings.error, 'permission denied');
+  assert.equal(scanFile(p, { fileIndex: 0 as ScanSlot, subagentFile: false }).warnings.error, 'permission denied');
 });
 
 test('a vanished file is reported, not thrown', () => {
-  const r = scanFile(join(dir, 'nope.jsonl'), { fileIndex: 0, subagentFile: false });
+  const r = scanFile(join(dir, 'nope.jsonl'), { fileIndex: 0 as ScanSlot, subagentFile: false });
   assert.match(r.warnings.error!, /vanished|dangling/);
   assert.equal(r.events.length, 0);
 });

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Deduper, rankOf } from '../src/usage/dedup.js';
-import type { UsageEvent } from '../src/usage/types.js';
+import type { FilePos, UsageEvent } from '../src/usage/types.js';
 import {
   addToWinners, buildIndex, decodeFileWinners, encodeFileWinners, hashId, keptEvents, WinnerIndexView, type FileWinners, type WinnerIndex,
 } from '../src/usage/winners.js';
@@ -24,7 +24,7 @@ function randomEvents(r: () => number, n: number, offsets: number[]): UsageEvent
       messageId: r() < 0.1 ? null : `m${Math.floor(r() * 40)}`, requestId: null, timestamp: Math.floor(r() * 3), model: 'x',
       inputTokens: Math.floor(r() * 3), outputTokens: Math.floor(r() * 2), cacheWrite5mTokens: 0, cacheWrite1hTokens: 0, cacheReadTokens: 0,
       simple: false, unsplitTokens: 0, recordedCost: null, speed: 'standard', sidechain: r() < 0.3, subagent: false, sessionId: null, cwd: null,
-      fileIndex, offset,
+      fileIndex: fileIndex as FilePos, offset,
     };
   });
 }

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import type { EncodedEvents } from '../usage/event-codec.js';
 import type { EncodedRows } from '../usage/rollup-codec.js';
 import { WinnerIndexView, type EncodedFileWinners, type WinnerIndex } from '../usage/winners.js';
-import type { FileOrigin, FileWarnings } from '../usage/types.js';
+import type { FileId, FileOrigin, FileWarnings } from '../usage/types.js';
 
 import { SCHEMA_VERSION } from './schema-version.js';
 import { FAULT_WORDS, ledgerFault, moveAside } from './faults.js';
@@ -100,7 +100,7 @@ CREATE TABLE IF NOT EXISTS output_paths (
 const INDEXES = `CREATE INDEX IF NOT EXISTS segments_gen ON segments (gen);`;
 
 export interface StoredFile {
-  id: number;
+  id: FileId;
   path: string;
   dataDir: string;
   dev: number;
@@ -118,7 +118,7 @@ export interface StoredFile {
 export type FileEntry = Omit<StoredFile, 'head' | 'tail'>;
 
 export interface StoredSegment {
-  fileId: number;
+  fileId: FileId;
   start: number;
   events: EncodedEvents;
 }
@@ -132,7 +132,7 @@ interface SegmentRow {
 }
 
 function toSegment(row: SegmentRow): StoredSegment {
-  return { fileId: row.file_id, start: row.start, events: { count: row.count, nums: aligned(row.nums), strs: row.strs } };
+  return { fileId: row.file_id as FileId, start: row.start, events: { count: row.count, nums: aligned(row.nums), strs: row.strs } };
 }
 
 // SQLite's blobs need not be 8-byte aligned: numbers are copied out into arrays of their own.
@@ -349,7 +349,7 @@ export class LedgerStore {
   }
 
   /** Inserts or updates a file's row; returns its id. */
-  saveFile(f: Omit<StoredFile, 'id'> & { id?: number }): number {
+  saveFile(f: Omit<StoredFile, 'id'> & { id?: FileId }): FileId {
     const values = [
       f.path,
       f.dataDir,
@@ -374,10 +374,10 @@ export class LedgerStore {
       const r = this.sql(
         `INSERT INTO files (path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, origin, malformed, invalid, partial_tail, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(...values);
-      id = Number(r.lastInsertRowid);
+      id = Number(r.lastInsertRowid) as FileId;
     }
     this.sql(`INSERT OR REPLACE INTO fingerprints (file_id, head, tail) VALUES (?, ?, ?)`).run(id, f.head, f.tail);
-    return id;
+    return id!;
   }
 
   /** A file that could not be read this time: its counted events and fingerprint stay. */
@@ -415,16 +415,16 @@ export class LedgerStore {
   }
 
   /** The stored events of the given files, one file at a time (all its segments, in offset order). */
-  *segmentsByFile(fileIds: ReadonlySet<number>): Generator<{ fileId: number; events: EncodedEvents[] }> {
+  *segmentsByFile(fileIds: ReadonlySet<number>): Generator<{ fileId: FileId; events: EncodedEvents[] }> {
     if (fileIds.size === 0) return;
-    let current: { fileId: number; events: EncodedEvents[] } | null = null;
+    let current: { fileId: FileId; events: EncodedEvents[] } | null = null;
     for (const row of this.sql(`SELECT file_id, start, count, nums, strs FROM segments ORDER BY file_id, start`).iterate() as IterableIterator<SegmentRow>) {
       if (!fileIds.has(row.file_id) || row.count === 0) continue;
       if (current && current.fileId !== row.file_id) {
         yield current;
         current = null;
       }
-      current ??= { fileId: row.file_id, events: [] };
+      current ??= { fileId: row.file_id as FileId, events: [] };
       current.events.push(toSegment(row).events);
     }
     if (current) yield current;
@@ -454,15 +454,15 @@ export class LedgerStore {
     return { generation: row.generation, priceHash: row.price_hash, index: WinnerIndexView.of(bigints(row.base), bigints(row.winner_changes)) };
   }
 
-  rollupRows(scope: string): Array<{ fileId: number; rows: EncodedRows }> {
+  rollupRows(scope: string): Array<{ fileId: FileId; rows: EncodedRows }> {
     const rows = this.sql(`SELECT file_id, nums, strs FROM rollup_files WHERE scope = ?`).raw().all(scope) as Array<[number, Buffer, string]>;
-    return rows.map(([fileId, nums, strs]) => ({ fileId, rows: { nums: aligned(nums), strs } }));
+    return rows.map(([fileId, nums, strs]) => ({ fileId: fileId as FileId, rows: { nums: aligned(nums), strs } }));
   }
 
   /** Every file's winners in a scope's rollups. */
-  scopeWinners(scope: string): Array<{ fileId: number; winners: EncodedFileWinners }> {
+  scopeWinners(scope: string): Array<{ fileId: FileId; winners: EncodedFileWinners }> {
     const rows = this.sql(`SELECT file_id, win_ids, win_nums FROM rollup_files WHERE scope = ?`).raw().all(scope) as Array<[number, string, Buffer]>;
-    return rows.map(([fileId, ids, nums]) => ({ fileId, winners: { ids, nums: aligned(nums) } }));
+    return rows.map(([fileId, ids, nums]) => ({ fileId: fileId as FileId, winners: { ids, nums: aligned(nums) } }));
   }
 
   fileWinners(scope: string, fileId: number): EncodedFileWinners | null {
@@ -564,7 +564,7 @@ function toEntry(r: FileRow): FileEntry {
   origin.path = path;
   origin.dataDir = r[2];
   return {
-    id: r[0],
+    id: r[0] as FileId,
     path,
     dataDir: r[2],
     dev: r[3],

@@ -8,7 +8,7 @@ import { scanMany, type ScanJob } from '../sessions/scan-pool.js';
 import { closeSync, openSync } from 'node:fs';
 import { HEAD_BYTES, prefixDigest, readRange } from '../sessions/scan-file.js';
 import { encodeEvents } from '../usage/event-codec.js';
-import { ORIGIN_KEYS, type FileOrigin, type FileWarnings, type UsageEvent } from '../usage/types.js';
+import { bindEvents, ORIGIN_KEYS, type FileId, type FileOrigin, type FileWarnings, type ScanSlot, type UsageEvent } from '../usage/types.js';
 import type { FileEntry, LedgerStore, StoredFile } from './store.js';
 
 /** Meta key: the last generation that removed events or moved a file (see view.ts). */
@@ -127,7 +127,7 @@ export interface SyncResult {
 }
 
 /** Receives the events a sync has just read, file by file, as they come (from byte `start`: 0 when the whole file was read). */
-export type OnFresh = (fileId: number, origin: FileOrigin, events: UsageEvent[], start: number) => void;
+export type OnFresh = (fileId: FileId, origin: FileOrigin, events: UsageEvent<FileId>[], start: number) => void;
 
 function entryOf(f: StoredFile): FileEntry {
   const { head: _head, tail: _tail, ...entry } = f;
@@ -172,7 +172,7 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
       const work = actions.filter((a): a is Extract<Action, { kind: 'append' | 'reread' }> => a.kind === 'append' || a.kind === 'reread');
       const jobs: ScanJob[] = work.map((a, i) => {
         const start = a.kind === 'append' ? a.stored.checkpoint : 0;
-        return { path: a.found.origin.path, fileIndex: i, subagentFile: a.found.origin.subagentFile, start, bytes: Math.max(0, a.found.size - start), fingerprint: true };
+        return { path: a.found.origin.path, fileIndex: i as ScanSlot, subagentFile: a.found.origin.subagentFile, start, bytes: Math.max(0, a.found.size - start), fingerprint: true };
       });
       await scanMany(
         jobs,
@@ -217,7 +217,7 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
           entries.set(id, entryOf({ ...saved, id }));
           if (a.kind === 'reread' && store.clearSegments(id) > 0) reset = true;
           if (scan.events.length > 0) store.addSegment(id, start, scan.endOffset, scan.encoded ?? encodeEvents(scan.events), gen);
-          onFresh(id, f.origin, scan.events, start);
+          onFresh(id as FileId, f.origin, bindEvents(scan.events, id as FileId), start);
         },
         { threads },
       );

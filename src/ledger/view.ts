@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { discover, type DirListing, type Discovery, type ListingCache } from '../sessions/discover.js';
 import { loadUsage } from '../sessions/load.js';
-import { canonicalRowOrder, rollup, type RollupRow } from '../usage/aggregate.js';
+import { bindRows, canonicalRowOrder, rollup, type RollupRow } from '../usage/aggregate.js';
 import type { CopyRank } from '../usage/dedup.js';
 import type { SeenStats } from '../sessions/recent-stats.js';
 import { RunningRollup } from '../usage/running-rollup.js';
@@ -19,7 +19,7 @@ import {
 import { decodeEvents } from '../usage/event-codec.js';
 import { PRICES_PATH } from '../usage/prices-file.js';
 import type { Pricing } from '../usage/pricing.js';
-import type { FileOrigin, FileWarnings, UsageEvent } from '../usage/types.js';
+import { bindEvents, type FileId, type FileOrigin, type FilePos, type FileWarnings, type UsageEvent } from '../usage/types.js';
 import type { FileEntry, LedgerStore, RollupHead, RollupSave } from './store.js';
 import { RESET_KEY, syncLedger, type SyncResult } from './sync.js';
 
@@ -101,7 +101,7 @@ export interface RowMemory {
   generation: number;
   priceHash: string;
   /** Ledger file id of each place the rows are bound to. */
-  ids: readonly number[];
+  ids: readonly FileId[];
   /** Never changed once kept: views share them. */
   rows: readonly RollupRow[];
   /** The ledger's files as of `generation` (the next sync plans from them when nothing else wrote since). */
@@ -137,7 +137,6 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
     dirs,
     (id, origin, events, start) => {
       origins[id] = origin;
-      for (const e of events) e.fileIndex = id;
       if (start === 0) running.addFile(id, events);
     },
     threads,
@@ -167,7 +166,7 @@ interface Built {
   how: LedgerInfo['rollups'];
   files: FileOrigin[];
   /** Ledger file id of each place in `files`. */
-  ids: number[];
+  ids: FileId[];
   rows: RollupRow[];
   warnings: FileWarnings[];
   filesGone: number;
@@ -196,7 +195,7 @@ function buildRollups(
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const s of inScope) origins[s.id] = s.origin;
   const files = inScope.map((s) => s.origin);
-  const position = new Map(inScope.map((s, i) => [s.id, i]));
+  const position = new Map(inScope.map((s, i) => [s.id, i as FilePos]));
   // The rows kept in memory are the stored ones while the stored rollups are still those it saved.
   const ids = inScope.map((s) => s.id);
   const rowsBut = (skip: ReadonlySet<number>) =>
@@ -221,10 +220,7 @@ function buildRollups(
   for (const [id, fileRows] of r.rowsByFile()) {
     const at = position.get(id);
     if (at === undefined) continue; // a file outside these data folders
-    for (const row of fileRows) {
-      row.fileIndex = at;
-      rows.push(row);
-    }
+    for (const row of bindRows(fileRows, at)) rows.push(row);
   }
   const winners = r.winnerIdsByFile();
   for (const id of winners.keys()) if (!position.has(id)) winners.delete(id);
@@ -240,7 +236,7 @@ function buildRollups(
 }
 
 /** Every event the ledger holds for one file, in offset order. */
-function storedEvents(store: LedgerStore, fileId: number): UsageEvent[] {
+function storedEvents(store: LedgerStore, fileId: FileId): UsageEvent<FileId>[] {
   return store.segmentsOf(fileId).flatMap((seg) => decodeEvents(seg.events, fileId));
 }
 
@@ -253,7 +249,7 @@ function* indexEntries(winners: ReadonlyMap<number, readonly string[]>): Generat
  * while no file came or went (the common case: files grew), else copies bound anew; null if they
  * name a file not in scope.
  */
-function rowsFromMemory(memory: RowMemory, ids: readonly number[], position: ReadonlyMap<number, number>, skip: ReadonlySet<number>): RollupRow[] | null {
+function rowsFromMemory(memory: RowMemory, ids: readonly FileId[], position: ReadonlyMap<FileId, FilePos>, skip: ReadonlySet<number>): RollupRow[] | null {
   const samePlaces = ids.length === memory.ids.length && ids.every((id, i) => memory.ids[i] === id);
   const rows: RollupRow[] = [];
   for (const r of memory.rows) {
@@ -271,7 +267,7 @@ function rowsFromMemory(memory: RowMemory, ids: readonly number[], position: Rea
 }
 
 /** Stored rows of every file but `skip`, bound to the files' places; null if they name a file not in scope. */
-function storedRows(store: LedgerStore, scopeKey: string, position: ReadonlyMap<number, number>, skip: ReadonlySet<number>): RollupRow[] | null {
+function storedRows(store: LedgerStore, scopeKey: string, position: ReadonlyMap<FileId, FilePos>, skip: ReadonlySet<number>): RollupRow[] | null {
   const rows: RollupRow[] = [];
   const stored = store.rollupRows(scopeKey);
   for (const { fileId, rows: enc } of stored) {
@@ -287,9 +283,9 @@ function storedRows(store: LedgerStore, scopeKey: string, position: ReadonlyMap<
  * Rows and winners of the given files (and of any file the rows name), encoded for the ledger one
  * file at a time as the ledger takes them (all of them at once would be the peak of a first run).
  */
-function filesToSave(rows: readonly RollupRow[], winnersOf: (fileId: number) => EncodedFileWinners, inScope: readonly FileEntry[], files: ReadonlySet<number>): RollupSave['files'] {
-  const by = new Map<number, RollupRow[]>();
-  for (const id of files) by.set(id, []);
+function filesToSave(rows: readonly RollupRow[], winnersOf: (fileId: FileId) => EncodedFileWinners, inScope: readonly FileEntry[], files: ReadonlySet<number>): RollupSave['files'] {
+  const by = new Map<FileId, RollupRow[]>();
+  for (const id of files) by.set(id as FileId, []);
   for (const r of rows) {
     const id = inScope[r.fileIndex]!.id;
     let list = by.get(id);
@@ -318,14 +314,14 @@ function updateRollups(
   head: RollupHead,
   generation: number,
   hash: string,
-  position: ReadonlyMap<number, number>,
+  position: ReadonlyMap<FileId, FilePos>,
   origins: readonly FileOrigin[],
   files: readonly FileOrigin[],
   inScope: readonly FileEntry[],
   pricing: Pricing,
   rowsBut: (skip: ReadonlySet<number>) => RollupRow[] | null,
 ): { rows: RollupRow[]; save: RollupSave } | null {
-  const added: UsageEvent[] = [];
+  const added: UsageEvent<FileId>[] = [];
   for (const seg of store.segmentsSince(head.generation)) {
     if (!position.has(seg.fileId)) continue;
     for (const e of decodeEvents(seg.events, seg.fileId)) added.push(e); // a loop: a spread of a large segment overflows the stack
@@ -360,14 +356,12 @@ function updateRollups(
   const rows = rowsBut(changed);
   if (!rows) return null;
   // A file whose kept events changed gets all its rows again (each row's events come from one file).
-  const events: UsageEvent[] = [];
-  for (const id of changed) {
+  const events: UsageEvent<FilePos>[] = [];
+  // Ranks name files by ledger id here.
+  for (const id of changed as ReadonlySet<number> as ReadonlySet<FileId>) {
     const at = position.get(id);
     if (at === undefined) continue;
-    for (const e of keptEvents(storedEvents(store, id), winnersOf(id))) {
-      e.fileIndex = at;
-      events.push(e);
-    }
+    for (const e of bindEvents(keptEvents(storedEvents(store, id), winnersOf(id)), at)) events.push(e);
   }
   const fresh = rollup(events, files, pricing);
   for (const r of fresh) rows.push(r);

@@ -24,6 +24,8 @@ export class FolderWatch {
   private named = new Set<string>();
   private polls = 0;
   private closed = false;
+  /** follow() has run once (the owner's first look covered what was there). */
+  private started = false;
 
   constructor(
     private readonly opts: FolderWatchOptions,
@@ -44,6 +46,7 @@ export class FolderWatch {
     }
     for (const f of files) for (let d = dirname(f.origin.path); d.startsWith(f.origin.dataDir) && d !== f.origin.dataDir; d = dirname(d)) dirs.add(d);
     const roots = new Set(this.opts.dirs);
+    let added = false;
     for (const d of dirs) {
       if (this.watchers.has(d) || this.closed) continue;
       try {
@@ -58,10 +61,14 @@ export class FolderWatch {
           this.watchers.delete(d);
         });
         this.watchers.set(d, w);
+        added = true;
       } catch {
         // A folder that does not exist (yet): the periodic look finds what appears later.
       }
     }
+    // What was written into a new folder before it was watched raised no event: look once more.
+    if (added && this.started) this.schedule(true, null);
+    this.started = true;
   }
 
   close(): void {

@@ -2,7 +2,7 @@
  * Discover + scan + dedup: everything a report needs from the session files, without a ledger.
  */
 import { Deduper } from '../usage/dedup.js';
-import type { FileOrigin, FileWarnings, UsageEvent } from '../usage/types.js';
+import type { FileOrigin, FilePos, FileWarnings, ScanSlot, UsageEvent } from '../usage/types.js';
 import { discover, type Discovery } from './discover.js';
 import type { FileScan } from './scan-file.js';
 import { scanMany, type PoolOptions } from './scan-pool.js';
@@ -17,22 +17,25 @@ export interface ScannedFiles {
 
 export interface LoadedUsage extends ScannedFiles {
   /** Deduplicated events. */
-  events: UsageEvent[];
+  events: UsageEvent<FilePos>[];
   records: number;
   duplicates: number;
 }
 
-/** Scans every session file found, handing each file's events to `onEvents`. */
-export async function scanFiles(found: Discovery, onEvents: (events: UsageEvent[]) => void, opts: PoolOptions = {}): Promise<ScannedFiles> {
+/**
+ * Scans every session file found, handing each file's events to `onEvents`. Each file's scan slot is
+ * its place in `files`: the events come bound to the view's places.
+ */
+export async function scanFiles(found: Discovery, onEvents: (events: UsageEvent<FilePos>[]) => void, opts: PoolOptions = {}): Promise<ScannedFiles> {
   const files = found.files.map((f) => f.origin);
   const warnings: FileWarnings[] = found.problems.map((p) => ({ path: p.path, malformed: 0, invalid: 0, partialTail: false, error: p.error }));
   const perFile: FileScan['warnings'][] = [];
   let bytes = 0;
   await scanMany(
-    found.files.map((f, i) => ({ path: f.origin.path, fileIndex: i, subagentFile: f.origin.subagentFile, start: 0, bytes: f.size })),
+    found.files.map((f, i) => ({ path: f.origin.path, fileIndex: i as ScanSlot, subagentFile: f.origin.subagentFile, start: 0, bytes: f.size })),
     (i, scan) => {
       bytes += scan.size;
-      onEvents(scan.events);
+      onEvents(scan.events as UsageEvent[] as UsageEvent<FilePos>[]);
       const w = scan.warnings;
       if (w.malformed || w.invalid || w.partialTail || w.error) perFile[i] = w;
     },
@@ -44,7 +47,7 @@ export async function scanFiles(found: Discovery, onEvents: (events: UsageEvent[
 
 export async function loadUsage(dirs: readonly string[], threads?: number): Promise<LoadedUsage> {
   const found = discover(dirs);
-  const dedup = new Deduper(found.files.map((f) => f.origin));
+  const dedup = new Deduper<UsageEvent<FilePos>>(found.files.map((f) => f.origin));
   let records = 0;
   const scanned = await scanFiles(
     found,

@@ -6,7 +6,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { eventsFromRecord } from '../usage/parse.js';
-import type { FileWarnings, UsageEvent } from '../usage/types.js';
+import type { FileWarnings, ScanSlot, UsageEvent } from '../usage/types.js';
 import type { EncodedEvents } from '../usage/event-codec.js';
 import { createHash } from 'node:crypto';
 
@@ -19,7 +19,7 @@ export const DEFAULT_CHUNK = 128 << 10;
 const MAX_LINE = 256 << 20;
 
 export interface ScanOptions {
-  fileIndex: number;
+  fileIndex: ScanSlot;
   subagentFile: boolean;
   /** Byte offset to start from (a ledger checkpoint); must be a line start. */
   start?: number;
@@ -29,7 +29,7 @@ export interface ScanOptions {
 }
 
 export interface FileScan {
-  events: UsageEvent[];
+  events: UsageEvent<ScanSlot>[];
   /** The same events already encoded (when they came from a worker), for storing without re-encoding. */
   encoded?: EncodedEvents;
   warnings: FileWarnings;
@@ -99,7 +99,7 @@ export function newWarnings(path: string): FileWarnings {
 
 export function scanFile(path: string, opts: ScanOptions): FileScan {
   const warnings = newWarnings(path);
-  const events: UsageEvent[] = [];
+  const events: UsageEvent<ScanSlot>[] = [];
   const start = opts.start ?? 0;
   let fd: number;
   try {
@@ -129,7 +129,7 @@ function bufferOf(size: number): Buffer {
   return (shared ??= Buffer.allocUnsafeSlow(DEFAULT_CHUNK));
 }
 
-function scanFd(fd: number, opts: ScanOptions, start: number, events: UsageEvent[], w: FileWarnings): number {
+function scanFd(fd: number, opts: ScanOptions, start: number, events: UsageEvent<ScanSlot>[], w: FileWarnings): number {
   const buf = bufferOf(opts.chunkSize ?? DEFAULT_CHUNK);
   let bufStart = start; // file offset of buf[0]
   let len = 0;

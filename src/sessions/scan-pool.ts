@@ -6,12 +6,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { scanFile, type FileScan } from './scan-file.js';
+import type { ScanSlot } from '../usage/types.js';
 import { bestWithinFile } from '../usage/dedup.js';
 import { decodeEvents, type EncodedEvents } from '../usage/event-codec.js';
 
 export interface ScanJob {
   path: string;
-  fileIndex: number;
+  fileIndex: ScanSlot;
   subagentFile: boolean;
   /** Byte offset to start from (a ledger checkpoint). */
   start: number;

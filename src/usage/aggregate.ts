@@ -6,7 +6,7 @@
  * of 15 minutes; any filter; any cost mode) can be computed exactly from rollup rows, which are far
  * fewer than events: the ledger stores them so that a run with nothing new never touches events.
  */
-import type { CostMode, FileOrigin, TokenTotals, UsageEvent } from './types.js';
+import type { CostMode, FileOrigin, FilePos, FileRef, TokenTotals, UsageEvent } from './types.js';
 import { costOf, type Pricing } from './pricing.js';
 import { addUnits, CostSum, toUnits, ZERO_UNITS, type CostUnits } from './money.js';
 
@@ -15,10 +15,11 @@ export const SYNTHETIC_MODEL = '<synthetic>';
 export const NO_MODEL = '(no model)';
 export const BUCKET_MS = 15 * 60 * 1000;
 
-export interface RollupRow {
+/** Rows bound to view places (FilePos) are what reports take; the ledger keeps them by file id. */
+export interface RollupRow<F extends FileRef = FilePos> {
   /** Quarter hour since the epoch (UTC). */
   bucket: number;
-  fileIndex: number;
+  fileIndex: F;
   model: string;
   session: string;
   cwd: string | null;
@@ -45,7 +46,7 @@ export interface RollupRow {
  * order; a ledger keeps, updates or rebuilds), so that lists of equal keys come out alike. Every
  * row's key is unique. (Sums no longer depend on it: costs are exact integers.)
  */
-export function canonicalRowOrder(a: RollupRow, b: RollupRow): number {
+export function canonicalRowOrder(a: RollupRow<FileRef>, b: RollupRow<FileRef>): number {
   return (
     a.fileIndex - b.fileIndex ||
     a.bucket - b.bucket ||
@@ -72,8 +73,8 @@ export function eventCost(e: UsageEvent, mode: CostMode, pricing: Pricing): { un
   return { units: toUnits(cost), unpriced };
 }
 
-export function rollup(events: Iterable<UsageEvent>, files: readonly FileOrigin[], pricing: Pricing): RollupRow[] {
-  const rows = new Map<string, RollupRow>();
+export function rollup<F extends FileRef>(events: Iterable<UsageEvent<F>>, files: ReadonlyArray<FileOrigin | undefined>, pricing: Pricing): RollupRow<F>[] {
+  const rows = new Map<string, RollupRow<F>>();
   for (const e of events) {
     const file = files[e.fileIndex]!;
     const bucket = Math.floor(e.timestamp / BUCKET_MS);
@@ -125,11 +126,17 @@ export function rollup(events: Iterable<UsageEvent>, files: readonly FileOrigin[
   return [...rows.values()];
 }
 
-export function costIn(r: RollupRow, mode: CostMode): CostUnits {
+/** The same rows bound to another index space (in place: the ledger's rows become a view's, say). */
+export function bindRows<F extends FileRef>(rows: RollupRow<FileRef>[], to: F): RollupRow<F>[] {
+  for (const r of rows) r.fileIndex = to;
+  return rows as RollupRow<F>[];
+}
+
+export function costIn(r: RollupRow<FileRef>, mode: CostMode): CostUnits {
   return mode === 'auto' ? r.costAuto : mode === 'calculate' ? r.costCalculate : r.costDisplay;
 }
 
-export function unpricedModels(rows: readonly RollupRow[], mode: CostMode): string[] {
+export function unpricedModels(rows: readonly RollupRow<FileRef>[], mode: CostMode): string[] {
   const out = new Set<string>();
   for (const r of rows) if (mode === 'auto' ? r.unpricedAuto : mode === 'calculate' ? r.unpricedCalculate : false) out.add(r.model);
   return [...out].sort();

@@ -39,15 +39,15 @@ export function preferCopy(a: UsageEvent, b: UsageEvent, files: FilePlaces): num
   return preferRank(rankOf(a), rankOf(b), files);
 }
 
-export class Deduper {
-  private readonly byId = new Map<string, UsageEvent>();
-  private readonly anonymous: UsageEvent[] = [];
+export class Deduper<E extends UsageEvent = UsageEvent> {
+  private readonly byId = new Map<string, E>();
+  private readonly anonymous: E[] = [];
   /** Copies seen beyond the first, for reporting how much dedup removed. */
   duplicates = 0;
 
   constructor(private readonly files: FilePlaces) {}
 
-  add(e: UsageEvent): void {
+  add(e: E): void {
     if (e.messageId === null) {
       this.anonymous.push(e);
       return;
@@ -61,16 +61,16 @@ export class Deduper {
     if (preferCopy(e, kept, this.files) < 0) this.byId.set(e.messageId, e);
   }
 
-  addAll(events: Iterable<UsageEvent>): void {
+  addAll(events: Iterable<E>): void {
     for (const e of events) this.add(e);
   }
 
   /** The kept copy of each message id. */
-  winners(): IterableIterator<UsageEvent> {
+  winners(): IterableIterator<E> {
     return this.byId.values();
   }
 
-  *events(): IterableIterator<UsageEvent> {
+  *events(): IterableIterator<E> {
     yield* this.byId.values();
     yield* this.anonymous;
   }
@@ -84,11 +84,11 @@ export class Deduper {
  * The best copy of each message id among one file's events (and every id-less event). Safe before
  * global dedup: whichever copy wins globally, no other copy from this file could have.
  */
-export function bestWithinFile(events: readonly UsageEvent[]): UsageEvent[] {
+export function bestWithinFile<E extends UsageEvent>(events: readonly E[]): E[] {
   if (events.length < 2) return [...events];
   const places: Array<{ host: string; path: string }> = [];
   places[events[0]!.fileIndex] = { host: '', path: '' }; // one file: host and path tie, offsets decide
-  const d = new Deduper(places);
+  const d = new Deduper<E>(places);
   d.addAll(events);
   return [...d.events()].sort((a, b) => a.offset - b.offset);
 }

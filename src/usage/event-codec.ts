@@ -4,7 +4,7 @@
  * ledger stores each file's events.
  */
 import { StringTable } from './string-table.js';
-import type { UsageEvent } from './types.js';
+import type { FileRef, ScanSlot, UsageEvent } from './types.js';
 
 const FIELDS = 11;
 const SIDECHAIN = 1;
@@ -81,8 +81,10 @@ function stringsOf(enc: EncodedEvents): (i: number, k: number) => string | null 
   };
 }
 
-/** Decodes; `fileIndex` (when given) replaces the stored one, for events read back from the ledger. */
-export function decodeEvents(enc: EncodedEvents, fileIndex?: number): UsageEvent[] {
+/** Decodes; `fileIndex` (when given) replaces the stored scan slot, for events read back from the ledger. */
+export function decodeEvents(enc: EncodedEvents): UsageEvent<ScanSlot>[];
+export function decodeEvents<F extends FileRef>(enc: EncodedEvents, fileIndex: F): UsageEvent<F>[];
+export function decodeEvents(enc: EncodedEvents, fileIndex?: FileRef): UsageEvent[] {
   const str = stringsOf(enc);
   const out: UsageEvent[] = new Array(enc.count);
   const n = enc.nums;
@@ -108,7 +110,7 @@ export function decodeEvents(enc: EncodedEvents, fileIndex?: number): UsageEvent
       subagent: (flags & SUBAGENT) !== 0,
       sessionId: str(i, 3),
       cwd: str(i, 4),
-      fileIndex: fileIndex ?? n[o + 8]!,
+      fileIndex: fileIndex ?? (n[o + 8]! as ScanSlot),
       offset: n[o + 9]!,
     };
   }

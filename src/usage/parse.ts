@@ -6,10 +6,10 @@
  * `{"timestamp","model","tokens","cost"}` line. `toolUseResult.usage` repeats usage already
  * counted elsewhere and is deliberately ignored.
  */
-import type { Speed, UsageEvent } from './types.js';
+import type { ScanSlot, Speed, UsageEvent } from './types.js';
 
 export interface LineContext {
-  fileIndex: number;
+  fileIndex: ScanSlot;
   offset: number;
   /** The file itself is a subagent transcript. */
   subagentFile: boolean;
@@ -18,7 +18,7 @@ export interface LineContext {
 }
 
 export interface LineResult {
-  events: UsageEvent[];
+  events: UsageEvent<ScanSlot>[];
   /** Usage records present but rejected by validation. */
   invalid: number;
 }

@@ -5,6 +5,7 @@
 import type { RollupRow } from './aggregate.js';
 import { StringTable } from './string-table.js';
 import type { CostUnits } from './money.js';
+import type { FilePos } from './types.js';
 
 const FIELDS = 18;
 
@@ -42,7 +43,7 @@ export function encodeRows(rows: readonly RollupRow[]): EncodedRows {
 }
 
 /** The rows, bound to the file's place (`fileIndex`) in the caller's file table. */
-export function decodeRows(enc: EncodedRows, fileIndex: number, out: RollupRow[] = []): RollupRow[] {
+export function decodeRows(enc: EncodedRows, fileIndex: FilePos, out: RollupRow[] = []): RollupRow[] {
   const strs = JSON.parse(enc.strs) as string[];
   const n = enc.nums;
   if (n.length % FIELDS !== 0) throw new Error(`stored rollup rows damaged: ${n.length} numbers`);

@@ -9,7 +9,7 @@
 import { rollup, type RollupRow } from './aggregate.js';
 import type { CopyRank } from './dedup.js';
 import type { Pricing } from './pricing.js';
-import type { FileOrigin, UsageEvent } from './types.js';
+import type { FileId, FileOrigin, UsageEvent } from './types.js';
 import { addToWinners, keptEvents, type FileWinners } from './winners.js';
 
 /** Winners' ranks in columns (a rank object per message id would be a first run's largest cost in memory). */
@@ -60,9 +60,9 @@ class RankTable {
 
 export class RunningRollup {
   private readonly ranks = new RankTable();
-  private readonly rows = new Map<number, RollupRow[]>();
+  private readonly rows = new Map<FileId, RollupRow<FileId>[]>();
   /** Files whose rows were made from a winner that has since lost: to be counted again. */
-  private readonly stale = new Set<number>();
+  private readonly stale = new Set<FileId>();
 
   /** `origins` by ledger file id (for dedup's ties and the rows' sessions): the caller fills them before adding a file's events. */
   constructor(
@@ -70,25 +70,25 @@ export class RunningRollup {
     private readonly pricing: Pricing,
   ) {}
 
-  has(fileId: number): boolean {
+  has(fileId: FileId): boolean {
     return this.rows.has(fileId);
   }
 
   /** Every event of one file (all of them: a file is added once). */
-  addFile(fileId: number, events: readonly UsageEvent[]): void {
+  addFile(fileId: FileId, events: readonly UsageEvent<FileId>[]): void {
     if (this.rows.has(fileId)) throw new Error(`file ${fileId} added twice`);
     const { updates } = addToWinners((id) => this.ranks.get(id), events, this.origins);
     // A file comes once, whole: every winner it holds is one of this call's updates.
     const mine: FileWinners = new Map();
     for (const [id, { rank, was }] of updates) {
       this.ranks.set(id, rank);
-      if (was && was.fileIndex !== fileId) this.stale.add(was.fileIndex);
+      if (was && was.fileIndex !== fileId) this.stale.add(was.fileIndex as FileId);
       if (rank.fileIndex === fileId) mine.set(id, rank);
     }
     this.rows.set(fileId, rollup(keptEvents(events, mine), this.origins as FileOrigin[], this.pricing));
   }
 
-  private winnersOf(fileId: number, events: readonly UsageEvent[]): FileWinners {
+  private winnersOf(fileId: FileId, events: readonly UsageEvent<FileId>[]): FileWinners {
     const mine: FileWinners = new Map();
     for (const e of events) {
       if (e.messageId === null || this.ranks.fileOf(e.messageId) !== fileId) continue;
@@ -98,21 +98,21 @@ export class RunningRollup {
   }
 
   /** Files to count again from their stored events (with recount). */
-  staleFiles(): ReadonlySet<number> {
+  staleFiles(): ReadonlySet<FileId> {
     return this.stale;
   }
 
-  recount(fileId: number, events: readonly UsageEvent[]): void {
+  recount(fileId: FileId, events: readonly UsageEvent<FileId>[]): void {
     this.rows.set(fileId, rollup(keptEvents(events, this.winnersOf(fileId, events)), this.origins as FileOrigin[], this.pricing));
     this.stale.delete(fileId);
   }
 
   /** The ids each file holds the winner of (only files that hold some). */
-  winnerIdsByFile(): Map<number, string[]> {
-    const out = new Map<number, string[]>();
+  winnerIdsByFile(): Map<FileId, string[]> {
+    const out = new Map<FileId, string[]>();
     for (const [id, fileId] of this.ranks.ids()) {
-      let ids = out.get(fileId);
-      if (!ids) out.set(fileId, (ids = []));
+      let ids = out.get(fileId as FileId);
+      if (!ids) out.set(fileId as FileId, (ids = []));
       ids.push(id);
     }
     return out;
@@ -127,7 +127,7 @@ export class RunningRollup {
   }
 
   /** Each file's rows (empty files included). */
-  rowsByFile(): ReadonlyMap<number, RollupRow[]> {
+  rowsByFile(): ReadonlyMap<FileId, RollupRow<FileId>[]> {
     if (this.stale.size > 0) throw new Error('rows asked for before stale files were counted again');
     return this.rows;
   }

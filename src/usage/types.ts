@@ -39,8 +39,21 @@ void everyOriginKey;
 
 export type Speed = 'standard' | 'fast';
 
+declare const fileRef: unique symbol;
+/**
+ * The three index spaces a file is named by, kept apart by the compiler: an event or row bound to
+ * one cannot be used where another is meant (reports take rows bound to view places only).
+ */
+/** A file's id in the ledger (`files.id`): stable across runs. */
+export type FileId = number & { readonly [fileRef]: 'FileId' };
+/** A file's place in one scan's list of jobs. */
+export type ScanSlot = number & { readonly [fileRef]: 'ScanSlot' };
+/** A file's place in a view's file table (`UsageView.files`): what report rows point at. */
+export type FilePos = number & { readonly [fileRef]: 'FilePos' };
+export type FileRef = FileId | ScanSlot | FilePos;
+
 /** One usage record from one line. Token counts are validated non-negative integers. */
-export interface UsageEvent {
+export interface UsageEvent<F extends FileRef = FileRef> {
   /** `message.id`; null when the line has none (such events are never deduplicated). */
   messageId: string | null;
   requestId: string | null;
@@ -66,8 +79,8 @@ export interface UsageEvent {
   subagent: boolean;
   sessionId: string | null;
   cwd: string | null;
-  /** Index of the file in the scan's file table (FileOrigin). */
-  fileIndex: number;
+  /** The file the event was read from, in the index space `F`. */
+  fileIndex: F;
   /** Byte offset of the line in its file. */
   offset: number;
 }
@@ -95,6 +108,12 @@ export interface TokenTotals {
 }
 
 export type CostMode = 'auto' | 'calculate' | 'display';
+
+/** The same events bound to another index space (in place: a scan's events become the ledger's, say). */
+export function bindEvents<F extends FileRef>(events: UsageEvent[], to: F): UsageEvent<F>[] {
+  for (const e of events) e.fileIndex = to;
+  return events as UsageEvent<F>[];
+}
 
 export function eventTokens(e: UsageEvent): number {
   return e.inputTokens + e.outputTokens + e.cacheWrite5mTokens + e.cacheWrite1hTokens + e.cacheReadTokens + e.unsplitTokens;

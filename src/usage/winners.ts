@@ -220,9 +220,9 @@ export function addToWinners(winnerOf: (id: string) => CopyRank | undefined, eve
  * The events of one file that dedup keeps, given the file's winners: every event without a message
  * id, and for each id only the copy at the winner's offset.
  */
-export function keptEvents(events: readonly UsageEvent[], winners: ReadonlyMap<string, CopyRank>): UsageEvent[] {
+export function keptEvents<E extends UsageEvent>(events: readonly E[], winners: ReadonlyMap<string, CopyRank>): E[] {
   const taken = new Set<string>();
-  const out: UsageEvent[] = [];
+  const out: E[] = [];
   for (const e of events) {
     if (e.messageId === null) out.push(e);
     else if (winners.get(e.messageId)?.offset === e.offset && !taken.has(e.messageId)) {

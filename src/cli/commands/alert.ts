@@ -239,7 +239,7 @@ async function runAlert(opts: AlertOptions): Promise<void> {
     (err) => log(`alert: evaluation failed: ${(err as Error).message}`),
   );
   await round();
-  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 2000, walkEvery: 5 }, (walk, paths) => {
+  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 2000, walkEvery: 2 }, (walk, paths) => {
     pending.add(walk, paths);
     void round().then(() => follow.follow(source.files()));
   });

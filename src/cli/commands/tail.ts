@@ -96,7 +96,7 @@ async function runTail(opts: TailOptions): Promise<void> {
     },
     (err) => process.stderr.write(`ccost tail: ${(err as Error).message} (retrying on the next change)\n`),
   );
-  const follow = new FolderWatch({ dirs, pollMs: 1000, walkEvery: 5 }, (walk, paths) => {
+  const follow = new FolderWatch({ dirs, pollMs: 1000, walkEvery: 3 }, (walk, paths) => {
     pending.add(walk, paths);
     void round().then(() => follow.follow(feed.files()));
   });

@@ -75,7 +75,7 @@ async function runWatch(opts: WatchOptions): Promise<void> {
   };
   process.once('exit', restore);
   await draw();
-  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 1000, walkEvery: 10 }, (walk, paths) => {
+  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 1000, walkEvery: 3 }, (walk, paths) => {
     pending.add(walk, paths);
     void draw().then(() => follow.follow(source.files()));
   });

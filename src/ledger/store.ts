@@ -1,15 +1,15 @@
 /**
- * The embedded store (SQLite, WAL): per-file checkpoints, each file's usage events (in segments, one
- * per read), each file's rollup rows and dedup winners with an index of the winners, folder listings
- * and finished reports. History outlives the transcripts: events of deleted files stay.
+ * The embedded store (SQLite, WAL): one connection, its schema and migrations, its meta values and
+ * write lock. What it holds is split by role: the log of files and their events (file-log.ts), the
+ * rollups made from it (rollup-tables.ts) and finished reports (report-cache.ts). History outlives
+ * the transcripts: events of deleted files stay.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { EncodedEvents } from '../usage/event-codec.js';
-import type { EncodedRows } from '../usage/rollup-codec.js';
-import { WinnerIndexView, type EncodedFileWinners, type WinnerIndex } from '../usage/winners.js';
-import type { FileId, FileOrigin, FileWarnings } from '../usage/types.js';
+import { FileLog } from './file-log.js';
+import { ListingTable, RollupTables } from './rollup-tables.js';
+import { Statements } from './statements.js';
 
 import { SCHEMA_VERSION } from './schema-version.js';
 import { FAULT_WORDS, ledgerFault, moveAside } from './faults.js';
@@ -99,81 +99,7 @@ CREATE TABLE IF NOT EXISTS output_paths (
 // Created after a migration has added the columns they index.
 const INDEXES = `CREATE INDEX IF NOT EXISTS segments_gen ON segments (gen);`;
 
-export interface StoredFile {
-  id: FileId;
-  path: string;
-  dataDir: string;
-  dev: number;
-  ino: number;
-  head: Buffer;
-  tail: Buffer;
-  size: number;
-  mtimeMs: number;
-  checkpoint: number;
-  present: boolean;
-  origin: FileOrigin;
-  warnings: FileWarnings;
-}
-
-export type FileEntry = Omit<StoredFile, 'head' | 'tail'>;
-
-export interface StoredSegment {
-  fileId: FileId;
-  start: number;
-  events: EncodedEvents;
-}
-
-interface SegmentRow {
-  file_id: number;
-  start: number;
-  count: number;
-  nums: Buffer;
-  strs: string;
-}
-
-function toSegment(row: SegmentRow): StoredSegment {
-  return { fileId: row.file_id as FileId, start: row.start, events: { count: row.count, nums: aligned(row.nums), strs: row.strs } };
-}
-
-// SQLite's blobs need not be 8-byte aligned: numbers are copied out into arrays of their own.
-function aligned(blob: Buffer): Float64Array {
-  return new Float64Array(new Uint8Array(blob).buffer);
-}
-
-function bigints(blob: Buffer): BigUint64Array {
-  return new BigUint64Array(new Uint8Array(blob).buffer);
-}
-
-/** The bytes of a typed array, as a blob (no copy). */
-function bytesOf(a: Float64Array | BigUint64Array): Buffer {
-  return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-}
-
-/** The generation and prices the stored rollups of a set of data folders are as of, and the index of their winners. */
-export interface RollupHead {
-  generation: number;
-  priceHash: string;
-  index: WinnerIndexView;
-}
-
-export interface RollupSave {
-  generation: number;
-  priceHash: string;
-  /** 'any-older': a rebuild (every file given); a number: an update of the rollups of that generation. */
-  basedOn: 'any-older' | number;
-  /** Rows and winners per file id (null: the file has none now). */
-  files: Iterable<readonly [number, { rows: EncodedRows; winners: EncodedFileWinners } | null]>;
-  /** A new base (rebuild, fold) or none (the stored one holds), and the changes since the base. */
-  index: { base: WinnerIndex | null; changes: BigUint64Array };
-}
-
 export class LedgerError extends Error {}
-
-/** A row of the file table as catalog() reads it (an array: this runs on every report, over every file). */
-type FileRow = [
-  id: number, path: string, dataDir: string, dev: number, ino: number, size: number, mtimeMs: number, checkpoint: number, present: number,
-  origin: string, malformed: number, invalid: number, partialTail: number, error: string | null,
-];
 
 export interface OpenResult {
   store: LedgerStore;
@@ -182,7 +108,13 @@ export interface OpenResult {
 }
 
 export class LedgerStore {
-  private readonly statements = new Map<string, Database.Statement>();
+  private readonly sql: Statements['sql'];
+  /** The log of files: what was read, from where, and each file's events. */
+  readonly log: FileLog;
+  /** Rollup rows and winners: rebuildable from the log. */
+  readonly rollups: RollupTables;
+  /** Folder listings of the last walk. */
+  readonly listings: ListingTable;
   /** Opened empty, so writing without fsyncs (see open) until a second sync begins on this connection. */
   private firstBuild = false;
   private syncsBegun = 0;
@@ -190,20 +122,14 @@ export class LedgerStore {
   private constructor(
     readonly path: string,
     readonly db: Database.Database,
-  ) {}
-
-  /** Prepared once per connection: preparing costs more than running these small statements. */
-  private sql(text: string): Database.Statement {
-    let st = this.statements.get(text);
-    if (!st) this.statements.set(text, (st = this.db.prepare(text)));
-    return st;
+  ) {
+    const statements = new Statements(db);
+    this.sql = (text) => statements.sql(text);
+    this.log = new FileLog(db, statements);
+    this.rollups = new RollupTables(db, statements);
+    this.listings = new ListingTable(db, statements);
   }
 
-  /**
-   * Opens (creating) the ledger. A file that is not a database, or a schema this version cannot
-   * migrate, is moved aside and rebuilt with a notice; a newer schema is refused (an older ccost must
-   * not damage a newer one's ledger).
-   */
   static open(path: string): OpenResult {
     mkdirSync(dirname(path), { recursive: true });
     let notice: string | null = null;
@@ -336,181 +262,6 @@ export class LedgerStore {
     this.sql(`UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'`).run();
   }
 
-  /** Every file without its fingerprint bytes: what reports need to know of them. */
-  catalog(): FileEntry[] {
-    const rows = this.sql(
-      `SELECT id, path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, origin, malformed, invalid, partial_tail, error FROM files`,
-    ).raw().all() as FileRow[];
-    return rows.map(toEntry);
-  }
-
-  fingerprint(id: number): { head: Buffer; tail: Buffer } {
-    return (this.sql(`SELECT head, tail FROM fingerprints WHERE file_id = ?`).get(id) as { head: Buffer; tail: Buffer } | undefined) ?? { head: Buffer.alloc(0), tail: Buffer.alloc(0) };
-  }
-
-  /** Inserts or updates a file's row; returns its id. */
-  saveFile(f: Omit<StoredFile, 'id'> & { id?: FileId }): FileId {
-    const values = [
-      f.path,
-      f.dataDir,
-      f.dev,
-      f.ino,
-      f.size,
-      f.mtimeMs,
-      f.checkpoint,
-      f.present ? 1 : 0,
-      originJson(f.origin),
-      f.warnings.malformed,
-      f.warnings.invalid,
-      f.warnings.partialTail ? 1 : 0,
-      f.warnings.error,
-    ];
-    let id = f.id;
-    if (id !== undefined) {
-      this.sql(
-        `UPDATE files SET path = ?, data_dir = ?, dev = ?, ino = ?, size = ?, mtime_ms = ?, checkpoint = ?, present = ?, origin = ?, malformed = ?, invalid = ?, partial_tail = ?, error = ? WHERE id = ?`,
-      ).run(...values, id);
-    } else {
-      const r = this.sql(
-        `INSERT INTO files (path, data_dir, dev, ino, size, mtime_ms, checkpoint, present, origin, malformed, invalid, partial_tail, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ).run(...values);
-      id = Number(r.lastInsertRowid) as FileId;
-    }
-    this.sql(`INSERT OR REPLACE INTO fingerprints (file_id, head, tail) VALUES (?, ?, ?)`).run(id, f.head, f.tail);
-    return id!;
-  }
-
-  /** A file that could not be read this time: its counted events and fingerprint stay. */
-  markUnreadable(id: number, path: string, error: string): void {
-    this.sql(`UPDATE files SET path = ?, present = 1, error = ? WHERE id = ?`).run(path, error, id);
-  }
-
-  setOrigin(id: number, origin: FileOrigin): void {
-    this.sql(`UPDATE files SET origin = ? WHERE id = ?`).run(originJson(origin), id);
-  }
-
-  /**
-   * A deleted file's row gives its path up to a new file there: it keeps its events under a path no
-   * file on disk can have (a session file's name ends in .jsonl).
-   */
-  retirePath(id: number, path: string): string {
-    const retired = `${path}#deleted-${id}`;
-    this.sql(`UPDATE files SET path = ? WHERE id = ?`).run(retired, id);
-    return retired;
-  }
-
-  setPresent(id: number, present: boolean): void {
-    this.sql(`UPDATE files SET present = ? WHERE id = ?`).run(present ? 1 : 0, id);
-  }
-
-  /** Removes a file's events; returns how many segments held them. */
-  clearSegments(fileId: number): number {
-    return this.sql(`DELETE FROM segments WHERE file_id = ?`).run(fileId).changes;
-  }
-
-  /** Stores events read from [start, end) of a file by the sync that makes generation `gen`. */
-  addSegment(fileId: number, start: number, end: number, events: EncodedEvents, gen: number): void {
-    this.sql(`INSERT OR REPLACE INTO segments (file_id, start, end, count, nums, strs, gen) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      .run(fileId, start, end, events.count, bytesOf(events.nums), events.strs, gen);
-  }
-
-  /** The stored events of the given files, one file at a time (all its segments, in offset order). */
-  *segmentsByFile(fileIds: ReadonlySet<number>): Generator<{ fileId: FileId; events: EncodedEvents[] }> {
-    if (fileIds.size === 0) return;
-    let current: { fileId: FileId; events: EncodedEvents[] } | null = null;
-    for (const row of this.sql(`SELECT file_id, start, count, nums, strs FROM segments ORDER BY file_id, start`).iterate() as IterableIterator<SegmentRow>) {
-      if (!fileIds.has(row.file_id) || row.count === 0) continue;
-      if (current && current.fileId !== row.file_id) {
-        yield current;
-        current = null;
-      }
-      current ??= { fileId: row.file_id as FileId, events: [] };
-      current.events.push(toSegment(row).events);
-    }
-    if (current) yield current;
-  }
-
-  /** Segments added by generations after `gen`, in file and offset order. */
-  segmentsSince(gen: number): StoredSegment[] {
-    const rows = this.sql(`SELECT file_id, start, count, nums, strs FROM segments WHERE gen > ? ORDER BY file_id, start`).all(gen) as SegmentRow[];
-    return rows.map(toSegment);
-  }
-
-  /** All segments of one file, in offset order. */
-  segmentsOf(fileId: number): StoredSegment[] {
-    return (this.sql(`SELECT file_id, start, count, nums, strs FROM segments WHERE file_id = ? ORDER BY start`).all(fileId) as SegmentRow[]).map(toSegment);
-  }
-
-  hasSegments(fileId: number): boolean {
-    return this.sql(`SELECT 1 FROM segments WHERE file_id = ? LIMIT 1`).get(fileId) !== undefined;
-  }
-
-  /** What the rollups of a set of data folders are as of: null when there are none. */
-  rollupHead(scope: string): RollupHead | null {
-    const row = this.sql(
-      `SELECT r.generation, r.price_hash, r.winner_changes, b.base FROM rollups r JOIN winner_bases b ON b.scope = r.scope WHERE r.scope = ?`,
-    ).get(scope) as { generation: number; price_hash: string; winner_changes: Buffer | null; base: Buffer } | undefined;
-    if (!row || row.winner_changes === null) return null;
-    return { generation: row.generation, priceHash: row.price_hash, index: WinnerIndexView.of(bigints(row.base), bigints(row.winner_changes)) };
-  }
-
-  rollupRows(scope: string): Array<{ fileId: FileId; rows: EncodedRows }> {
-    const rows = this.sql(`SELECT file_id, nums, strs FROM rollup_files WHERE scope = ?`).raw().all(scope) as Array<[number, Buffer, string]>;
-    return rows.map(([fileId, nums, strs]) => ({ fileId: fileId as FileId, rows: { nums: aligned(nums), strs } }));
-  }
-
-  /** Every file's winners in a scope's rollups. */
-  scopeWinners(scope: string): Array<{ fileId: FileId; winners: EncodedFileWinners }> {
-    const rows = this.sql(`SELECT file_id, win_ids, win_nums FROM rollup_files WHERE scope = ?`).raw().all(scope) as Array<[number, string, Buffer]>;
-    return rows.map(([fileId, ids, nums]) => ({ fileId: fileId as FileId, winners: { ids, nums: aligned(nums) } }));
-  }
-
-  fileWinners(scope: string, fileId: number): EncodedFileWinners | null {
-    const row = this.sql(`SELECT win_ids, win_nums FROM rollup_files WHERE scope = ? AND file_id = ?`).raw().get(scope, fileId) as [string, Buffer] | undefined;
-    return row ? { ids: row[0], nums: aligned(row[1]) } : null;
-  }
-
-  /**
-   * Keeps new rollups in one transaction, unless `basedOn` no longer holds: a rebuild replaces rollups
-   * of an older generation (or none); an update applies only to the generation it started from.
-   * Returns whether they were kept (another process may have kept its own meanwhile).
-   */
-  saveRollups(scope: string, s: RollupSave): boolean {
-    // Immediate: a transaction that reads before it writes cannot wait for another writer once it has read.
-    return this.db.transaction(() => {
-      const now = this.sql(`SELECT generation FROM rollups WHERE scope = ? AND winner_changes IS NOT NULL`).pluck().get(scope) as number | undefined;
-      const ok = s.basedOn === 'any-older' ? now === undefined || now < s.generation : now === s.basedOn;
-      if (!ok) return false;
-      const put = this.sql(`INSERT OR REPLACE INTO rollup_files (scope, file_id, nums, strs, win_ids, win_nums) VALUES (?, ?, ?, ?, ?, ?)`);
-      const drop = this.sql(`DELETE FROM rollup_files WHERE scope = ? AND file_id = ?`);
-      if (s.basedOn === 'any-older') this.sql(`DELETE FROM rollup_files WHERE scope = ?`).run(scope);
-      for (const [fileId, f] of s.files) {
-        if (f === null) drop.run(scope, fileId);
-        else put.run(scope, fileId, bytesOf(f.rows.nums), f.rows.strs, f.winners.ids, bytesOf(f.winners.nums));
-      }
-      if (s.index.base) this.sql(`INSERT OR REPLACE INTO winner_bases (scope, base) VALUES (?, ?)`).run(scope, bytesOf(s.index.base));
-      this.sql(
-        `INSERT INTO rollups (scope, generation, price_hash, data, winner_changes) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (scope) DO UPDATE SET generation = excluded.generation, price_hash = excluded.price_hash, data = excluded.data, winner_changes = excluded.winner_changes`,
-      ).run(scope, s.generation, s.priceHash, '', bytesOf(s.index.changes));
-      return true;
-    }).immediate();
-  }
-
-  listingChunks(scope: string): string[] {
-    return this.sql(`SELECT data FROM listing_chunks WHERE scope = ?`).pluck().all(scope) as string[];
-  }
-
-  /** Replaces chunks of a scope's listings (null: the chunk is empty now). */
-  saveListingChunks(scope: string, chunks: ReadonlyMap<number, string | null>): void {
-    this.db.transaction(() => {
-      for (const [chunk, data] of chunks) {
-        if (data === null) this.sql(`DELETE FROM listing_chunks WHERE scope = ? AND chunk = ?`).run(scope, chunk);
-        else this.sql(`INSERT OR REPLACE INTO listing_chunks (scope, chunk, data) VALUES (?, ?, ?)`).run(scope, chunk, data);
-      }
-    }).immediate();
-  }
-
   /**
    * Called as each sync begins. A connection that opened an empty ledger made its first build
    * without fsyncs; a later sync on it (watch, alerts that keep checking) may add what the files no
@@ -537,43 +288,3 @@ export class LedgerStore {
   }
 }
 
-/**
- * The origin as stored: without its path and data folder, which are columns of their own. Spelled
- * out: JSON.stringify given a list of keys takes a slow path (7,000 origins: ~27 ms, this ~12 ms).
- */
-function originJson(o: FileOrigin): string {
-  const stored: Omit<FileOrigin, 'path' | 'dataDir'> = {
-    host: o.host,
-    projectDir: o.projectDir,
-    project: o.project,
-    instance: o.instance,
-    mode: o.mode,
-    team: o.team,
-    agent: o.agent,
-    role: o.role,
-    container: o.container,
-    pathSessionId: o.pathSessionId,
-    subagentFile: o.subagentFile,
-  };
-  return JSON.stringify(stored);
-}
-
-function toEntry(r: FileRow): FileEntry {
-  const path = r[1];
-  const origin = JSON.parse(r[9]) as FileOrigin;
-  origin.path = path;
-  origin.dataDir = r[2];
-  return {
-    id: r[0] as FileId,
-    path,
-    dataDir: r[2],
-    dev: r[3],
-    ino: r[4],
-    size: r[5],
-    mtimeMs: r[6],
-    checkpoint: r[7],
-    present: r[8] === 1,
-    origin,
-    warnings: { path, malformed: r[10], invalid: r[11], partialTail: r[12] === 1, error: r[13] },
-  };
-}

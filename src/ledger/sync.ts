@@ -9,7 +9,9 @@ import { closeSync, openSync } from 'node:fs';
 import { HEAD_BYTES, prefixDigest, readRange } from '../sessions/scan-file.js';
 import { encodeEvents } from '../usage/event-codec.js';
 import { bindEvents, ORIGIN_KEYS, type FileId, type FileOrigin, type FileWarnings, type ScanSlot, type UsageEvent } from '../usage/types.js';
-import type { FileEntry, LedgerStore, StoredFile } from './store.js';
+import type { LedgerStore } from './store.js';
+import type { FileEntry, StoredFile } from './file-log.js';
+
 
 /** Meta key: the last generation that removed events or moved a file (see view.ts). */
 export const RESET_KEY = 'reset_generation';
@@ -139,12 +141,12 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
   store.beginSync();
   const scope = new Set(dataDirs);
   const reparse = () => store.meta('parser_version') !== PARSER_VERSION;
-  const fingerprint: Fingerprint = (id) => store.fingerprint(id);
+  const fingerprint: Fingerprint = (id) => store.log.fingerprint(id);
   let bytesRead = 0;
   // The files and the generation they belong to, read together.
   let [generation, known] = store.db.transaction(() => {
     const g = store.generation();
-    return [g, last?.generation === g ? last.catalog : store.catalog()] as const;
+    return [g, last?.generation === g ? last.catalog : store.log.catalog()] as const;
   })();
   const firstReparse = reparse();
   const first = plan(known, found, scope, firstReparse, fingerprint);
@@ -154,7 +156,7 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
       // (else the plan stands: planning 7,000 files again cost ~25-40 ms of every run that read anything).
       let actions = first;
       if (store.generation() !== generation || reparse() !== firstReparse) {
-        known = store.catalog();
+        known = store.log.catalog();
         actions = plan(known, found, scope, reparse(), fingerprint);
       }
       // Kept up to date with what this sync writes, so the caller need not read every file again.
@@ -162,7 +164,7 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
       // Paths given up first: the new files' rows take them.
       for (const a of actions)
         if (a.kind === 'retire') {
-          const path = store.retirePath(a.stored.id, a.stored.path);
+          const path = store.log.retirePath(a.stored.id, a.stored.path);
           entries.set(a.stored.id, { ...a.stored, path, origin: { ...a.stored.origin, path }, warnings: { ...a.stored.warnings, path } });
         }
       const gen = store.generation() + 1;
@@ -184,7 +186,7 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
           bytesRead += Math.max(0, scan.endOffset - start);
           if (scan.warnings.error && before) {
             // Unreadable now: keep what was counted (and the fingerprint it was counted from), remember why.
-            store.markUnreadable(before.id, f.origin.path, scan.warnings.error);
+            store.log.markUnreadable(before.id, f.origin.path, scan.warnings.error);
             const path = f.origin.path;
             entries.set(before.id, { ...before, path, present: true, origin: { ...before.origin, path }, warnings: { ...before.warnings, path, error: scan.warnings.error } });
             return;
@@ -213,20 +215,20 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
             origin: f.origin,
             warnings,
           };
-          const id = store.saveFile(saved);
+          const id = store.log.saveFile(saved);
           entries.set(id, entryOf({ ...saved, id }));
-          if (a.kind === 'reread' && store.clearSegments(id) > 0) reset = true;
-          if (scan.events.length > 0) store.addSegment(id, start, scan.endOffset, scan.encoded ?? encodeEvents(scan.events), gen);
+          if (a.kind === 'reread' && store.log.clearSegments(id) > 0) reset = true;
+          if (scan.events.length > 0) store.log.addSegment(id, start, scan.endOffset, scan.encoded ?? encodeEvents(scan.events), gen);
           onFresh(id as FileId, f.origin, bindEvents(scan.events, id as FileId), start);
         },
         { threads },
       );
       for (const a of actions) {
         if (a.kind === 'gone') {
-          store.setPresent(a.stored.id, false);
+          store.log.setPresent(a.stored.id, false);
           entries.set(a.stored.id, { ...a.stored, present: false });
         } else if (a.kind === 'relabel') {
-          store.setOrigin(a.stored.id, a.found.origin);
+          store.log.setOrigin(a.stored.id, a.found.origin);
           entries.set(a.stored.id, { ...a.stored, origin: a.found.origin });
         }
       }

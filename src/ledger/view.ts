@@ -20,7 +20,9 @@ import { decodeEvents } from '../usage/event-codec.js';
 import { PRICES_PATH } from '../usage/prices-file.js';
 import type { Pricing } from '../usage/pricing.js';
 import { bindEvents, type FileId, type FileOrigin, type FilePos, type FileWarnings, type UsageEvent } from '../usage/types.js';
-import type { FileEntry, LedgerStore, RollupHead, RollupSave } from './store.js';
+import type { LedgerStore } from './store.js';
+import type { FileEntry } from './file-log.js';
+import type { RollupHead, RollupSave } from './rollup-tables.js';
 import { RESET_KEY, syncLedger, type SyncResult } from './sync.js';
 
 export interface LedgerInfo {
@@ -76,7 +78,7 @@ const chunkOf = (dir: string) => hashId(dir) % LISTING_CHUNKS;
 /** Folder listings of the last walk of these data folders; they spare reading folders that did not change. */
 function loadListings(store: LedgerStore, scopeKey: string): ListingCache {
   const cache: ListingCache = new Map();
-  for (const text of store.listingChunks(scopeKey))
+  for (const text of store.listings.chunks(scopeKey))
     for (const [dir, mtimeMs, listedAt, entries] of JSON.parse(text) as StoredListing[]) cache.set(dir, { mtimeMs, listedAt, entries });
   return cache;
 }
@@ -89,7 +91,7 @@ function saveListings(store: LedgerStore, scopeKey: string, before: ListingCache
   if (changed.size === 0) return;
   const rows = new Map<number, StoredListing[]>([...changed].map((c) => [c, []]));
   for (const [dir, l] of after) rows.get(chunkOf(dir))?.push([dir, l.mtimeMs, l.listedAt, l.entries]);
-  store.saveListingChunks(scopeKey, new Map([...rows].map(([c, list]) => [c, list.length ? JSON.stringify(list) : null])));
+  store.listings.save(scopeKey, new Map([...rows].map(([c, list]) => [c, list.length ? JSON.stringify(list) : null])));
 }
 
 /**
@@ -148,8 +150,8 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   // of the ledger, whatever other processes write meanwhile.
   const memory = live.memory?.priceHash === hash ? live.memory : null;
   const built = store.db.transaction(() => buildRollups(store, scopeKey, dirs, pricing, hash, sync, running, origins, memory))();
-  if (built.save) store.saveRollups(scopeKey, built.save);
-  live.keep?.({ generation: built.generation, priceHash: hash, ids: built.ids, rows: built.rows, catalog: sync.generation === built.generation ? sync.catalog : store.catalog() });
+  if (built.save) store.rollups.save(scopeKey, built.save);
+  live.keep?.({ generation: built.generation, priceHash: hash, ids: built.ids, rows: built.rows, catalog: sync.generation === built.generation ? sync.catalog : store.log.catalog() });
   const ledger: LedgerInfo = {
     path: store.path,
     files: built.files.length,
@@ -187,10 +189,10 @@ function buildRollups(
   memory: RowMemory | null,
 ): Built {
   const generation = store.generation();
-  const head = store.rollupHead(scopeKey);
+  const head = store.rollups.head(scopeKey);
   const scope = new Set(dirs);
   // The sync's account of the files holds unless another process has changed the ledger since.
-  const inScope = (sync.generation === generation ? sync.catalog : store.catalog())
+  const inScope = (sync.generation === generation ? sync.catalog : store.log.catalog())
     .filter((s) => scope.has(s.dataDir))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const s of inScope) origins[s.id] = s.origin;
@@ -214,7 +216,7 @@ function buildRollups(
   // process changed the ledger in between: then all comes from the ledger), the rest from the ledger.
   const r = sync.generation === generation ? running : new RunningRollup(origins, pricing);
   const fromLedger = new Set(inScope.filter((s) => !r.has(s.id)).map((s) => s.id));
-  for (const { fileId, events } of store.segmentsByFile(fromLedger)) r.addFile(fileId, events.flatMap((e) => decodeEvents(e, fileId)));
+  for (const { fileId, events } of store.log.segmentsByFile(fromLedger)) r.addFile(fileId, events.flatMap((e) => decodeEvents(e, fileId)));
   for (const id of [...r.staleFiles()]) r.recount(id, storedEvents(store, id));
   const rows: RollupRow[] = [];
   for (const [id, fileRows] of r.rowsByFile()) {
@@ -237,7 +239,7 @@ function buildRollups(
 
 /** Every event the ledger holds for one file, in offset order. */
 function storedEvents(store: LedgerStore, fileId: FileId): UsageEvent<FileId>[] {
-  return store.segmentsOf(fileId).flatMap((seg) => decodeEvents(seg.events, fileId));
+  return store.log.segmentsOf(fileId).flatMap((seg) => decodeEvents(seg.events, fileId));
 }
 
 function* indexEntries(winners: ReadonlyMap<number, readonly string[]>): Generator<[string, number]> {
@@ -269,7 +271,7 @@ function rowsFromMemory(memory: RowMemory, ids: readonly FileId[], position: Rea
 /** Stored rows of every file but `skip`, bound to the files' places; null if they name a file not in scope. */
 function storedRows(store: LedgerStore, scopeKey: string, position: ReadonlyMap<FileId, FilePos>, skip: ReadonlySet<number>): RollupRow[] | null {
   const rows: RollupRow[] = [];
-  const stored = store.rollupRows(scopeKey);
+  const stored = store.rollups.rows(scopeKey);
   for (const { fileId, rows: enc } of stored) {
     if (skip.has(fileId)) continue;
     const at = position.get(fileId);
@@ -322,7 +324,7 @@ function updateRollups(
   rowsBut: (skip: ReadonlySet<number>) => RollupRow[] | null,
 ): { rows: RollupRow[]; save: RollupSave } | null {
   const added: UsageEvent<FileId>[] = [];
-  for (const seg of store.segmentsSince(head.generation)) {
+  for (const seg of store.log.segmentsSince(head.generation)) {
     if (!position.has(seg.fileId)) continue;
     for (const e of decodeEvents(seg.events, seg.fileId)) added.push(e); // a loop: a spread of a large segment overflows the stack
   }
@@ -330,7 +332,7 @@ function updateRollups(
   const winnersOf = (fileId: number): FileWinners => {
     let w = winners.get(fileId);
     if (!w) {
-      const enc = store.fileWinners(scopeKey, fileId);
+      const enc = store.rollups.fileWinners(scopeKey, fileId);
       winners.set(fileId, (w = enc ? decodeFileWinners(enc, fileId) : new Map()));
     }
     return w;
@@ -375,7 +377,7 @@ function finish(store: LedgerStore, generation: number, how: LedgerInfo['rollups
   // Gone files that hold counted usage (a deleted empty file is nothing to report).
   const gone = new Set<number>();
   inScope.forEach((s, i) => {
-    if (!s.present && store.hasSegments(s.id)) gone.add(i);
+    if (!s.present && store.log.hasSegments(s.id)) gone.add(i);
   });
   let goneEvents = 0;
   for (const r of rows) if (gone.has(r.fileIndex)) goneEvents += r.events;

@@ -43,13 +43,13 @@ export class TailFeed {
     const view = await this.live.view(true);
     this.learn(view);
     this.generation = view.basis?.generation ?? 0;
-    const winners = this.store.scopeWinners(this.scopeKey);
+    const winners = this.store.rollups.scopeWinners(this.scopeKey);
     for (const { fileId, winners: enc } of winners)
       for (const [id, r] of decodeFileWinners(enc, fileId)) this.seen.set(id, { tokens: r.tokens, sidechain: r.sidechain });
     if (!fromStart) return [];
     const out: TailEvent[] = [];
     const byFile = new Map(winners.map((w) => [w.fileId, decodeFileWinners(w.winners, w.fileId)]));
-    for (const { fileId, events } of this.store.segmentsByFile(new Set(this.origins.keys()))) {
+    for (const { fileId, events } of this.store.log.segmentsByFile(new Set(this.origins.keys()))) {
       const file = this.origins.get(fileId)!;
       const all = events.flatMap((e) => decodeEvents(e, fileId));
       for (const e of keptEvents(all, byFile.get(fileId) ?? new Map())) out.push({ event: e, file, replaces: false });
@@ -64,7 +64,7 @@ export class TailFeed {
     if (generation === this.generation) return [];
     this.learn(view);
     const out: TailEvent[] = [];
-    for (const seg of this.store.segmentsSince(this.generation)) {
+    for (const seg of this.store.log.segmentsSince(this.generation)) {
       const file = this.origins.get(seg.fileId);
       if (!file) continue; // another data folder's
       for (const e of decodeEvents(seg.events, seg.fileId)) {

@@ -7,6 +7,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ccost, ccostJson } from './helpers/cli.js';
+import { rng } from './helpers/rng.js';
+import { BUCKET_MS, type CostedRow } from '../src/usage/aggregate.js';
+import { activeBlock, buildBlocks } from '../src/usage/blocks.js';
+import type { CostUnits } from '../src/usage/money.js';
+import type { FileOrigin, FilePos } from '../src/usage/types.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccost-blocks-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -85,4 +90,25 @@ test('blocks: table output and bad arguments', () => {
   assert.match(r.stdout, /burn rate: /);
   assert.equal(ccost(['blocks', '--token-limit', 'lots']).code, 2);
   assert.equal(ccost(['blocks', '--now', 'noon']).code, 2);
+});
+
+test('the active block from recent rows alone equals the one found over all history', () => {
+  // Random activity over days with stretches of every length (some of 5 hours or more); at every
+  // clock time tried, activeBlock must agree with buildBlocks over every row.
+  const r = rng(77);
+  const base = Date.UTC(2025, 9, 1);
+  const rows: CostedRow[] = [];
+  let t = base;
+  for (let i = 0; i < 400; i++) {
+    t += Math.floor(r() * (r() < 0.1 ? 8 : 1.5) * 3_600_000);
+    const bucket = Math.floor(t / BUCKET_MS);
+    rows.push({ row: { bucket, fileIndex: 0 as FilePos, model: 'm', session: 's', cwd: null, subagent: false, inputTokens: 1, outputTokens: 1, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 2, costAuto: 1 as CostUnits, costCalculate: 1 as CostUnits, costDisplay: 0 as CostUnits, unpricedAuto: false, unpricedCalculate: false, events: 1, firstTimestamp: t, lastTimestamp: t }, file: { instance: null } as FileOrigin, cost: 1 as CostUnits });
+  }
+  let tried = 0;
+  for (let now = base; now < t + 10 * 3_600_000; now += 37 * 60_000) {
+    const all = buildBlocks(rows, now).find((b) => b.active) ?? null;
+    assert.deepEqual(activeBlock(rows, now), all, new Date(now).toISOString());
+    if (all) tried++;
+  }
+  assert.ok(tried > 100, `${tried} clock times inside a block`);
 });

@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dataDirs, type FoundFile } from '../sessions/discover.js';
+import { dataDirs } from '../sessions/discover.js';
 import { keepReport } from '../ledger/report-cache.js';
 import type { SeenStats } from '../sessions/recent-stats.js';
 import { defaultLedgerPath } from '../ledger/default-path.js';
@@ -185,9 +185,13 @@ export function followerLedger(opts: SourceOptions): LedgerStore {
 
 /** A ledger in a fresh temporary folder, removed when the process exits. */
 export function temporaryLedger(): LedgerStore {
+  return openLedger(temporaryLedgerPath());
+}
+
+function temporaryLedgerPath(): string {
   const dir = mkdtempSync(join(tmpdir(), 'ccost-follow-'));
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return LedgerStore.open(join(dir, 'ledger.db')).store;
+  return join(dir, 'ledger.db');
 }
 
 /** Says what a ledger fault in a long-running command means, moving a damaged ledger aside; null when the error is no ledger fault. */
@@ -213,15 +217,22 @@ export function ledgerFaultNote(err: unknown, store: LedgerStore): string | null
 
 /**
  * Costed rows for a command that keeps running (watch, alert --watch): each round after the first
- * updates what the last one built (ledger/live-view.ts) instead of making the report again; with
- * --no-ledger, or while the ledger fails, each round reads the files.
+ * updates what the last one built (ledger/live-view.ts) instead of making the report again. With
+ * --no-ledger a follower keeps a temporary ledger (else every round would read every file); while
+ * the ledger fails, a round reads the files.
  */
 export class LiveRows {
   private readonly slot: LiveSlot = { view: null, store: null, walk: true, changed: null };
   private readonly dirs: string[];
+  private readonly ledger: string | boolean;
 
-  constructor(private readonly opts: SourceOptions) {
+  /** `follow`: more rounds will come (else one view, made as a report would). */
+  constructor(
+    private readonly opts: SourceOptions,
+    follow: boolean,
+  ) {
     this.dirs = dirsOf(opts);
+    this.ledger = follow && opts.ledger === false ? temporaryLedgerPath() : opts.ledger;
   }
 
   private last: { view: UsageView; rows: CostedRow[] } | null = null;
@@ -233,15 +244,15 @@ export class LiveRows {
   async rows(walk: boolean, paths: ReadonlySet<string> | null = null): Promise<{ view: UsageView; rows: CostedRow[]; changed: boolean }> {
     this.slot.walk = walk;
     this.slot.changed = paths;
-    const view = await loadView(this.dirs, this.opts.ledger, this.slot);
+    const view = await loadView(this.dirs, this.ledger, this.slot);
     if (this.last?.view === view) return { ...this.last, changed: false };
     this.last = { view, rows: costRows(view.rows, view.files, this.opts.mode) };
     return { ...this.last, changed: true };
   }
 
-  /** The session files of the last round (for watching their folders). */
-  files(): readonly FoundFile[] {
-    return this.slot.view?.files() ?? [];
+  /** The folders the last round's walk listed (to be watched). */
+  folders(): string[] {
+    return this.slot.view?.folders() ?? [];
   }
 }
 

@@ -39,9 +39,9 @@ export class LiveView {
     return v;
   }
 
-  /** The files of the last view (to be watched). */
-  files(): readonly FoundFile[] {
-    return this.found?.files ?? [];
+  /** The folders the last walk listed (to be watched). */
+  folders(): string[] {
+    return (this.found?.inputs.dirs ?? []).map(([dir]) => dir);
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { agentOf, SYNTHETIC_MODEL, type CostedRow } from '../usage/aggregate.js';
 import { periodTotals } from '../usage/period-totals.js';
-import { buildBlocks, type Block } from '../usage/blocks.js';
+import { activeBlock, type Block } from '../usage/blocks.js';
 import type { Calendar } from '../usage/time.js';
 
 export interface SnapshotRow {
@@ -46,7 +46,7 @@ export function snapshot(rows: readonly CostedRow[], calendar: Calendar, now: nu
     day: calendar.day(now),
     today,
     month: thisMonth,
-    block: buildBlocks(rows, now).find((b) => b.active) ?? null,
+    block: activeBlock(rows, now),
     agents: agents.sort(byCost),
     models: models.sort(byCost),
     budgets: list,

@@ -87,9 +87,9 @@ export class TailFeed {
     return before !== undefined;
   }
 
-  /** The session files of the last round (for watching their folders). */
-  files(): ReturnType<LiveView['files']> {
-    return this.live.files();
+  /** The folders the last round's walk listed (to be watched). */
+  folders(): string[] {
+    return this.live.folders();
   }
 
   private learn(view: UsageView): void {

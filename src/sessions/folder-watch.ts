@@ -6,8 +6,6 @@
  * the folders need walking again).
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { dirname } from 'node:path';
-import type { FoundFile } from './discover.js';
 
 export interface FolderWatchOptions {
   dirs: readonly string[];
@@ -37,14 +35,14 @@ export class FolderWatch {
     }, opts.pollMs);
   }
 
-  /** Watches the data folders and every folder between them and these files. */
-  follow(files: readonly FoundFile[]): void {
+  /** Watches the data folders and the folders a walk listed (empty ones too: a session file may appear in any). */
+  follow(folders: Iterable<string>): void {
     const dirs = new Set<string>();
     for (const d of this.opts.dirs) {
       dirs.add(d);
       dirs.add(`${d}/projects`);
     }
-    for (const f of files) for (let d = dirname(f.origin.path); d.startsWith(f.origin.dataDir) && d !== f.origin.dataDir; d = dirname(d)) dirs.add(d);
+    for (const d of folders) dirs.add(d);
     const roots = new Set(this.opts.dirs);
     let added = false;
     for (const d of dirs) {

@@ -111,6 +111,26 @@ export function buildBlocks(rows: readonly CostedRow[], now: number): Block[] {
   return out;
 }
 
+/** Quarter hours between two active ones that guarantee 5 idle hours: no block spans them. */
+const IDLE_BUCKETS = Math.ceil(BLOCK_MS / BUCKET_MS) + 1;
+
+/**
+ * The block `now` is in, or null. The same as buildBlocks' active block, from only the rows after the
+ * last idle stretch of 5 hours or more (a block never spans one, so blocks before it cannot move
+ * the ones after): a live view redraws in time proportional to recent activity, not to history.
+ */
+export function activeBlock(rows: readonly CostedRow[], now: number): Block | null {
+  const buckets = [...new Set(rows.map((c) => c.row.bucket))].sort((a, b) => b - a);
+  let from = -Infinity;
+  for (let i = 1; i < buckets.length; i++)
+    if (buckets[i - 1]! - buckets[i]! >= IDLE_BUCKETS && buckets[i - 1]! * BUCKET_MS <= now) {
+      from = buckets[i - 1]!;
+      break;
+    }
+  const recent = from === -Infinity ? rows : rows.filter((c) => c.row.bucket >= from);
+  return buildBlocks(recent, now).find((b) => b.active) ?? null;
+}
+
 /** `max`: the largest total of any finished block (what the user has proven they can reach). */
 export function resolveTokenLimit(limit: string | undefined, blocks: readonly Block[]): number | null {
   if (limit === undefined) return null;

@@ -18,12 +18,18 @@ export function periodKey(calendar: Calendar, period: Period, ms: number): strin
   return period === 'day' ? calendar.day(ms) : period === 'week' ? calendar.week(ms) : calendar.month(ms);
 }
 
+/** Beyond a month and the widest zone offsets from now: never in now's period. */
+const FAR_MS = 33 * 86_400_000;
+
 /** Cost and tokens of the rows in `now`'s period, per key; rows whose key is null are left out. */
 export function periodTotals(rows: readonly CostedRow[], calendar: Calendar, period: Period, now: number, keyOf: (c: CostedRow) => string | null): Map<string, Spend> {
   const current = periodKey(calendar, period, now);
   const sums = new Map<string, { cost: CostSum; tokens: number }>();
   for (const c of rows) {
-    if (periodKey(calendar, period, c.row.bucket * BUCKET_MS) !== current) continue;
+    const ms = c.row.bucket * BUCKET_MS;
+    // No period is longer than a month: rows further off are skipped before the costlier calendar.
+    if (Math.abs(ms - now) > FAR_MS) continue;
+    if (periodKey(calendar, period, ms) !== current) continue;
     const key = keyOf(c);
     if (key === null) continue;
     let s = sums.get(key);

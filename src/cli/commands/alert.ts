@@ -15,7 +15,7 @@ import { payloadOf, postWebhook, runExec, splitCommand } from '../../live/notify
 import { FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
 import { coalesce } from '../../live/coalesce.js';
 import { filterRows } from '../../reports/build.js';
-import { buildBlocks } from '../../usage/blocks.js';
+import { activeBlock } from '../../usage/blocks.js';
 import { Calendar } from '../../usage/time.js';
 import { addSourceOptions, dirsOf, LiveRows, positiveNumber, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
 
@@ -118,7 +118,7 @@ async function check(opts: AlertOptions, source: LiveRows, pending: PendingChang
   const { walk, paths } = pending.take();
   const { rows } = await source.rows(walk, paths);
   const selected = filterRows(rows, calendar, { project: opts.project, agent: opts.agent });
-  const active = buildBlocks(selected, now).find((b) => b.active) ?? null;
+  const active = activeBlock(selected, now);
   return { results: evaluate(rules, selected, active, calendar, now), now };
 }
 
@@ -214,7 +214,7 @@ async function runAlert(opts: AlertOptions): Promise<void> {
     }
   };
 
-  const source = new LiveRows(opts);
+  const source = new LiveRows(opts, Boolean(opts.watch));
   // Each round updates the last one's rows from what changed: a walk only when files may have come or gone.
   const pending = new PendingChanges();
   if (!opts.watch) {
@@ -239,11 +239,11 @@ async function runAlert(opts: AlertOptions): Promise<void> {
     (err) => log(`alert: evaluation failed: ${(err as Error).message}`),
   );
   await round();
-  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 2000, walkEvery: 2 }, (walk, paths) => {
+  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 2000, walkEvery: 5 }, (walk, paths) => {
     pending.add(walk, paths);
-    void round().then(() => follow.follow(source.files()));
+    void round().then(() => follow.follow(source.folders()));
   });
-  follow.follow(source.files());
+  follow.follow(source.folders());
   const clock = setInterval(() => void round(), 60_000); // a new day or block starts without any write
   log(`ccost alert: watching ${dirsOf(opts).join(', ')} (Ctrl-C stops)`);
   await new Promise<void>((resolve) => {

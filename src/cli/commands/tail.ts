@@ -96,11 +96,11 @@ async function runTail(opts: TailOptions): Promise<void> {
     },
     (err) => process.stderr.write(`ccost tail: ${(err as Error).message} (retrying on the next change)\n`),
   );
-  const follow = new FolderWatch({ dirs, pollMs: 1000, walkEvery: 3 }, (walk, paths) => {
+  const follow = new FolderWatch({ dirs, pollMs: 2000, walkEvery: 5 }, (walk, paths) => {
     pending.add(walk, paths);
-    void round().then(() => follow.follow(feed.files()));
+    void round().then(() => follow.follow(feed.folders()));
   });
-  follow.follow(feed.files());
+  follow.follow(feed.folders());
   process.stderr.write(`ccost tail: following the session files in ${dirs.join(', ')} (Ctrl-C stops)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {

@@ -49,7 +49,7 @@ async function frame(opts: WatchOptions, source: LiveRows, pending: PendingChang
 
 async function runWatch(opts: WatchOptions): Promise<void> {
   const tz = timeZoneOf(opts);
-  const source = new LiveRows(opts);
+  const source = new LiveRows(opts, !opts.once && Boolean(process.stdout.isTTY));
   // Each round updates the last one's rows from what changed: a walk only when files may have come or gone.
   const pending = new PendingChanges();
   if (opts.once || !process.stdout.isTTY) {
@@ -75,11 +75,11 @@ async function runWatch(opts: WatchOptions): Promise<void> {
   };
   process.once('exit', restore);
   await draw();
-  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 1000, walkEvery: 3 }, (walk, paths) => {
+  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 2000, walkEvery: 5 }, (walk, paths) => {
     pending.add(walk, paths);
-    void draw().then(() => follow.follow(source.files()));
+    void draw().then(() => follow.follow(source.folders()));
   });
-  follow.follow(source.files());
+  follow.follow(source.folders());
   const redraw = () => {
     force = true;
     void draw();

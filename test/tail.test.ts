@@ -41,6 +41,10 @@ class Tail {
     const end = Date.now() + ms;
     while (this.received.length < n && Date.now() < end) await sleep(20);
   }
+  err(): string {
+    return this.errBuf;
+  }
+
   stop(): Promise<number | null> {
     return new Promise((r) => {
       this.proc.once('exit', (code) => r(code));
@@ -146,4 +150,42 @@ test('tail: each response once through a replacement, a re-creation at the same 
   await sleep(1500); // a poll or two more: nothing is repeated
   await tail.stop();
   assert.deepEqual(tail.received.map((r) => [r.messageId, Boolean(r.replaces)]), [['x1', false], ['y1', false], ['z1', false]]);
+});
+
+let tinyDir = '';
+const tiny = (() => {
+  if (process.getuid?.() !== 0) return 'SKIPPED LOUDLY: mounting a small tmpfs for the full-disk tail test needs root (CI runs as root)';
+  const m = mkdtempSync(join(tmpdir(), 'ccost-tail-tiny-'));
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=400k', 'tmpfs', m], { encoding: 'utf8' });
+  if (r.status !== 0) return `SKIPPED LOUDLY: cannot mount a tmpfs here (${(r.stderr || String(r.error)).trim()})`;
+  tinyDir = m;
+  test.after(() => {
+    spawnSync('umount', [m]);
+    rmSync(m, { recursive: true, force: true });
+  });
+  return null;
+})();
+if (tiny) console.warn(tiny);
+
+test('tail: the ledger\'s disk fills while it follows: a note, and every response still reported once', { skip: tiny ?? false }, async () => {
+  const data = join(root, 'full');
+  const proj = join(data, 'projects', '-w');
+  mkdirSync(proj, { recursive: true });
+  const file = join(proj, 's.jsonl');
+  writeFileSync(file, '');
+  const tail = new Tail(['--dir', data, '--ledger', join(tinyDir, 'ledger.db')]);
+  await tail.ready();
+  // Batches of 300 responses, each a sizeable line: the 400 KiB disk fills after a few.
+  const ids: string[] = [];
+  for (let k = 0; k < 6; k++) {
+    const batch = Array.from({ length: 300 }, (_, i) => `full${k}_${i}`);
+    ids.push(...batch);
+    appendFileSync(file, batch.map((id) => JSON.stringify({ type: 'assistant', timestamp: '2025-10-01T10:00:00Z', sessionId: 's', message: { id, model: 'claude-sonnet-4-5-20250929', content: 'y'.repeat(200), usage: { input_tokens: 7, output_tokens: 5 } } })).join('\n') + '\n');
+    await sleep(700);
+  }
+  await tail.waitFor(ids.length, 10_000);
+  await sleep(500);
+  await tail.stop();
+  assert.match(tail.err(), /disk is full; following on with a temporary ledger/);
+  assert.deepEqual(tail.received.map((r) => r.messageId).sort(), [...ids].sort());
 });

@@ -57,8 +57,19 @@ export class TailFeed {
     return out.sort((a, b) => a.event.timestamp - b.event.timestamp || a.event.fileIndex - b.event.fileIndex || a.event.offset - b.event.offset);
   }
 
+  /**
+   * Takes over from a feed whose ledger failed, on a ledger of its own: its first sync reads the files
+   * whole, and what the other feed saw is not reported again while what it missed is (responses
+   * without an id cannot be told apart, and are left out of this one round).
+   */
+  async takeOver(from: TailFeed): Promise<TailEvent[]> {
+    for (const [id, s] of from.seen) this.seen.set(id, s);
+    this.generation = -1;
+    return this.round(true, null, false);
+  }
+
   /** One round: what the files gained since the last, as responses to report. */
-  async round(walk: boolean, paths: ReadonlySet<string> | null): Promise<TailEvent[]> {
+  async round(walk: boolean, paths: ReadonlySet<string> | null, anonymous = true): Promise<TailEvent[]> {
     const view = await this.live.view(walk, paths);
     const generation = view.basis?.generation ?? this.generation;
     if (generation === this.generation) return [];
@@ -68,7 +79,7 @@ export class TailFeed {
       const file = this.origins.get(seg.fileId);
       if (!file) continue; // another data folder's
       for (const e of decodeEvents(seg.events, seg.fileId)) {
-        const t = this.take(e);
+        const t = e.messageId === null && !anonymous ? null : this.take(e);
         if (t !== null) out.push({ event: e, file, replaces: t });
       }
     }

@@ -86,12 +86,12 @@ async function runTail(opts: TailOptions): Promise<void> {
       } catch (err) {
         const what = ledgerFaultNote(err, store);
         if (what === null) throw err;
-        // Follow on with a ledger of our own: what was written while the ledger failed is not lost
-        // for reports (the files hold it), only this stream may miss the lines of that moment.
+        // Follow on with a ledger of our own, reporting what the failed round did not.
         process.stderr.write(`ccost tail: ${what}; following on with a temporary ledger\n`);
         store = temporaryLedger();
-        feed = feedOn(store);
-        await feed.start(false);
+        const next = feedOn(store);
+        print(await next.takeOver(feed));
+        feed = next;
       }
     },
     (err) => process.stderr.write(`ccost tail: ${(err as Error).message} (retrying on the next change)\n`),

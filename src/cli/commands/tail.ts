@@ -75,7 +75,22 @@ async function runTail(opts: TailOptions): Promise<void> {
   let store: LedgerStore = followerLedger(opts);
   const feedOn = (s: LedgerStore) => new TailFeed(s, new LiveView(s, dirs, pricing), scopeKeyOf(dirs));
   let feed = feedOn(store);
-  print(await feed.start(Boolean(opts.fromStart)));
+  /** A ledger fault (corrupt, full, I/O): said, and followed on with a ledger of our own. */
+  const recover = async (err: unknown, started: boolean) => {
+    const what = ledgerFaultNote(err, store);
+    if (what === null) throw err;
+    process.stderr.write(`ccost tail: ${what}; following on with a temporary ledger\n`);
+    store = temporaryLedger();
+    const next = feedOn(store);
+    // Once following, the new feed reports what the failed round did not.
+    print(started ? await next.takeOver(feed) : await next.start(Boolean(opts.fromStart)));
+    feed = next;
+  };
+  try {
+    print(await feed.start(Boolean(opts.fromStart)));
+  } catch (err) {
+    await recover(err, false);
+  }
   const pending = new PendingChanges();
   pending.take(); // the start has looked at everything
   const round = coalesce(
@@ -84,14 +99,7 @@ async function runTail(opts: TailOptions): Promise<void> {
       try {
         print(await feed.round(walk, paths));
       } catch (err) {
-        const what = ledgerFaultNote(err, store);
-        if (what === null) throw err;
-        // Follow on with a ledger of our own, reporting what the failed round did not.
-        process.stderr.write(`ccost tail: ${what}; following on with a temporary ledger\n`);
-        store = temporaryLedger();
-        const next = feedOn(store);
-        print(await next.takeOver(feed));
-        feed = next;
+        await recover(err, true);
       }
     },
     (err) => process.stderr.write(`ccost tail: ${(err as Error).message} (retrying on the next change)\n`),

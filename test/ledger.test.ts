@@ -14,6 +14,11 @@ import { SCHEMA_VERSION } from '../src/ledger/schema-version.js';
 import { ccost, ccostJson } from './helpers/cli.js';
 import { LedgerStore } from '../src/ledger/store.js';
 import { viewFromLedger } from '../src/ledger/view.js';
+import { LiveView } from '../src/ledger/live-view.js';
+import { buildReport } from '../src/reports/build.js';
+import { reportJson } from '../src/reports/json.js';
+import { costRows, unpricedModels } from '../src/usage/aggregate.js';
+import { Calendar } from '../src/usage/time.js';
 import { embeddedPricing } from '../src/usage/prices-file.js';
 import { CCOST, PRICES } from './helpers/paths.js';
 import { reference, referenceRecords } from './helpers/reference.js';
@@ -80,11 +85,17 @@ function assertMatches(data: string, graveyard: string, ledger: string, step: st
   return out;
 }
 
-test('property: after every change to the files, ledger totals = a full scan (+ kept events of deleted files)', () => {
+test('property: after every change to the files, ledger totals = a full scan (+ kept events of deleted files) = the live view', async () => {
   const seed = Number(process.env.LEDGER_SEED ?? 20261124);
   const r = rng(seed);
   const data = join(root, 'prop', 'data');
   const graveyard = join(root, 'prop', 'graveyard');
+  // A live view (as watch keeps one) on a ledger of its own, told of each change as the folder
+  // watcher would: the changed file's path, or a walk when files came, went or moved.
+  mkdirSync(join(root, 'prop'), { recursive: true });
+  const liveStore = LedgerStore.open(join(root, 'prop', 'live.db')).store;
+  const live = new LiveView(liveStore, [data], embeddedPricing());
+  const liveHows = new Map<string, number>();
   const ledger = join(root, 'prop', 'ledger.db');
   const folders = ['-w-a', '-w-b', 'ccbox-agent1--w-a'].map((f) => join(data, 'projects', f));
   for (const f of folders) mkdirSync(f, { recursive: true });
@@ -185,6 +196,14 @@ test('property: after every change to the files, ledger totals = a full scan (+ 
       what += ` ${basename(from)} → ${basename(to)}`;
     }
     const out = assertMatches(data, graveyard, ledger, `seed ${seed} step ${step} (${what})`);
+    // (An append to a file just made needs a walk; file names are unique, by a serial number.)
+    const named = ['partial', 'truncate', 'rewrite', 'same-length'].includes(op) || (op === 'append' && !what.split(' ').includes(`f${serial - 1}.jsonl`));
+    const target = named ? listFiles(join(data, 'projects')).find((f) => what.split(' ').includes(basename(f))) : undefined;
+    const view = await live.view(!target, target ? new Set([target]) : null);
+    liveHows.set(view.ledger!.rollups, (liveHows.get(view.ledger!.rollups) ?? 0) + 1);
+    const liveReport = buildReport({ kind: 'daily', rows: costRows(view.rows, view.files, 'auto'), unpricedModels: unpricedModels(view.rows, 'auto'), warnings: view.warnings, calendar: new Calendar('UTC'), filters: {} });
+    const { ledger: _o, ...cliReport } = out;
+    assert.equal(JSON.stringify(reportJson(liveReport)), JSON.stringify(cliReport), `step ${step} (${what}): the live view`);
     // Exact sums: a replay prints the same bytes, and a full scan of the same events (the deleted
     // files' copies stand in for the kept events) the same totals, cost to the last digit.
     if (step % 5 === 4) {
@@ -204,8 +223,11 @@ test('property: after every change to the files, ledger totals = a full scan (+ 
     if (step > 0 && ['append', 'partial', 'copy', 'delete'].includes(op)) assert.equal(out.ledger.rollups, 'updated', `step ${step} (${what})`);
     paths.set(out.ledger.rollups, (paths.get(out.ledger.rollups) ?? 0) + 1);
   }
-  // Both ways of bringing rollups up to date were exercised (and checked against the reference).
+  // Both ways of bringing rollups up to date were exercised (and checked against the reference),
+  // in the CLI's runs and in the live view's rounds.
   assert.ok((paths.get('updated') ?? 0) >= 10 && (paths.get('rebuilt') ?? 0) >= 3, JSON.stringify([...paths]));
+  assert.ok((liveHows.get('updated') ?? 0) >= 10 && (liveHows.get('rebuilt') ?? 0) >= 3, JSON.stringify([...liveHows]));
+  liveStore.close();
   // Every deleted file that held usage, and only those, is reported as gone (renames and replacements are not).
   const final = ccostJson(['daily', '--dir', data, '--ledger', ledger]);
   const deletedWithUsage = new Set(referenceRecords(graveyard).records.map((r) => r.path)).size;

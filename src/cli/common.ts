@@ -14,7 +14,7 @@ import { LedgerError, LedgerStore } from '../ledger/store.js';
 import { FAULT_WORDS, ledgerFault, moveAside } from '../ledger/faults.js';
 import { viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
 import { LiveView } from '../ledger/live-view.js';
-import { costRows, type CostedRow } from '../usage/aggregate.js';
+import { costRows, type CostedRow, type RollupRow } from '../usage/aggregate.js';
 import { embeddedPricing } from '../usage/prices-file.js';
 import { InvalidTimeZoneError, parseDateArg, systemTimeZone, validateTimeZone } from '../usage/time.js';
 import type { CostMode, FileWarnings } from '../usage/types.js';
@@ -236,6 +236,7 @@ export class LiveRows {
   }
 
   private last: { view: UsageView; rows: CostedRow[] } | null = null;
+  private readonly costed = new WeakMap<RollupRow, CostedRow>();
 
   /**
    * `walk`: files or folders may have come or gone since the last round; `paths`: the only files that
@@ -246,7 +247,7 @@ export class LiveRows {
     this.slot.changed = paths;
     const view = await loadView(this.dirs, this.ledger, this.slot);
     if (this.last?.view === view) return { ...this.last, changed: false };
-    this.last = { view, rows: costRows(view.rows, view.files, this.opts.mode) };
+    this.last = { view, rows: costRows(view.rows, view.files, this.opts.mode, this.costed) };
     return { ...this.last, changed: true };
   }
 

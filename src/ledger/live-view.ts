@@ -31,6 +31,7 @@ export class LiveView {
     if (found && this.last && sameFiles(found.files, this.found!.files)) return this.last;
     const v = await viewFromLedger(this.store, this.dirs, this.pricing, undefined, undefined, {
       found,
+      changed,
       memory: this.memory,
       keep: (m) => (this.memory = m),
     });

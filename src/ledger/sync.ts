@@ -136,8 +136,20 @@ function entryOf(f: StoredFile): FileEntry {
   return entry;
 }
 
-/** `last`: the files as a sync of this process left them; used instead of reading them again while the generation is still theirs. */
-export async function syncLedger(store: LedgerStore, found: readonly FoundFile[], dataDirs: readonly string[], onFresh: OnFresh = () => {}, threads?: number, last?: { generation: number; catalog: readonly FileEntry[] }): Promise<SyncResult> {
+/**
+ * `last`: the files as a sync of this process left them; used instead of reading them again while
+ * the generation is still theirs. `only`: the only paths that may have changed since (a live view
+ * told by file-system events); then only those are planned, while `last` holds.
+ */
+export async function syncLedger(
+  store: LedgerStore,
+  found: readonly FoundFile[],
+  dataDirs: readonly string[],
+  onFresh: OnFresh = () => {},
+  threads?: number,
+  last?: { generation: number; catalog: readonly FileEntry[] },
+  only?: ReadonlySet<string> | null,
+): Promise<SyncResult> {
   store.beginSync();
   const scope = new Set(dataDirs);
   const reparse = () => store.meta('parser_version') !== PARSER_VERSION;
@@ -149,7 +161,10 @@ export async function syncLedger(store: LedgerStore, found: readonly FoundFile[]
     return [g, last?.generation === g ? last.catalog : store.log.catalog()] as const;
   })();
   const firstReparse = reparse();
-  const first = plan(known, found, scope, firstReparse, fingerprint);
+  const narrow = only && !firstReparse && known === last?.catalog;
+  const first = narrow
+    ? plan(known.filter((s) => only.has(s.path)), found.filter((f) => only.has(f.origin.path)), scope, false, fingerprint)
+    : plan(known, found, scope, firstReparse, fingerprint);
   if (first.some((a) => a.kind !== 'unchanged')) {
     await store.exclusive(async () => {
       // Another process may have changed the ledger while we waited for the lock: then plan again

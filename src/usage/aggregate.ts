@@ -149,8 +149,18 @@ export interface CostedRow {
   cost: CostUnits;
 }
 
-export function costRows(rows: readonly RollupRow[], files: readonly FileOrigin[], mode: CostMode): CostedRow[] {
-  return rows.map((row) => ({ row, file: files[row.fileIndex]!, cost: costIn(row, mode) }));
+/**
+ * `reuse`: the costed rows of an earlier call with the same mode; a row object seen there, bound to
+ * the same file, is taken as it was (a live view hands on most of its rows unchanged each round).
+ */
+export function costRows(rows: readonly RollupRow[], files: readonly FileOrigin[], mode: CostMode, reuse?: WeakMap<RollupRow, CostedRow>): CostedRow[] {
+  if (!reuse) return rows.map((row) => ({ row, file: files[row.fileIndex]!, cost: costIn(row, mode) }));
+  return rows.map((row) => {
+    const file = files[row.fileIndex]!;
+    let c = reuse.get(row);
+    if (c?.file !== file) reuse.set(row, (c = { row, file, cost: costIn(row, mode) }));
+    return c;
+  });
 }
 
 /** Totals being summed: tokens, and the cost as an exact sum (TokenTotals is what goes out). */

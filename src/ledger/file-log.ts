@@ -144,9 +144,12 @@ export class FileLog extends Tables {
     if (current) yield current;
   }
 
-  /** Segments added by generations after `gen`, in file and offset order. */
+  /**
+   * Segments added by generations after `gen`, in the order they were added. (In file and offset
+   * order, SQLite walked every segment's key to sort them: 2 ms of each live round at 1 GiB.)
+   */
   segmentsSince(gen: number): StoredSegment[] {
-    const rows = this.sql(`SELECT file_id, start, count, nums, strs FROM segments WHERE gen > ? ORDER BY file_id, start`).all(gen) as SegmentRow[];
+    const rows = this.sql(`SELECT file_id, start, count, nums, strs FROM segments WHERE gen > ? ORDER BY gen`).all(gen) as SegmentRow[];
     return rows.map(toSegment);
   }
 

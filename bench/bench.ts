@@ -36,6 +36,8 @@ const { values } = parseArgs({
     'no-tail': { type: 'boolean', default: false },
     'watch-lines': { type: 'string', default: '40' },
     'no-watch': { type: 'boolean', default: false },
+    /** Only tail and watch (the report cases and their checks are skipped). */
+    'live-only': { type: 'boolean', default: false },
   },
 });
 const sizes = values.sizes!.split(',').map(Number);
@@ -89,7 +91,7 @@ const rows: Row[] = [];
 const checks: string[] = [];
 let failed = false;
 
-for (const size of sizes) {
+for (const size of values['live-only'] ? [] : sizes) {
   const { dir, truth } = corpus(values.data!, size);
   rmSync(join(dir, 'projects', '-bench-append'), { recursive: true, force: true });
   const ledger = join(values.data!, `ledger-${size}.db`);

@@ -118,3 +118,16 @@ test('a full disk: with an existing ledger and with a fresh one, every run print
   assert.deepEqual(readdirSync(small).filter((n) => n.includes('.broken-')), []);
   assert.ok(existsSync(ledger), 'the existing ledger stays where it was');
 });
+
+test('an error that is no known fault (a ledger missing a column, as an unfinished upgrade left one) is one line, not a stack trace', () => {
+  const data = corpus('nocolumn', 2, 5);
+  const ledger = join(root, 'nocolumn.db');
+  assert.equal(ccost(['daily', '--json', '--dir', data, '--ledger', ledger]).code, 0);
+  const db = new Database(ledger);
+  db.exec(`ALTER TABLE winner_bases DROP COLUMN gen`);
+  db.close();
+  const r = ccost(['daily', '--dir', data, '--ledger', ledger, '--since', '20250101']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /^ccost: unexpected error: no such column: b\.gen \(run with CCORC_DEBUG=1 for details\)\n$/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});

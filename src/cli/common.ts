@@ -252,7 +252,7 @@ export class LiveRows {
   }
 
   /** The folders the last round's walk listed (to be watched). */
-  folders(): string[] {
+  folders(): readonly string[] {
     return this.slot.view?.folders() ?? [];
   }
 }

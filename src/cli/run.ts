@@ -36,6 +36,9 @@ export async function runCli(name: string, program: Command, argv: string[], usa
       process.stderr.write(`${name}: ${err.message}\n`);
       return 1;
     }
-    throw err;
+    // Anything else is a fault of ours: one line to the user, the stack on request.
+    const e = err instanceof Error ? err : new Error(String(err));
+    process.stderr.write(process.env.CCORC_DEBUG ? `${e.stack ?? e.message}\n` : `${name}: unexpected error: ${e.message} (run with CCORC_DEBUG=1 for details)\n`);
+    return 1;
   }
 }

@@ -14,6 +14,7 @@ export class LiveView {
   private memory: RowMemory | null = null;
   private found: Discovery | null = null;
   private last: UsageView | null = null;
+  private listed: { inputs: Discovery['inputs']; dirs: string[] } | null = null;
 
   constructor(
     private readonly store: LedgerStore,
@@ -40,9 +41,12 @@ export class LiveView {
     return v;
   }
 
-  /** The folders the last walk listed (to be watched). */
-  folders(): string[] {
-    return (this.found?.inputs.dirs ?? []).map(([dir]) => dir);
+  /** The folders the last walk listed (to be watched): the same array until a walk lists again. */
+  folders(): readonly string[] {
+    const inputs = this.found?.inputs;
+    if (!inputs) return [];
+    if (this.listed?.inputs !== inputs) this.listed = { inputs, dirs: inputs.dirs.map(([dir]) => dir) };
+    return this.listed.dirs;
   }
 }
 

@@ -27,13 +27,25 @@ export interface RollupSave {
 }
 
 export class RollupTables extends Tables {
+  /**
+   * The winners' base last read, per scope, by the generation it was written at: a long-running
+   * process reads the base (1 MiB at 1 GiB of transcripts) again only when it was replaced.
+   */
+  private readonly bases = new Map<string, { gen: number; base: WinnerIndex }>();
+
   /** What the rollups of a set of data folders are as of: null when there are none. */
   head(scope: string): RollupHead | null {
     const row = this.sql(
-      `SELECT r.generation, r.price_hash, r.winner_changes, b.base FROM rollups r JOIN winner_bases b ON b.scope = r.scope WHERE r.scope = ?`,
-    ).get(scope) as { generation: number; price_hash: string; winner_changes: Buffer | null; base: Buffer } | undefined;
+      `SELECT r.generation, r.price_hash, r.winner_changes, b.gen FROM rollups r JOIN winner_bases b ON b.scope = r.scope WHERE r.scope = ?`,
+    ).get(scope) as { generation: number; price_hash: string; winner_changes: Buffer | null; gen: number } | undefined;
     if (!row || row.winner_changes === null) return null;
-    return { generation: row.generation, priceHash: row.price_hash, index: WinnerIndexView.of(bigints(row.base), bigints(row.winner_changes)) };
+    // Two bases written at one generation hold the same winners (whichever process wrote them).
+    let known = this.bases.get(scope);
+    if (!known || known.gen !== row.gen || row.gen < 0) {
+      const blob = this.sql(`SELECT base FROM winner_bases WHERE scope = ?`).pluck().get(scope) as Buffer;
+      this.bases.set(scope, (known = { gen: row.gen, base: bigints(blob) }));
+    }
+    return { generation: row.generation, priceHash: row.price_hash, index: WinnerIndexView.of(known.base, bigints(row.winner_changes)) };
   }
 
   rows(scope: string): Array<{ fileId: FileId; rows: EncodedRows }> {
@@ -70,7 +82,7 @@ export class RollupTables extends Tables {
         if (f === null) drop.run(scope, fileId);
         else put.run(scope, fileId, bytesOf(f.rows.nums), f.rows.strs, f.winners.ids, bytesOf(f.winners.nums));
       }
-      if (s.index.base) this.sql(`INSERT OR REPLACE INTO winner_bases (scope, base) VALUES (?, ?)`).run(scope, bytesOf(s.index.base));
+      if (s.index.base) this.sql(`INSERT OR REPLACE INTO winner_bases (scope, base, gen) VALUES (?, ?, ?)`).run(scope, bytesOf(s.index.base), s.generation);
       this.sql(
         `INSERT INTO rollups (scope, generation, price_hash, data, winner_changes) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (scope) DO UPDATE SET generation = excluded.generation, price_hash = excluded.price_hash, data = excluded.data, winner_changes = excluded.winner_changes`,

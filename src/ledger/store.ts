@@ -60,7 +60,8 @@ CREATE TABLE IF NOT EXISTS rollups (
 -- fold; a row of its own, so that updating rollups never rewrites it.
 CREATE TABLE IF NOT EXISTS winner_bases (
   scope TEXT PRIMARY KEY,
-  base BLOB NOT NULL
+  base BLOB NOT NULL,
+  gen INTEGER NOT NULL DEFAULT -1  -- schema 4: the generation it was written at (a base is never changed, only replaced)
 );
 -- Schema 3: each file's rollup rows (usage/rollup-codec.ts) and dedup winners, per set of data folders.
 CREATE TABLE IF NOT EXISTS rollup_files (
@@ -209,6 +210,9 @@ export class LedgerStore {
         // Rollups and finished reports held costs in float dollars; now whole units (usage/money.ts).
         db.exec(`DELETE FROM rollups`);
         db.exec(`DELETE FROM outputs`);
+        db.exec(`DELETE FROM winner_bases`);
+        const cols = db.prepare(`SELECT name FROM pragma_table_info('winner_bases')`).pluck().all() as string[];
+        if (!cols.includes('gen')) db.exec(`ALTER TABLE winner_bases ADD COLUMN gen INTEGER NOT NULL DEFAULT -1`);
       }
       db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION));
     }).immediate();

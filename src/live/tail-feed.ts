@@ -99,7 +99,7 @@ export class TailFeed {
   }
 
   /** The folders the last round's walk listed (to be watched). */
-  folders(): string[] {
+  folders(): readonly string[] {
     return this.live.folders();
   }
 

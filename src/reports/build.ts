@@ -60,7 +60,8 @@ export function matchesProject(f: FileOrigin, cwd: string | null, want: string):
 
 const instantOf = (c: CostedRow) => c.row.bucket * BUCKET_MS;
 
-export function filterRows(rows: readonly CostedRow[], calendar: Calendar, f: ReportFilters): CostedRow[] {
+export function filterRows(rows: readonly CostedRow[], calendar: Calendar, f: ReportFilters): readonly CostedRow[] {
+  if (!f.since && !f.until && !f.project && !f.agent) return rows;
   return rows.filter((p) => {
     if (f.since || f.until) {
       const day = calendar.day(instantOf(p));

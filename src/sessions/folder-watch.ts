@@ -24,6 +24,7 @@ export class FolderWatch {
   private closed = false;
   /** follow() has run once (the owner's first look covered what was there). */
   private started = false;
+  private followed: readonly string[] | null = null;
 
   constructor(
     private readonly opts: FolderWatchOptions,
@@ -36,7 +37,10 @@ export class FolderWatch {
   }
 
   /** Watches the data folders and the folders a walk listed (empty ones too: a session file may appear in any). */
-  follow(folders: Iterable<string>): void {
+  follow(folders: readonly string[]): void {
+    // Called after every round; the list changes only when the folders were walked again.
+    if (folders === this.followed) return;
+    this.followed = folders;
     const dirs = new Set<string>();
     for (const d of this.opts.dirs) {
       dirs.add(d);

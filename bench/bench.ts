@@ -327,7 +327,7 @@ console.log('');
 for (const c of checks) console.log(c);
 if (tailLine) console.log(`\n${tailLine}`);
 if (watchLine) console.log(watchLine);
-console.log(`\nwall times are GNU time's %e, CPU its %U + %S (10 ms resolution), medians of ${runs} runs (ccusage 18: ${tsRuns}).`);
+if (!values['live-only']) console.log(`\nwall times are GNU time's %e, CPU its %U + %S (10 ms resolution), medians of ${runs} runs (ccusage 18: ${tsRuns}).`);
 if (failed) {
   console.error('bench: a check failed (DIFFERS or FEWER above)');
   process.exit(1);

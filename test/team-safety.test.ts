@@ -61,7 +61,8 @@ test('a launch failing at its second agent leaves no container and no record; on
   ensureTestImage();
   const ctx = `${tag}k`;
   instances.push(`${ctx}-one`, `${ctx}-two`, `${ctx}-three`);
-  const r = ccorc(['launch', 'quad', '--session', ctx, '--network', 'none'], { CLAUDE_CODE_FAKE_FAIL: 'Two' });
+  // A settle window the failing agent's exit surely falls in, also on a loaded machine (1 s was missed once).
+  const r = ccorc(['launch', 'quad', '--session', ctx, '--network', 'none'], { CLAUDE_CODE_FAKE_FAIL: 'Two', CCDK_SETTLE_MS: '4000' });
   assert.equal(r.code, 1, r.stdout + r.stderr);
   assert.match(r.stderr, new RegExp(`ccbox-${ctx}-two stopped right after starting \\(exit 3\\)`));
   assert.match(r.stderr, /fake claude: told to fail/, 'the container\'s last lines are shown');

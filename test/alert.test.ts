@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -222,4 +222,50 @@ test('state: a junk or empty state file is moved aside with a message; an unwrit
   const bad = ccost(['alert', ...at, '--watch', '--state', join(root, 'a-file', 'state.json')]);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /cannot write state to .*a-file \(E\w+\): give another place with --state/);
+});
+
+let tinyDir = '';
+const tiny = (() => {
+  if (process.getuid?.() !== 0) return 'SKIPPED LOUDLY: mounting a small tmpfs for the full-disk alert test needs root (CI runs as root)';
+  const m = mkdtempSync(join(tmpdir(), 'ccost-alert-tiny-'));
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=300k', 'tmpfs', m], { encoding: 'utf8' });
+  if (r.status !== 0) return `SKIPPED LOUDLY: cannot mount a tmpfs here (${(r.stderr || String(r.error)).trim()})`;
+  tinyDir = m;
+  test.after(() => {
+    spawnSync('umount', [m]);
+    rmSync(m, { recursive: true, force: true });
+  });
+  return null;
+})();
+if (tiny) console.warn(tiny);
+
+test('--watch on a ledger whose disk fills: a note, rounds go on with a temporary ledger, the crossing is still notified', { skip: tiny ?? false, timeout: 60_000 }, async () => {
+  const data = dataWith('fullwatch', []);
+  const dir = join(data, 'projects', '-w');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 's.jsonl');
+  const now = () => new Date().toISOString();
+  writeFileSync(file, line('f0', now(), 100_000).text + '\n'); // $1.50 of $5
+  const execOut = join(root, 'full-exec-out');
+  mkdirSync(execOut);
+  const hook = join(root, 'full-hook.js');
+  writeFileSync(hook, `const fs = require('fs'); let s = ''; process.stdin.on('data', d => s += d).on('end', () => fs.writeFileSync(process.argv[2] + '/' + Date.now() + '-' + process.env.CCOST_ALERT_LEVEL + '.json', s));`);
+  const p = spawn(process.execPath, [CCOST, 'alert', '--watch', '--dir', data, '--daily-budget', '5', '--warn-at', '99', '--exec', `${process.execPath} ${hook} ${execOut}`, '--state', join(root, 'full-state.json'), '--ledger', join(tinyDir, 'ledger.db')], { env: { ...process.env, NO_COLOR: '1' } });
+  test.after(() => p.kill('SIGKILL'));
+  let err = '';
+  p.stderr.on('data', (d) => (err += d));
+  for (let i = 0; i < 200 && !err.includes('watching'); i++) await sleep(25);
+  // Responses that cost nothing, until the ledger's 300 KiB are full.
+  for (let k = 0; k < 12 && !/disk is full/.test(err); k++) {
+    appendFileSync(file, Array.from({ length: 400 }, (_, i) => line(`z${k}_${i}`, now(), 0).text).join('\n') + '\n');
+    await sleep(600);
+  }
+  assert.match(err, /cannot be written: the disk is full/);
+  appendFileSync(file, line('f1', now(), 240_000).text + '\n'); // $5.10: exceeded
+  const end = Date.now() + 15_000;
+  while (Date.now() < end && !readdirSync(execOut).some((n) => n.endsWith('-exceeded.json'))) await sleep(100);
+  p.kill('SIGINT');
+  await new Promise((r) => p.once('exit', r));
+  assert.deepEqual(readdirSync(execOut).map((n) => n.replace(/^\d+-/, '')), ['exceeded.json'], err);
+  assert.match(err, /following on with a temporary ledger/);
 });

@@ -11,7 +11,7 @@ import { keepReport } from '../ledger/report-cache.js';
 import type { SeenStats } from '../sessions/recent-stats.js';
 import { defaultLedgerPath } from '../ledger/default-path.js';
 import { LedgerError, LedgerStore } from '../ledger/store.js';
-import { FAULT_WORDS, ledgerFault, moveAside } from '../ledger/faults.js';
+import { FAULT_WORDS, ledgerFault, moveAside, type LedgerFault } from '../ledger/faults.js';
 import { viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
 import { LiveView } from '../ledger/live-view.js';
 import { costRows, type CostedRow, type RollupRow } from '../usage/aggregate.js';
@@ -89,6 +89,8 @@ interface LiveSlot {
   store: LedgerStore | null;
   walk: boolean;
   changed: ReadonlySet<string> | null;
+  /** Set when this round's ledger could not be opened or failed (its numbers came from the files). */
+  fault: LedgerFault | 'open' | null;
 }
 
 export async function loadView(dirs: string[], ledger: string | boolean, live?: LiveSlot): Promise<UsageView> {
@@ -103,6 +105,7 @@ export async function loadView(dirs: string[], ledger: string | boolean, live?: 
     // reason to fail (an unwritable cache folder, or a ledger from a newer ccost, which is left alone).
     const why = err instanceof LedgerError ? err.message : `cannot open the ledger ${path}: ${(err as Error).message}`;
     process.stderr.write(`note: ${why}; reading the session files directly this time\n`);
+    if (live) live.fault = 'open';
     return viewFromFiles(dirs, pricing);
   }
   try {
@@ -117,7 +120,10 @@ export async function loadView(dirs: string[], ledger: string | boolean, live?: 
     // session files) is missing from it, and the note says so.
     const what = ledgerFaultNote(err, store);
     if (what === null) throw err;
-    if (live) live.view = null;
+    if (live) {
+      live.view = null;
+      live.fault = ledgerFault(err);
+    }
     process.stderr.write(`note: ${what}; this report is from the session files (without responses of session files deleted since)\n`);
     return viewFromFiles(dirs, pricing);
   }
@@ -222,9 +228,10 @@ export function ledgerFaultNote(err: unknown, store: LedgerStore): string | null
  * the ledger fails, a round reads the files.
  */
 export class LiveRows {
-  private readonly slot: LiveSlot = { view: null, store: null, walk: true, changed: null };
+  private readonly slot: LiveSlot = { view: null, store: null, walk: true, changed: null, fault: null };
   private readonly dirs: string[];
-  private readonly ledger: string | boolean;
+  private ledger: string | boolean;
+  private temporary = false;
 
   /** `follow`: more rounds will come (else one view, made as a report would). */
   constructor(
@@ -246,6 +253,7 @@ export class LiveRows {
     this.slot.walk = walk;
     this.slot.changed = paths;
     const view = await loadView(this.dirs, this.ledger, this.slot);
+    if (this.slot.fault) this.afterFault(this.slot.fault);
     if (this.last?.view === view) return { ...this.last, changed: false };
     this.last = { view, rows: costRows(view.rows, view.files, this.opts.mode, this.costed) };
     return { ...this.last, changed: true };
@@ -254,6 +262,24 @@ export class LiveRows {
   /** The folders the last round's walk listed (to be watched). */
   folders(): readonly string[] {
     return this.slot.view?.folders() ?? [];
+  }
+
+  /**
+   * After a round whose ledger failed: a damaged one was moved aside and is rebuilt next round; any
+   * other fault (full, I/O, read-only, busy, cannot open) would make every round read every file,
+   * so the rounds go on with a temporary ledger, and if that fails too, from the files.
+   */
+  private afterFault(fault: LedgerFault | 'open'): void {
+    this.slot.fault = null;
+    if (fault === 'damaged' || this.ledger === false) return;
+    if (this.temporary) {
+      this.ledger = false;
+      process.stderr.write('note: the temporary ledger failed too; each round reads the session files from now on\n');
+      return;
+    }
+    this.temporary = true;
+    this.ledger = temporaryLedgerPath();
+    process.stderr.write('note: following on with a temporary ledger\n');
   }
 }
 

@@ -6,7 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dataDirs } from '../sessions/discover.js';
+import { dataDirs, SETTLE_MS } from '../sessions/discover.js';
 import { keepReport } from '../ledger/report-cache.js';
 import type { SeenStats } from '../sessions/recent-stats.js';
 import { defaultLedgerPath } from '../ledger/default-path.js';
@@ -329,7 +329,7 @@ function takeSeen(): SeenStats | undefined {
 export function rememberOutput(ledger: string | boolean, view: UsageView, stdout: string, stderr: string): void {
   if (!invocation || ledger === false || !view.basis) return;
   try {
-    keepReport(openLedger(typeof ledger === 'string' ? ledger : defaultLedgerPath()).db, invocation.argv, view.basis, view.warnings.some((w) => w.error), stdout, stderr);
+    keepReport(openLedger(typeof ledger === 'string' ? ledger : defaultLedgerPath()).db, invocation.argv, view.basis, view.warnings.some((w) => w.error), stdout, stderr, SETTLE_MS);
   } catch {
     // Only a cache.
   }

@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { defaultLedgerPath } from './default-path.js';
 import { SCHEMA_VERSION } from './schema-version.js';
 import { SeenStats } from '../sessions/recent-stats.js';
-import { SETTLE_MS, type Discovery } from '../sessions/discover.js';
+// Types only: a replay must not load the walk and the scanner it never uses.
+import type { Discovery } from '../sessions/discover.js';
 
 /** Commands whose output depends only on the data and the command line (not on the clock). */
 const REPLAYABLE = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model']);
@@ -228,12 +229,12 @@ export function replayOutput(argv: readonly string[]): Replay {
  * Keeps a finished report for replay while nothing it was built from changes: only reports of a
  * replayable command line, from settled folders, with every path readable.
  */
-export function keepReport(db: Database.Database, argv: readonly string[], basis: { generation: number; found: Discovery }, readErrors: boolean, stdout: string, stderr: string): void {
+export function keepReport(db: Database.Database, argv: readonly string[], basis: { generation: number; found: Discovery }, readErrors: boolean, stdout: string, stderr: string, settleMs: number): void {
   const key = outputKey(argv);
   const found = basis.found;
   if (key === null || found.problems.length > 0 || readErrors) return;
   const inputs: ReportInputs = { ...found.inputs, files: found.files.map((f) => [f.origin.path, f.size, f.mtimeMs, f.ino]) };
-  if (!settled(inputs, Date.now(), SETTLE_MS)) return;
+  if (!settled(inputs, Date.now(), settleMs)) return;
   saveOutput(db, key, basis.generation, stdout, stderr, recordInputs(inputs));
 }
 

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ccost } from './helpers/cli.js';
 import { CCOST } from './helpers/paths.js';
+import { smallTmpfs } from './helpers/tmpfs.js';
 import { splitCommand } from '../src/live/notify.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccost-alert-'));
@@ -224,22 +225,9 @@ test('state: a junk or empty state file is moved aside with a message; an unwrit
   assert.match(bad.stderr, /cannot write state to .*a-file \(E\w+\): give another place with --state/);
 });
 
-let tinyDir = '';
-const tiny = (() => {
-  if (process.getuid?.() !== 0) return 'SKIPPED LOUDLY: mounting a small tmpfs for the full-disk alert test needs root (CI runs as root)';
-  const m = mkdtempSync(join(tmpdir(), 'ccost-alert-tiny-'));
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=300k', 'tmpfs', m], { encoding: 'utf8' });
-  if (r.status !== 0) return `SKIPPED LOUDLY: cannot mount a tmpfs here (${(r.stderr || String(r.error)).trim()})`;
-  tinyDir = m;
-  test.after(() => {
-    spawnSync('umount', [m]);
-    rmSync(m, { recursive: true, force: true });
-  });
-  return null;
-})();
-if (tiny) console.warn(tiny);
+const tiny = smallTmpfs('300k', 'the full-disk alert test');
 
-test('--watch on a ledger whose disk fills: a note, rounds go on with a temporary ledger, the crossing is still notified', { skip: tiny ?? false, timeout: 60_000 }, async () => {
+test('--watch on a ledger whose disk fills: a note, rounds go on with a temporary ledger, the crossing is still notified', { skip: tiny.skip, timeout: 60_000 }, async () => {
   const data = dataWith('fullwatch', []);
   const dir = join(data, 'projects', '-w');
   mkdirSync(dir, { recursive: true });
@@ -250,7 +238,7 @@ test('--watch on a ledger whose disk fills: a note, rounds go on with a temporar
   mkdirSync(execOut);
   const hook = join(root, 'full-hook.js');
   writeFileSync(hook, `const fs = require('fs'); let s = ''; process.stdin.on('data', d => s += d).on('end', () => fs.writeFileSync(process.argv[2] + '/' + Date.now() + '-' + process.env.CCOST_ALERT_LEVEL + '.json', s));`);
-  const p = spawn(process.execPath, [CCOST, 'alert', '--watch', '--dir', data, '--daily-budget', '5', '--warn-at', '99', '--exec', `${process.execPath} ${hook} ${execOut}`, '--state', join(root, 'full-state.json'), '--ledger', join(tinyDir, 'ledger.db')], { env: { ...process.env, NO_COLOR: '1' } });
+  const p = spawn(process.execPath, [CCOST, 'alert', '--watch', '--dir', data, '--daily-budget', '5', '--warn-at', '99', '--exec', `${process.execPath} ${hook} ${execOut}`, '--state', join(root, 'full-state.json'), '--ledger', join(tiny.dir, 'ledger.db')], { env: { ...process.env, NO_COLOR: '1' } });
   test.after(() => p.kill('SIGKILL'));
   let err = '';
   p.stderr.on('data', (d) => (err += d));

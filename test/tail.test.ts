@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CCOST } from './helpers/paths.js';
+import { smallTmpfs } from './helpers/tmpfs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccost-tail-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -152,28 +153,15 @@ test('tail: each response once through a replacement, a re-creation at the same 
   assert.deepEqual(tail.received.map((r) => [r.messageId, Boolean(r.replaces)]), [['x1', false], ['y1', false], ['z1', false]]);
 });
 
-let tinyDir = '';
-const tiny = (() => {
-  if (process.getuid?.() !== 0) return 'SKIPPED LOUDLY: mounting a small tmpfs for the full-disk tail test needs root (CI runs as root)';
-  const m = mkdtempSync(join(tmpdir(), 'ccost-tail-tiny-'));
-  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=400k', 'tmpfs', m], { encoding: 'utf8' });
-  if (r.status !== 0) return `SKIPPED LOUDLY: cannot mount a tmpfs here (${(r.stderr || String(r.error)).trim()})`;
-  tinyDir = m;
-  test.after(() => {
-    spawnSync('umount', [m]);
-    rmSync(m, { recursive: true, force: true });
-  });
-  return null;
-})();
-if (tiny) console.warn(tiny);
+const tiny = smallTmpfs('400k', 'the full-disk tail test');
 
-test('tail: the ledger\'s disk fills while it follows: a note, and every response still reported once', { skip: tiny ?? false }, async () => {
+test('tail: the ledger\'s disk fills while it follows: a note, and every response still reported once', { skip: tiny.skip }, async () => {
   const data = join(root, 'full');
   const proj = join(data, 'projects', '-w');
   mkdirSync(proj, { recursive: true });
   const file = join(proj, 's.jsonl');
   writeFileSync(file, '');
-  const tail = new Tail(['--dir', data, '--ledger', join(tinyDir, 'ledger.db')]);
+  const tail = new Tail(['--dir', data, '--ledger', join(tiny.dir, 'ledger.db')]);
   await tail.ready();
   // Batches of 300 responses, each a sizeable line: the 400 KiB disk fills after a few.
   const ids: string[] = [];

@@ -154,7 +154,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   const memory = live.memory?.priceHash === hash ? live.memory : null;
   const built = store.db.transaction(() => buildRollups(store, scopeKey, dirs, pricing, hash, sync, running, origins, memory))();
   if (built.save) store.rollups.save(scopeKey, built.save);
-  live.keep?.({ generation: built.generation, priceHash: hash, ids: built.ids, rows: built.rows, catalog: sync.generation === built.generation ? sync.catalog : store.log.catalog() });
+  live.keep?.({ generation: built.generation, priceHash: hash, ids: built.ids, rows: built.rows, catalog: built.catalog });
   const ledger: LedgerInfo = {
     path: store.path,
     files: built.files.length,
@@ -172,6 +172,8 @@ interface Built {
   files: FileOrigin[];
   /** Ledger file id of each place in `files`. */
   ids: FileId[];
+  /** Every file of the ledger as of `generation` (what the next live round plans from). */
+  catalog: readonly FileEntry[];
   rows: RollupRow[];
   warnings: FileWarnings[];
   filesGone: number;
@@ -195,7 +197,8 @@ function buildRollups(
   const head = store.rollups.head(scopeKey);
   const scope = new Set(dirs);
   // The sync's account of the files holds unless another process has changed the ledger since.
-  const inScope = filesInScope(sync.generation === generation ? sync.catalog : store.log.catalog(), scope, memory);
+  const catalog = sync.generation === generation ? sync.catalog : store.log.catalog();
+  const inScope = filesInScope(catalog, scope, memory);
   for (const s of inScope) origins[s.id] = s.origin;
   const files = inScope.map((s) => s.origin);
   const position = new Map(inScope.map((s, i) => [s.id, i as FilePos]));
@@ -205,13 +208,13 @@ function buildRollups(
     memory && head && memory.generation === head.generation ? rowsFromMemory(memory, ids, position, skip) : storedRows(store, scopeKey, position, skip);
   if (head && head.priceHash === hash && head.generation === generation) {
     const rows = rowsBut(new Set());
-    if (rows) return finish(store, generation, 'kept', inScope, files, rows);
+    if (rows) return finish(store, generation, 'kept', catalog, inScope, files, rows);
   }
   // Rows kept from an earlier generation can be brought up to date when events were only added since.
   const reset = Number(store.meta(RESET_KEY) ?? 0);
   if (head && head.priceHash === hash && head.generation < generation && head.generation >= reset) {
     const updated = updateRollups(store, scopeKey, head, generation, hash, position, origins, files, inScope, pricing, rowsBut);
-    if (updated) return finish(store, generation, 'updated', inScope, files, updated.rows, updated.save);
+    if (updated) return finish(store, generation, 'updated', catalog, inScope, files, updated.rows, updated.save);
   }
   // Everything again: the files this run's sync read whole are counted already (unless another
   // process changed the ledger in between: then all comes from the ledger), the rest from the ledger.
@@ -235,7 +238,7 @@ function buildRollups(
     files: filesToSave(rows, (id) => encodeWinnerList(winners.get(id) ?? [], (m) => r.rankOf(m)), inScope, new Set(winners.keys())),
     index: { base: index, changes: new BigUint64Array(1) },
   };
-  return finish(store, generation, 'rebuilt', inScope, files, rows, save);
+  return finish(store, generation, 'rebuilt', catalog, inScope, files, rows, save);
 }
 
 /**
@@ -389,7 +392,7 @@ function updateRollups(
   return { rows, save: { generation, priceHash: hash, basedOn: head.generation, files: filesToSave(fresh, (id) => encodeFileWinners(winnersOf(id)), inScope, changed), index } };
 }
 
-function finish(store: LedgerStore, generation: number, how: LedgerInfo['rollups'], inScope: readonly FileEntry[], files: FileOrigin[], rows: RollupRow[], save?: RollupSave): Built {
+function finish(store: LedgerStore, generation: number, how: LedgerInfo['rollups'], catalog: readonly FileEntry[], inScope: readonly FileEntry[], files: FileOrigin[], rows: RollupRow[], save?: RollupSave): Built {
   // Gone files that hold counted usage (a deleted empty file is nothing to report).
   const gone = new Set<number>();
   inScope.forEach((s, i) => {
@@ -402,6 +405,7 @@ function finish(store: LedgerStore, generation: number, how: LedgerInfo['rollups
     how,
     files,
     ids: inScope.map((s) => s.id),
+    catalog,
     rows,
     warnings: inScope.filter((s) => s.present).map((s) => s.warnings).filter((w) => w.malformed || w.invalid || w.partialTail || w.error),
     filesGone: gone.size,

@@ -103,8 +103,7 @@ export async function loadView(dirs: string[], ledger: string | boolean, live?: 
   } catch (err) {
     // The report still comes, from the files alone: a ledger is an accelerator and a history, never a
     // reason to fail (an unwritable cache folder, or a ledger from a newer ccost, which is left alone).
-    const why = err instanceof LedgerError ? err.message : `cannot open the ledger ${path}: ${(err as Error).message}`;
-    process.stderr.write(`note: ${why}; reading the session files directly this time\n`);
+    process.stderr.write(`note: ${openFailure(err, path)}; reading the session files directly this time\n`);
     if (live) live.fault = 'open';
     return viewFromFiles(dirs, pricing);
   }
@@ -182,11 +181,15 @@ export function followerLedger(opts: SourceOptions): LedgerStore {
     try {
       return openLedger(path);
     } catch (err) {
-      const why = err instanceof LedgerError ? err.message : `cannot open the ledger ${path}: ${(err as Error).message}`;
-      process.stderr.write(`note: ${why}; following with a temporary ledger\n`);
+      process.stderr.write(`note: ${openFailure(err, path)}; following with a temporary ledger\n`);
     }
   }
   return temporaryLedger();
+}
+
+/** Why a ledger could not be opened (an unwritable cache folder, a ledger from a newer ccost...). */
+function openFailure(err: unknown, path: string): string {
+  return err instanceof LedgerError ? err.message : `cannot open the ledger ${path}: ${(err as Error).message}`;
 }
 
 /** A ledger in a fresh temporary folder, removed when the process exits. */

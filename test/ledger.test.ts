@@ -15,6 +15,8 @@ import { ccost, ccostJson } from './helpers/cli.js';
 import { LedgerStore } from '../src/ledger/store.js';
 import { viewFromLedger } from '../src/ledger/view.js';
 import { LiveView } from '../src/ledger/live-view.js';
+import { TotalsFeed } from '../src/live/totals-feed.js';
+import { LiveTotals } from '../src/usage/live-totals.js';
 import { buildReport } from '../src/reports/build.js';
 import { reportJson } from '../src/reports/json.js';
 import { costRows, unpricedModels } from '../src/usage/aggregate.js';
@@ -96,6 +98,10 @@ test('property: after every change to the files, ledger totals = a full scan (+ 
   const liveStore = LedgerStore.open(join(root, 'prop', 'live.db')).store;
   const live = new LiveView(liveStore, [data], embeddedPricing());
   const liveHows = new Map<string, number>();
+  // The totals watch and alert --watch keep from the live view's rounds (changed by each round's delta).
+  const calendar = new Calendar('UTC');
+  const feed = new TotalsFeed(calendar, 'auto', {});
+  let deltas = 0;
   const ledger = join(root, 'prop', 'ledger.db');
   const folders = ['-w-a', '-w-b', 'ccbox-agent1--w-a'].map((f) => join(data, 'projects', f));
   for (const f of folders) mkdirSync(f, { recursive: true });
@@ -204,6 +210,15 @@ test('property: after every change to the files, ledger totals = a full scan (+ 
     const liveReport = buildReport({ kind: 'daily', rows: costRows(view.rows, view.files, 'auto'), unpricedModels: unpricedModels(view.rows, 'auto'), warnings: view.warnings, calendar: new Calendar('UTC'), filters: {} });
     const { ledger: _o, ...cliReport } = out;
     assert.equal(JSON.stringify(reportJson(liveReport)), JSON.stringify(cliReport), `step ${step} (${what}): the live view`);
+    if (view.delta && (view.delta.added.length || view.delta.removed.length)) deltas++;
+    const { totals } = feed.take(view);
+    const fresh = LiveTotals.of(costRows(view.rows, view.files, 'auto'), calendar);
+    const times = view.rows.map((row) => row.lastTimestamp);
+    for (const now of times.length ? [Math.max(...times), pick(times), Math.min(...times)] : [Date.now()]) {
+      for (const period of ['day', 'week', 'month'] as const)
+        for (const key of ['all', 'agent', 'team', 'model'] as const) assert.deepEqual(totals.period(period, key, now), fresh.period(period, key, now), `step ${step} (${what}): live totals, ${period} by ${key}`);
+      assert.deepEqual(totals.activeBlock(now), fresh.activeBlock(now), `step ${step} (${what}): live active block`);
+    }
     // Exact sums: a replay prints the same bytes, and a full scan of the same events (the deleted
     // files' copies stand in for the kept events) the same totals, cost to the last digit.
     if (step % 5 === 4) {
@@ -227,6 +242,8 @@ test('property: after every change to the files, ledger totals = a full scan (+ 
   // in the CLI's runs and in the live view's rounds.
   assert.ok((paths.get('updated') ?? 0) >= 10 && (paths.get('rebuilt') ?? 0) >= 3, JSON.stringify([...paths]));
   assert.ok((liveHows.get('updated') ?? 0) >= 10 && (liveHows.get('rebuilt') ?? 0) >= 3, JSON.stringify([...liveHows]));
+  // Rounds that only changed the rows of the files that changed (and handed the change on).
+  assert.ok(deltas >= 8, `${deltas} rounds with a delta`);
   liveStore.close();
   // Every deleted file that held usage, and only those, is reported as gone (renames and replacements are not).
   const final = ccostJson(['daily', '--dir', data, '--ledger', ledger]);

@@ -26,7 +26,6 @@ import { splitCommand } from '../live/notify.js';
 import { parseProjectFolder } from '../sessions/attribution.js';
 import { filterRows } from '../reports/build.js';
 import { Calendar } from '../usage/time.js';
-import { agentOf } from '../usage/aggregate.js';
 import { periodTotals } from '../usage/period-totals.js';
 import { agentInstance, findTeam, listTeams, TeamFileError } from '../teams/team-file.js';
 import { defaultRegistryPath, readRegistry, RegistryError, updateRegistry, type ContextRecord } from '../teams/registry.js';
@@ -215,7 +214,7 @@ export function buildProgram(): Command {
     const tz = timeZoneOf(src);
     const calendar = new Calendar(tz);
     const { rows } = await loadCostedRows(src);
-    const today = periodTotals(rows, calendar, 'day', Date.now(), (r) => agentOf(r.file));
+    const today = periodTotals(rows, calendar, 'day', Date.now(), 'agent');
     const out = contexts.map((c) => {
       const all = teamCosts(c, rows);
       return {

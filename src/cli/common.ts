@@ -14,7 +14,10 @@ import { LedgerError, LedgerStore } from '../ledger/store.js';
 import { FAULT_WORDS, ledgerFault, moveAside, type LedgerFault } from '../ledger/faults.js';
 import { viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
 import { LiveView } from '../ledger/live-view.js';
-import { costRows, type CostedRow, type RollupRow } from '../usage/aggregate.js';
+import { costRows, type CostedRow } from '../usage/aggregate.js';
+import type { LiveTotals } from '../usage/live-totals.js';
+import { TotalsFeed } from '../live/totals-feed.js';
+import type { Calendar } from '../usage/time.js';
 import { embeddedPricing } from '../usage/prices-file.js';
 import { InvalidTimeZoneError, parseDateArg, systemTimeZone, validateTimeZone } from '../usage/time.js';
 import type { CostMode, FileWarnings } from '../usage/types.js';
@@ -225,41 +228,35 @@ export function ledgerFaultNote(err: unknown, store: LedgerStore): string | null
 }
 
 /**
- * Costed rows for a command that keeps running (watch, alert --watch): each round after the first
- * updates what the last one built (ledger/live-view.ts) instead of making the report again. With
- * --no-ledger a follower keeps a temporary ledger (else every round would read every file); while
- * the ledger fails, a round reads the files.
+ * The totals of a command that keeps running (watch, alert --watch): each round after the first
+ * takes the rows that changed from the live view (ledger/live-view.ts) into the totals it keeps,
+ * instead of making the report again. With --no-ledger a follower keeps a temporary ledger (else
+ * every round would read every file); while the ledger fails, a round reads the files.
  */
-export class LiveRows {
+export class LiveUsage {
   private readonly slot: LiveSlot = { view: null, store: null, walk: true, changed: null, fault: null };
   private readonly dirs: string[];
+  private readonly feed: TotalsFeed;
   private ledger: string | boolean;
   private temporary = false;
 
   /** `follow`: more rounds will come (else one view, made as a report would). */
-  constructor(
-    private readonly opts: SourceOptions,
-    follow: boolean,
-  ) {
+  constructor(opts: SourceOptions, calendar: Calendar, follow: boolean) {
     this.dirs = dirsOf(opts);
+    this.feed = new TotalsFeed(calendar, opts.mode, { project: opts.project, agent: opts.agent });
     this.ledger = follow && opts.ledger === false ? temporaryLedgerPath() : opts.ledger;
   }
 
-  private last: { view: UsageView; rows: CostedRow[] } | null = null;
-  private readonly costed = new WeakMap<RollupRow, CostedRow>();
-
   /**
    * `walk`: files or folders may have come or gone since the last round; `paths`: the only files that
-   * may have changed (null: any). `changed` in the result: the rows differ from the last round's.
+   * may have changed (null: any). `changed` in the result: the totals may differ from the last round's.
    */
-  async rows(walk: boolean, paths: ReadonlySet<string> | null = null): Promise<{ view: UsageView; rows: CostedRow[]; changed: boolean }> {
+  async round(walk: boolean, paths: ReadonlySet<string> | null = null): Promise<{ view: UsageView; totals: LiveTotals; changed: boolean }> {
     this.slot.walk = walk;
     this.slot.changed = paths;
     const view = await loadView(this.dirs, this.ledger, this.slot);
     if (this.slot.fault) this.afterFault(this.slot.fault);
-    if (this.last?.view === view) return { ...this.last, changed: false };
-    this.last = { view, rows: costRows(view.rows, view.files, this.opts.mode, this.costed) };
-    return { ...this.last, changed: true };
+    return { view, ...this.feed.take(view) };
   }
 
   /** The folders the last round's walk listed (to be watched). */

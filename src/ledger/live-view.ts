@@ -8,11 +8,14 @@ import { statSync } from 'node:fs';
 import type { Discovery, FoundFile } from '../sessions/discover.js';
 import type { Pricing } from '../usage/pricing.js';
 import type { LedgerStore } from './store.js';
+import type { Narrow } from './sync.js';
 import { viewFromLedger, type RowMemory, type UsageView } from './view.js';
 
 export class LiveView {
   private memory: RowMemory | null = null;
   private found: Discovery | null = null;
+  /** The place of each path in `found.files`. */
+  private places = new Map<string, number>();
   private last: UsageView | null = null;
   private listed: { inputs: Discovery['inputs']; dirs: string[] } | null = null;
 
@@ -27,16 +30,23 @@ export class LiveView {
    * added, renamed or removed. `changed`: the only paths that may have changed (else any).
    */
   async view(walk: boolean, changed: ReadonlySet<string> | null = null): Promise<UsageView> {
-    const found = walk || !this.found ? undefined : restat(this.found, changed);
-    // Nothing grew, shrank or was replaced: the last view stands (a poll costs one stat per file).
-    if (found && this.last && sameFiles(found.files, this.found!.files)) return this.last;
+    let now: { found: Discovery; narrow: Narrow | null; same: boolean } | undefined;
+    if (!walk && this.found) {
+      now = changed ? this.restatOnly(this.found, changed) : restatAll(this.found);
+      // Nothing grew, shrank or was replaced: the last view stands (a poll costs one stat per file).
+      if (now.same && this.last) return this.last;
+    }
     const v = await viewFromLedger(this.store, this.dirs, this.pricing, undefined, undefined, {
-      found,
-      changed,
+      found: now?.found,
+      changed: now?.narrow,
       memory: this.memory,
       keep: (m) => (this.memory = m),
+      last: this.last,
     });
-    this.found = v.basis?.found ?? null;
+    const found = v.basis?.found ?? null;
+    // Restat'ed files keep their places; after a walk or a file gone, the places are found again.
+    if (!now || found !== now.found || found.files.length !== this.found!.files.length) this.places = new Map(found?.files.map((f, i) => [f.origin.path, i]));
+    this.found = found;
     this.last = v;
     return v;
   }
@@ -48,28 +58,55 @@ export class LiveView {
     if (this.listed?.inputs !== inputs) this.listed = { inputs, dirs: inputs.dirs.map(([dir]) => dir) };
     return this.listed.dirs;
   }
-}
 
-function sameFiles(a: readonly FoundFile[], b: readonly FoundFile[]): boolean {
-  return a.length === b.length && a.every((f, i) => f.size === b[i]!.size && f.mtimeMs === b[i]!.mtimeMs && f.ino === b[i]!.ino && f.dev === b[i]!.dev);
-}
-
-/** The known files as they are now: one stat each (of the `changed` ones only, when given); a file gone is left out (the sync marks it gone). */
-function restat(found: Discovery, changed: ReadonlySet<string> | null): Discovery {
-  const files: FoundFile[] = [];
-  for (const f of found.files) {
-    if (changed && !changed.has(f.origin.path)) {
-      files.push(f);
-      continue;
+  /** The known files now, of which only `changed` are stat'ed (one stat each); a file gone is left out (the sync marks it gone). */
+  private restatOnly(found: Discovery, changed: ReadonlySet<string>): { found: Discovery; narrow: Narrow; same: boolean } {
+    const files = found.files.slice();
+    const now: FoundFile[] = [];
+    let same = true;
+    let gone = false;
+    for (const path of changed) {
+      const i = this.places.get(path);
+      if (i === undefined) continue; // not known yet: a walk finds it
+      const f = restat(files[i]!);
+      if (f === null) {
+        gone = true;
+        same = false;
+        continue;
+      }
+      if (f !== files[i]) {
+        same = same && sameFile(f, files[i]!);
+        files[i] = f;
+      }
+      now.push(f);
     }
-    let st;
-    try {
-      st = statSync(f.origin.path, { throwIfNoEntry: false });
-    } catch {
-      files.push(f); // unreadable for now: the sync's read says why, and what was counted stays
-      continue;
-    }
-    if (st?.isFile()) files.push({ origin: f.origin, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino });
+    return { found: { ...found, files: gone ? files.filter((f) => !changed.has(f.origin.path) || now.includes(f)) : files }, narrow: { paths: changed, found: now }, same };
   }
-  return { ...found, files };
+}
+
+function sameFile(a: FoundFile, b: FoundFile): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.dev === b.dev;
+}
+
+/** Every known file now (one stat each); a file gone is left out. */
+function restatAll(found: Discovery): { found: Discovery; narrow: null; same: boolean } {
+  const files: FoundFile[] = [];
+  let same = true;
+  for (const f of found.files) {
+    const now = restat(f);
+    if (now) files.push(now);
+    same &&= now !== null && sameFile(now, f);
+  }
+  return { found: { ...found, files }, narrow: null, same };
+}
+
+/** A file as it is now; null when gone. Unreadable for now: as it was (the sync's read says why, and what was counted stays). */
+function restat(f: FoundFile): FoundFile | null {
+  let st;
+  try {
+    st = statSync(f.origin.path, { throwIfNoEntry: false });
+  } catch {
+    return f;
+  }
+  return st?.isFile() ? { origin: f.origin, size: st.size, mtimeMs: st.mtimeMs, dev: st.dev, ino: st.ino } : null;
 }

@@ -60,7 +60,7 @@ function sameContent(path: string, s: FileEntry, size: number, fingerprint: Fing
   return headOf(path, s.checkpoint).equals(was.head) && tailOf(path, s.checkpoint).equals(was.tail);
 }
 
-function sameOrigin(a: FileOrigin, b: FileOrigin): boolean {
+export function sameOrigin(a: FileOrigin, b: FileOrigin): boolean {
   for (const k of ORIGIN_KEYS) if (a[k] !== b[k]) return false;
   return true;
 }
@@ -120,12 +120,71 @@ export function plan(known: readonly FileEntry[], found: readonly FoundFile[], s
   return actions;
 }
 
+/**
+ * The ledger's files as a sync of this process left them, with the place of each by id and by path.
+ * The next sync plans from them while the ledger is still at their generation; a sync told which
+ * paths changed plans and updates only those, in place.
+ */
+export class KnownFiles {
+  /** Made on first need (a report's single sync never needs them). */
+  private places: { byId: Map<number, number>; byPath: Map<string, number> } | null = null;
+
+  /** `generation` -1: being changed (a sync that fails half way leaves them so, and they are not used). */
+  constructor(
+    public generation: number,
+    readonly entries: FileEntry[],
+  ) {}
+
+  atPath(path: string): FileEntry | undefined {
+    const i = this.index().byPath.get(path);
+    return i === undefined ? undefined : this.entries[i];
+  }
+
+  put(e: FileEntry): void {
+    const { byId, byPath } = this.index();
+    const i = byId.get(e.id);
+    if (i === undefined) {
+      const at = this.entries.push(e) - 1;
+      byId.set(e.id, at);
+      byPath.set(e.path, at);
+      return;
+    }
+    const was = this.entries[i]!;
+    if (was.path !== e.path && byPath.get(was.path) === i) byPath.delete(was.path);
+    this.entries[i] = e;
+    byPath.set(e.path, i);
+  }
+
+  private index(): NonNullable<KnownFiles['places']> {
+    if (!this.places) {
+      this.places = { byId: new Map(), byPath: new Map() };
+      this.entries.forEach((e, i) => {
+        this.places!.byId.set(e.id, i);
+        this.places!.byPath.set(e.path, i);
+      });
+    }
+    return this.places;
+  }
+}
+
+/** The paths a live view was told may have changed, and those files as found now. */
+export interface Narrow {
+  paths: ReadonlySet<string>;
+  found: readonly FoundFile[];
+}
+
 export interface SyncResult {
   /** The generation this sync made (or found, when it changed nothing). */
   generation: number;
   bytesRead: number;
   /** Every file of the ledger as of `generation`. */
   catalog: readonly FileEntry[];
+  /** The same, for the next sync of this process. */
+  known: KnownFiles;
+  /** The generation this sync's changes were made on (`generation` when it changed nothing): when it is the caller's last, nothing else wrote between. */
+  base: number;
+  /** The files this sync changed in the ledger, as they are now (a live view updates only those). */
+  touched: readonly FileEntry[];
 }
 
 /** Receives the events a sync has just read, file by file, as they come (from byte `start`: 0 when the whole file was read). */
@@ -138,8 +197,8 @@ function entryOf(f: StoredFile): FileEntry {
 
 /**
  * `last`: the files as a sync of this process left them; used instead of reading them again while
- * the generation is still theirs. `only`: the only paths that may have changed since (a live view
- * told by file-system events); then only those are planned, while `last` holds.
+ * the generation is still theirs. `only`: the only files that may have changed since (a live view
+ * told by file-system events); then only those are planned and updated in `last`, while it holds.
  */
 export async function syncLedger(
   store: LedgerStore,
@@ -147,24 +206,27 @@ export async function syncLedger(
   dataDirs: readonly string[],
   onFresh: OnFresh = () => {},
   threads?: number,
-  last?: { generation: number; catalog: readonly FileEntry[] },
-  only?: ReadonlySet<string> | null,
+  last?: KnownFiles,
+  only?: Narrow | null,
 ): Promise<SyncResult> {
   store.beginSync();
   const scope = new Set(dataDirs);
   const reparse = () => store.meta('parser_version') !== PARSER_VERSION;
   const fingerprint: Fingerprint = (id) => store.log.fingerprint(id);
   let bytesRead = 0;
+  const touched: FileEntry[] = [];
+  let base = -1;
   // The files and the generation they belong to, read together.
   let [generation, known] = store.db.transaction(() => {
     const g = store.generation();
-    return [g, last?.generation === g ? last.catalog : store.log.catalog()] as const;
+    return [g, last?.generation === g ? last.entries : store.log.catalog()] as const;
   })();
   const firstReparse = reparse();
-  const narrow = only && !firstReparse && known === last?.catalog;
-  const first = narrow
-    ? plan(known.filter((s) => only.has(s.path)), found.filter((f) => only.has(f.origin.path)), scope, false, fingerprint)
-    : plan(known, found, scope, firstReparse, fingerprint);
+  let result = last && known === last.entries ? last : null;
+  const first =
+    only && result && !firstReparse
+      ? plan([...only.paths].flatMap((p) => result!.atPath(p) ?? []), only.found, scope, false, fingerprint)
+      : plan(known, found, scope, firstReparse, fingerprint);
   if (first.some((a) => a.kind !== 'unchanged')) {
     await store.exclusive(async () => {
       // Another process may have changed the ledger while we waited for the lock: then plan again
@@ -173,16 +235,24 @@ export async function syncLedger(
       if (store.generation() !== generation || reparse() !== firstReparse) {
         known = store.log.catalog();
         actions = plan(known, found, scope, reparse(), fingerprint);
+        result = null;
       }
-      // Kept up to date with what this sync writes, so the caller need not read every file again.
-      const entries = new Map(known.map((e) => [e.id, e]));
+      // Kept up to date with what this sync writes, so the caller need not read every file again:
+      // the files it planned from, changed in place (marked as being changed until done), or anew.
+      const into = result ?? new KnownFiles(-1, [...known]);
+      into.generation = -1;
+      const put = (e: FileEntry) => {
+        into.put(e);
+        touched.push(e);
+      };
       // Paths given up first: the new files' rows take them.
       for (const a of actions)
         if (a.kind === 'retire') {
           const path = store.log.retirePath(a.stored.id, a.stored.path);
-          entries.set(a.stored.id, { ...a.stored, path, origin: { ...a.stored.origin, path }, warnings: { ...a.stored.warnings, path } });
+          put({ ...a.stored, path, origin: { ...a.stored.origin, path }, warnings: { ...a.stored.warnings, path } });
         }
-      const gen = store.generation() + 1;
+      base = store.generation();
+      const gen = base + 1;
       // Events taken away, or a file's place changed (dedup ties look at paths): rollups kept from
       // before this generation cannot be brought up to date by adding the new events alone.
       let reset = actions.some((a) => a.kind === 'relabel' || a.kind === 'retire' || (a.kind === 'append' && a.renamed));
@@ -203,7 +273,7 @@ export async function syncLedger(
             // Unreadable now: keep what was counted (and the fingerprint it was counted from), remember why.
             store.log.markUnreadable(before.id, f.origin.path, scan.warnings.error);
             const path = f.origin.path;
-            entries.set(before.id, { ...before, path, present: true, origin: { ...before.origin, path }, warnings: { ...before.warnings, path, error: scan.warnings.error } });
+            put({ ...before, path, present: true, origin: { ...before.origin, path }, warnings: { ...before.warnings, path, error: scan.warnings.error } });
             return;
           }
           const base = a.kind === 'append' ? before!.warnings : null;
@@ -231,7 +301,7 @@ export async function syncLedger(
             warnings,
           };
           const id = store.log.saveFile(saved);
-          entries.set(id, entryOf({ ...saved, id }));
+          put(entryOf({ ...saved, id }));
           if (a.kind === 'reread' && store.log.clearSegments(id) > 0) reset = true;
           if (scan.events.length > 0) store.log.addSegment(id, start, scan.endOffset, scan.encoded ?? encodeEvents(scan.events), gen);
           onFresh(id as FileId, f.origin, bindEvents(scan.events, id as FileId), start);
@@ -241,18 +311,21 @@ export async function syncLedger(
       for (const a of actions) {
         if (a.kind === 'gone') {
           store.log.setPresent(a.stored.id, false);
-          entries.set(a.stored.id, { ...a.stored, present: false });
+          put({ ...a.stored, present: false });
         } else if (a.kind === 'relabel') {
           store.log.setOrigin(a.stored.id, a.found.origin);
-          entries.set(a.stored.id, { ...a.stored, origin: a.found.origin });
+          put({ ...a.stored, origin: a.found.origin });
         }
       }
       store.setMeta('parser_version', PARSER_VERSION);
       if (reset) store.setMeta(RESET_KEY, String(gen));
       if (actions.some((a) => a.kind !== 'unchanged')) store.bumpGeneration();
       generation = store.generation();
-      known = [...entries.values()];
+      result = into;
     });
+    // Committed: the files hold as of this generation.
+    result!.generation = generation;
   }
-  return { generation, bytesRead, catalog: known };
+    if (!result || result.generation !== generation) result = new KnownFiles(generation, [...known]);
+  return { generation, bytesRead, catalog: result.entries, known: result, touched, base: base === -1 ? generation : base };
 }

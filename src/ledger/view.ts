@@ -23,7 +23,7 @@ import { bindEvents, type FileId, type FileOrigin, type FilePos, type FileWarnin
 import type { LedgerStore } from './store.js';
 import type { FileEntry } from './file-log.js';
 import type { RollupHead, RollupSave } from './rollup-tables.js';
-import { RESET_KEY, syncLedger, type SyncResult } from './sync.js';
+import { KnownFiles, RESET_KEY, sameOrigin, syncLedger, type Narrow, type SyncResult } from './sync.js';
 
 export interface LedgerInfo {
   path: string;
@@ -43,6 +43,18 @@ export interface UsageView {
   ledger: LedgerInfo | null;
   /** What the view was built from (ledger views only): lets a finished report be replayed while it holds. */
   basis?: ViewBasis;
+  /**
+   * A live round's rows as a change from the round before (`of`): its rows but `removed`, and
+   * `added`, with every file in the same place. Such a view's `rows` are made on first reading, and
+   * only until the next round (they come from the live state, which the next round updates).
+   */
+  delta?: RowDelta;
+}
+
+export interface RowDelta {
+  of: UsageView;
+  removed: readonly RollupRow[];
+  added: readonly RollupRow[];
 }
 
 export interface ViewBasis {
@@ -95,30 +107,44 @@ function saveListings(store: LedgerStore, scopeKey: string, before: ListingCache
 }
 
 /**
- * Rows a long-running process keeps from its last view, bound to ledger file ids, as of the
- * generation their rollups were saved at: while nobody else has saved rollups since, an update
- * starts from them instead of reading and decoding every stored row.
+ * The live state of a long-running process: its last view's rows, file by file, with the files in
+ * scope and their places, as of the generation their rollups were saved at. While nobody else
+ * writes to the ledger, a round updates the rows of the files whose counted events changed and
+ * hands on the change (viewFromLedger's `delta`); else a round starts from the rows it holds
+ * instead of reading and decoding every stored row. A round changes it in place.
  */
 export interface RowMemory {
   generation: number;
   priceHash: string;
   /** Ledger file id of each place the rows are bound to. */
   ids: readonly FileId[];
-  /** Never changed once kept: views share them. */
-  rows: readonly RollupRow[];
-  /** The ledger's files as of `generation` (the next sync plans from them when nothing else wrote since). */
-  catalog: readonly FileEntry[];
+  /** The rows of each file, bound to its place. */
+  byFile: Map<FileId, RollupRow[]>;
+  /** The ledger's files as the last sync left them (the next plans from them when nothing else wrote since). */
+  known: KnownFiles;
+  /** The files in scope, by place; their origins; their places by id; origins by ledger file id. */
+  inScope: FileEntry[];
+  files: FileOrigin[];
+  position: ReadonlyMap<FileId, FilePos>;
+  origins: FileOrigin[];
+  /** Places of gone files holding usage, and the events of their rows. */
+  gone: ReadonlySet<FilePos>;
+  goneEvents: number;
+  /** The present files' warnings worth telling, in place order. */
+  warnings: FileWarnings[];
 }
 
 /** What a long-running process hands to each view after its first (ledger/live-view.ts). */
 export interface LiveInputs {
   /** The files as found now, when no folder needed walking. */
   found?: Discovery;
-  /** With `found`: the only paths that may have changed since the last view (else any). */
-  changed?: ReadonlySet<string> | null;
+  /** With `found`: the only files that may have changed since the last view (else any). */
+  changed?: Narrow | null;
   memory?: RowMemory | null;
-  /** Receives the rows of this view for the next one. */
+  /** Receives the live state of this view for the next one (not called when the round only updated `memory`). */
   keep?: (memory: RowMemory) => void;
+  /** The last view, which a round that only updated `memory` describes its change from. */
+  last?: UsageView | null;
 }
 
 export async function viewFromLedger(store: LedgerStore, dirs: readonly string[], pricing: Pricing, threads?: number, seen?: SeenStats, live: LiveInputs = {}): Promise<UsageView> {
@@ -144,7 +170,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
       if (start === 0) running.addFile(id, events);
     },
     threads,
-    live.memory ?? undefined,
+    live.memory?.known,
     live.found ? live.changed : null,
   );
   const problems: FileWarnings[] = found.problems.map((p) => ({ path: p.path, malformed: 0, invalid: 0, partialTail: false, error: p.error }));
@@ -152,9 +178,12 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   // One read transaction: the generation, the files and the events seen all belong to one state
   // of the ledger, whatever other processes write meanwhile.
   const memory = live.memory?.priceHash === hash ? live.memory : null;
-  const built = store.db.transaction(() => buildRollups(store, scopeKey, dirs, pricing, hash, sync, running, origins, memory))();
+  const built = store.db.transaction(() =>
+    (memory && live.last && liveDelta(store, scopeKey, dirs, pricing, sync, memory, live.last)) || buildRollups(store, scopeKey, dirs, pricing, hash, sync, running, origins, memory),
+  )();
+  // A live state being changed is marked so (generation -1) until its rollups are saved: if anything
+  // fails in between, the next round starts again from the stored rows.
   if (built.save) store.rollups.save(scopeKey, built.save);
-  live.keep?.({ generation: built.generation, priceHash: hash, ids: built.ids, rows: built.rows, catalog: built.catalog });
   const ledger: LedgerInfo = {
     path: store.path,
     files: built.files.length,
@@ -163,7 +192,88 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
     bytesRead: sync.bytesRead,
     rollups: built.how,
   };
-  return { files: built.files, rows: built.rows.sort(canonicalRowOrder), warnings: [...problems, ...built.warnings], ledger, basis: { generation: built.generation, found, fileIds: built.ids } };
+  const base = { files: built.files, warnings: [...problems, ...built.warnings], ledger, basis: { generation: built.generation, found, fileIds: built.ids } };
+  if ('delta' in built) {
+    memory!.generation = built.generation;
+    memory!.known = sync.known;
+    const byFile = memory!.byFile;
+    let rows: RollupRow[] | null = null;
+    return Object.defineProperty({ ...base, delta: built.delta }, 'rows', { enumerable: true, get: () => (rows ??= [...byFile.values()].flat().sort(canonicalRowOrder)) }) as unknown as UsageView;
+  }
+  const rows = built.rows.sort(canonicalRowOrder);
+  if (live.keep) live.keep(memoryOf(built, hash, origins, sync.generation === built.generation ? sync.known : new KnownFiles(built.generation, [...built.catalog])));
+  return { ...base, rows };
+}
+
+/** The live state a full round leaves (origins: by ledger file id, as the round made them). */
+function memoryOf(built: Built, priceHash: string, origins: FileOrigin[], known: KnownFiles): RowMemory {
+  const byFile = new Map<FileId, RollupRow[]>();
+  for (const r of built.rows) {
+    const id = built.ids[r.fileIndex]!;
+    let list = byFile.get(id);
+    if (!list) byFile.set(id, (list = []));
+    list.push(r);
+  }
+  return {
+    generation: built.generation,
+    priceHash,
+    ids: built.ids,
+    byFile,
+    known,
+    inScope: [...built.inScope],
+    files: built.files,
+    position: new Map(built.ids.map((id, i) => [id, i as FilePos])),
+    origins,
+    gone: built.gone,
+    goneEvents: built.goneEvents,
+    warnings: built.warnings,
+  };
+}
+
+/**
+ * A live round while nobody else wrote to the ledger since the last and no file came, went, moved
+ * or changed its attribution: only the rows of files whose counted events changed are made again,
+ * and the view says which rows went and came. Null when that does not hold (a full round then).
+ */
+function liveDelta(store: LedgerStore, scopeKey: string, dirs: readonly string[], pricing: Pricing, sync: SyncResult, memory: RowMemory, last: UsageView): (Omit<Built, 'rows'> & { delta: RowDelta }) | null {
+  const generation = store.generation();
+  const head = store.rollups.head(scopeKey);
+  if (!head || head.generation !== memory.generation || head.priceHash !== memory.priceHash || sync.base !== memory.generation || sync.generation !== generation) return null;
+  if (generation !== head.generation && head.generation < Number(store.meta(RESET_KEY) ?? 0)) return null;
+  const scope = new Set(dirs);
+  const mine = sync.touched.filter((e) => scope.has(e.dataDir));
+  for (const e of mine) {
+    const at = memory.position.get(e.id);
+    const was = at === undefined ? undefined : memory.inScope[at]!;
+    if (!was || !e.present || !was.present || !sameOrigin(e.origin, was.origin)) return null;
+  }
+  const same = { generation, catalog: sync.catalog, files: memory.files, ids: memory.ids, filesGone: memory.gone.size };
+  if (generation === head.generation) return { ...same, how: 'kept', warnings: memory.warnings, goneEvents: memory.goneEvents, inScope: memory.inScope, gone: memory.gone, delta: { of: last, removed: [], added: [] } };
+  memory.generation = -1;
+  let warned = false;
+  for (const e of mine) {
+    const at = memory.position.get(e.id)!;
+    warned ||= worthTelling(e.warnings) || worthTelling(memory.inScope[at]!.warnings);
+    memory.inScope[at] = e;
+    memory.files[at] = e.origin;
+    memory.origins[e.id] = e.origin;
+  }
+  const up = updateRollups(store, scopeKey, head, generation, head.priceHash, memory.position, memory.origins, memory.files, memory.inScope, pricing);
+  const removed: RollupRow[] = [];
+  for (const id of up.changed) {
+    for (const r of memory.byFile.get(id) ?? []) removed.push(r);
+    memory.byFile.delete(id);
+  }
+  for (const r of up.fresh) {
+    const id = memory.ids[r.fileIndex]!;
+    let list = memory.byFile.get(id);
+    if (!list) memory.byFile.set(id, (list = []));
+    list.push(r);
+  }
+  const eventsIn = (rows: readonly RollupRow[]) => rows.reduce((n, r) => n + (memory.gone.has(r.fileIndex) ? r.events : 0), 0);
+  memory.goneEvents += eventsIn(up.fresh) - eventsIn(removed);
+  if (warned) memory.warnings = warningsOf(memory.inScope);
+  return { ...same, how: 'updated', warnings: memory.warnings, goneEvents: memory.goneEvents, inScope: memory.inScope, gone: memory.gone, save: up.save, delta: { of: last, removed, added: up.fresh } };
 }
 
 interface Built {
@@ -171,13 +281,17 @@ interface Built {
   how: LedgerInfo['rollups'];
   files: FileOrigin[];
   /** Ledger file id of each place in `files`. */
-  ids: FileId[];
+  ids: readonly FileId[];
   /** Every file of the ledger as of `generation` (what the next live round plans from). */
   catalog: readonly FileEntry[];
+  /** The files in scope, by place. */
+  inScope: readonly FileEntry[];
   rows: RollupRow[];
   warnings: FileWarnings[];
   filesGone: number;
   goneEvents: number;
+  /** Places of gone files holding usage. */
+  gone: ReadonlySet<FilePos>;
   save?: RollupSave;
 }
 
@@ -213,8 +327,12 @@ function buildRollups(
   // Rows kept from an earlier generation can be brought up to date when events were only added since.
   const reset = Number(store.meta(RESET_KEY) ?? 0);
   if (head && head.priceHash === hash && head.generation < generation && head.generation >= reset) {
-    const updated = updateRollups(store, scopeKey, head, generation, hash, position, origins, files, inScope, pricing, rowsBut);
-    if (updated) return finish(store, generation, 'updated', catalog, inScope, files, updated.rows, updated.save);
+    const updated = updateRollups(store, scopeKey, head, generation, hash, position, origins, files, inScope, pricing);
+    const rows = rowsBut(updated.changed);
+    if (rows) {
+      for (const r of updated.fresh) rows.push(r);
+      return finish(store, generation, 'updated', catalog, inScope, files, rows, updated.save);
+    }
   }
   // Everything again: the files this run's sync read whole are counted already (unless another
   // process changed the ledger in between: then all comes from the ledger), the rest from the ledger.
@@ -273,16 +391,11 @@ function* indexEntries(winners: ReadonlyMap<number, readonly string[]>): Generat
 function rowsFromMemory(memory: RowMemory, ids: readonly FileId[], position: ReadonlyMap<FileId, FilePos>, skip: ReadonlySet<number>): RollupRow[] | null {
   const samePlaces = ids.length === memory.ids.length && ids.every((id, i) => memory.ids[i] === id);
   const rows: RollupRow[] = [];
-  for (const r of memory.rows) {
-    const id = memory.ids[r.fileIndex]!;
+  for (const [id, list] of memory.byFile) {
     if (skip.has(id)) continue;
-    if (samePlaces) {
-      rows.push(r);
-      continue;
-    }
     const at = position.get(id);
     if (at === undefined) return null;
-    rows.push({ ...r, fileIndex: at });
+    for (const r of list) rows.push(samePlaces ? r : { ...r, fileIndex: at });
   }
   return rows;
 }
@@ -340,8 +453,7 @@ function updateRollups(
   files: readonly FileOrigin[],
   inScope: readonly FileEntry[],
   pricing: Pricing,
-  rowsBut: (skip: ReadonlySet<number>) => RollupRow[] | null,
-): { rows: RollupRow[]; save: RollupSave } | null {
+): { changed: ReadonlySet<FileId>; fresh: RollupRow[]; save: RollupSave } {
   const added: UsageEvent<FileId>[] = [];
   for (const seg of store.log.segmentsSince(head.generation)) {
     if (!position.has(seg.fileId)) continue;
@@ -374,8 +486,6 @@ function updateRollups(
     winnersOf(rank.fileIndex).set(id, rank);
     moved.push([id, rank.fileIndex]);
   }
-  const rows = rowsBut(changed);
-  if (!rows) return null;
   // A file whose kept events changed gets all its rows again (each row's events come from one file).
   const events: UsageEvent<FilePos>[] = [];
   // Ranks name files by ledger id here.
@@ -385,18 +495,30 @@ function updateRollups(
     for (const e of bindEvents(keptEvents(storedEvents(store, id), winnersOf(id)), at)) events.push(e);
   }
   const fresh = rollup(events, files, pricing);
-  for (const r of fresh) rows.push(r);
   // The index changes are kept apart from its base until they pile up.
   const next = head.index.with(removed, moved);
   const index = next.changeCount > Math.max(FOLD_CHANGES, next.base.length / 8) ? { base: next.folded(), changes: new BigUint64Array(1) } : { base: null, changes: next.encodeChanges() };
-  return { rows, save: { generation, priceHash: hash, basedOn: head.generation, files: filesToSave(fresh, (id) => encodeFileWinners(winnersOf(id)), inScope, changed), index } };
+  return {
+    changed: changed as ReadonlySet<number> as ReadonlySet<FileId>,
+    fresh,
+    save: { generation, priceHash: hash, basedOn: head.generation, files: filesToSave(fresh, (id) => encodeFileWinners(winnersOf(id)), inScope, changed), index },
+  };
+}
+
+function worthTelling(w: FileWarnings): boolean {
+  return w.malformed > 0 || w.invalid > 0 || w.partialTail || w.error !== null;
+}
+
+/** The present files' warnings worth telling. */
+function warningsOf(inScope: readonly FileEntry[]): FileWarnings[] {
+  return inScope.filter((s) => s.present && worthTelling(s.warnings)).map((s) => s.warnings);
 }
 
 function finish(store: LedgerStore, generation: number, how: LedgerInfo['rollups'], catalog: readonly FileEntry[], inScope: readonly FileEntry[], files: FileOrigin[], rows: RollupRow[], save?: RollupSave): Built {
   // Gone files that hold counted usage (a deleted empty file is nothing to report).
-  const gone = new Set<number>();
+  const gone = new Set<FilePos>();
   inScope.forEach((s, i) => {
-    if (!s.present && store.log.hasSegments(s.id)) gone.add(i);
+    if (!s.present && store.log.hasSegments(s.id)) gone.add(i as FilePos);
   });
   let goneEvents = 0;
   for (const r of rows) if (gone.has(r.fileIndex)) goneEvents += r.events;
@@ -406,8 +528,10 @@ function finish(store: LedgerStore, generation: number, how: LedgerInfo['rollups
     files,
     ids: inScope.map((s) => s.id),
     catalog,
+    inScope,
     rows,
-    warnings: inScope.filter((s) => s.present).map((s) => s.warnings).filter((w) => w.malformed || w.invalid || w.partialTail || w.error),
+    gone,
+    warnings: warningsOf(inScope),
     filesGone: gone.size,
     goneEvents,
     save,

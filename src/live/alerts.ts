@@ -1,11 +1,10 @@
 /**
  * Budget and burn-rate rules, evaluated against usage. Pure.
  */
-import { agentOf, type CostedRow } from '../usage/aggregate.js';
-import { periodKey, periodTotals, type Period } from '../usage/period-totals.js';
+import { periodKey, type Period, type TotalsKey } from '../usage/period-totals.js';
+import type { LiveTotals } from '../usage/live-totals.js';
 
 export type { Period };
-import type { Block } from '../usage/blocks.js';
 import type { Calendar } from '../usage/time.js';
 
 /** Whose spend a budget limits: everyone's, one agent's (container instance, or "host"), one team context's. */
@@ -71,18 +70,18 @@ function levelOf(value: number, limit: number, warnAt: number): Level {
   return value >= (limit * warnAt) / 100 ? 'warning' : 'ok';
 }
 
+const KEY_OF_SCOPE: Record<Scope, TotalsKey> = { global: 'all', agent: 'agent', team: 'team' };
+
 /** Spend of each budget in its current period. */
-export function budgetSpend(budgets: readonly Budget[], rows: readonly CostedRow[], calendar: Calendar, now: number): number[] {
-  return budgets.map((b) => {
-    const keyOf = (c: CostedRow): string | null => (b.scope === 'agent' ? agentOf(c.file) : b.scope === 'team' ? c.file.team : '');
-    return periodTotals(rows, calendar, b.period, now, keyOf).get(b.name ?? '')?.cost ?? 0;
-  });
+export function budgetSpend(budgets: readonly Budget[], totals: LiveTotals, now: number): number[] {
+  return budgets.map((b) => totals.period(b.period, KEY_OF_SCOPE[b.scope], now).get(b.name ?? '')?.cost ?? 0);
 }
 
-export function evaluate(rules: AlertRules, rows: readonly CostedRow[], activeBlock: Block | null, calendar: Calendar, now: number): AlertResult[] {
+export function evaluate(rules: AlertRules, totals: LiveTotals, calendar: Calendar, now: number): AlertResult[] {
   const today = calendar.day(now);
   const out: AlertResult[] = [];
-  const spent = budgetSpend(rules.budgets, rows, calendar, now);
+  const spent = budgetSpend(rules.budgets, totals, now);
+  const activeBlock = rules.burnRate !== undefined || rules.blockTokenLimit !== undefined ? totals.activeBlock(now) : null;
   rules.budgets.forEach((b, i) => {
     const value = spent[i]!;
     const level = levelOf(value, b.limit, rules.warnAt);

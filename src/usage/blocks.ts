@@ -112,7 +112,7 @@ export function buildBlocks(rows: readonly CostedRow[], now: number): Block[] {
 }
 
 /** Quarter hours between two active ones that guarantee 5 idle hours: no block spans them. */
-const IDLE_BUCKETS = Math.ceil(BLOCK_MS / BUCKET_MS) + 1;
+export const IDLE_BUCKETS = Math.ceil(BLOCK_MS / BUCKET_MS) + 1;
 
 /**
  * The block `now` is in, or null. The same as buildBlocks' active block, from only the rows after the

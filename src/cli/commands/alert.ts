@@ -14,10 +14,8 @@ import { evaluate, EXIT_CODES, worst, type Action, type AlertResult, type AlertR
 import { payloadOf, postWebhook, runExec, splitCommand } from '../../live/notify.js';
 import { FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
 import { coalesce } from '../../live/coalesce.js';
-import { filterRows } from '../../reports/build.js';
-import { activeBlock } from '../../usage/blocks.js';
 import { Calendar } from '../../usage/time.js';
-import { addSourceOptions, dirsOf, LiveRows, positiveNumber, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
+import { addSourceOptions, dirsOf, LiveUsage, positiveNumber, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
 
 interface AlertOptions extends SourceOptions {
   dailyBudget?: number;
@@ -112,14 +110,11 @@ function rulesFrom(opts: AlertOptions): AlertConfig {
   return { rules, exec: opts.exec ?? file?.exec, webhooks: [...(file?.webhooks ?? []), ...opts.webhook] };
 }
 
-async function check(opts: AlertOptions, source: LiveRows, pending: PendingChanges, rules: AlertRules, tz: string): Promise<{ results: AlertResult[]; now: number }> {
+async function check(opts: AlertOptions, source: LiveUsage, pending: PendingChanges, rules: AlertRules, calendar: Calendar): Promise<{ results: AlertResult[]; now: number }> {
   const now = opts.now ?? Date.now();
-  const calendar = new Calendar(tz);
   const { walk, paths } = pending.take();
-  const { rows } = await source.rows(walk, paths);
-  const selected = filterRows(rows, calendar, { project: opts.project, agent: opts.agent });
-  const active = activeBlock(selected, now);
-  return { results: evaluate(rules, selected, active, calendar, now), now };
+  const { totals } = await source.round(walk, paths);
+  return { results: evaluate(rules, totals, calendar, now), now };
 }
 
 function describeAction(a: NonNullable<AlertResult['action']>): string {
@@ -214,11 +209,12 @@ async function runAlert(opts: AlertOptions): Promise<void> {
     }
   };
 
-  const source = new LiveRows(opts, Boolean(opts.watch));
+  const calendar = new Calendar(tz);
+  const source = new LiveUsage(opts, calendar, Boolean(opts.watch));
   // Each round updates the last one's rows from what changed: a walk only when files may have come or gone.
   const pending = new PendingChanges();
   if (!opts.watch) {
-    const { results, now } = await check(opts, source, pending, cfg.rules, tz);
+    const { results, now } = await check(opts, source, pending, cfg.rules, calendar);
     guard?.run(results, now);
     print(results, Boolean(opts.json));
     if (execArgv || cfg.webhooks.length) await notify(results, now);
@@ -228,7 +224,7 @@ async function runAlert(opts: AlertOptions): Promise<void> {
 
   const round = coalesce(
     async () => {
-      const { results, now } = await check(opts, source, pending, cfg.rules, tz);
+      const { results, now } = await check(opts, source, pending, cfg.rules, calendar);
       guard?.run(results, now);
       await notify(results, now);
       // A delivery that failed is tried again when its pause is over, writes or not.

@@ -7,9 +7,8 @@ import { FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
 import { coalesce } from '../../live/coalesce.js';
 import { snapshot } from '../../live/snapshot.js';
 import { renderSnapshot } from '../../live/render-snapshot.js';
-import { filterRows } from '../../reports/build.js';
 import { Calendar } from '../../usage/time.js';
-import { addSourceOptions, dirsOf, LiveRows, positiveNumber, timeZoneOf, type SourceOptions } from '../common.js';
+import { addSourceOptions, dirsOf, LiveUsage, positiveNumber, timeZoneOf, type SourceOptions } from '../common.js';
 
 interface WatchOptions extends SourceOptions {
   once?: boolean;
@@ -30,30 +29,28 @@ export function watchCommand(program: Command): void {
 }
 
 /** The lines to show; null when nothing changed and `force` is not set (a poll that found no write). */
-async function frame(opts: WatchOptions, source: LiveRows, pending: PendingChanges, tz: string, live: boolean, force = true): Promise<string[] | null> {
-  const calendar = new Calendar(tz);
+async function frame(opts: WatchOptions, source: LiveUsage, pending: PendingChanges, calendar: Calendar, live: boolean, force = true): Promise<string[] | null> {
   const { walk, paths } = pending.take();
-  const { rows, changed } = await source.rows(walk, paths);
+  const { totals, changed } = await source.round(walk, paths);
   if (!changed && !force) return null;
-  const selected = filterRows(rows, calendar, { project: opts.project, agent: opts.agent });
-  const s = snapshot(selected, calendar, opts.now ?? Date.now(), { daily: opts.dailyBudget, monthly: opts.monthlyBudget });
+  const s = snapshot(totals, calendar, opts.now ?? Date.now(), { daily: opts.dailyBudget, monthly: opts.monthlyBudget });
   const tty = Boolean(process.stdout.isTTY);
   return renderSnapshot(s, {
     width: tty ? process.stdout.columns || 80 : 80,
     height: live && tty ? process.stdout.rows || 24 : 1000,
     color: tty && !process.env.NO_COLOR,
-    timeZone: tz,
+    timeZone: calendar.timeZone,
     live,
   });
 }
 
 async function runWatch(opts: WatchOptions): Promise<void> {
-  const tz = timeZoneOf(opts);
-  const source = new LiveRows(opts, !opts.once && Boolean(process.stdout.isTTY));
-  // Each round updates the last one's rows from what changed: a walk only when files may have come or gone.
+  const calendar = new Calendar(timeZoneOf(opts));
+  const source = new LiveUsage(opts, calendar, !opts.once && Boolean(process.stdout.isTTY));
+  // Each round updates the last one's totals from what changed: a walk only when files may have come or gone.
   const pending = new PendingChanges();
   if (opts.once || !process.stdout.isTTY) {
-    process.stdout.write((await frame(opts, source, pending, tz, false))!.join('\n') + '\n');
+    process.stdout.write((await frame(opts, source, pending, calendar, false))!.join('\n') + '\n');
     return;
   }
   const out = process.stdout;
@@ -62,7 +59,7 @@ async function runWatch(opts: WatchOptions): Promise<void> {
   const draw = coalesce(async () => {
     const forced = force;
     force = false;
-    const lines = await frame(opts, source, pending, tz, true, forced);
+    const lines = await frame(opts, source, pending, calendar, true, forced);
     if (!lines) return;
     // Home, then each line cleared to its end, then everything below: no blank flash between frames.
     out.write(`${ESC}H` + lines.map((l) => `${l}${ESC}K`).join('\r\n') + `${ESC}J`);

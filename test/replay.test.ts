@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync, type Stats } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -159,7 +159,7 @@ test('the record of a report\'s inputs holds every path, odd names included, and
       probes: [[dir, true], [join(dir, 'missing'), false]] as Array<[string, boolean]>,
       dirs: [dir, join(dir, 'sub')].map((p) => [p, st(p).mtimeMs]) as Array<[string, number]>,
       metadata: [[join(dir, '.ccbox.json'), -1, 0]] as Array<[string, number, number]>,
-      files: [plain, odd].map((p) => [p, st(p).size, st(p).mtimeMs, st(p).ino]) as Array<[string, number, number, number]>,
+      files: [plain, odd].map((p) => [p, st(p).size, st(p).mtimeMs, st(p).ino, st(p).dev]) as Array<[string, number, number, number, number]>,
     };
   };
   const record = recordInputs(take());
@@ -179,7 +179,7 @@ test('a failed replay check hands every file\'s stat to the walk, which uses eac
   mkdirSync(project, { recursive: true });
   const [a, b, c] = ['a.jsonl', 'b.jsonl', 'c.jsonl'].map((n) => join(project, n)) as [string, string, string];
   for (const f of [a, b, c]) writeFileSync(f, line(0, 1) + '\n');
-  const files = [a, b, c].map((p) => [p, statSync(p).size, statSync(p).mtimeMs, statSync(p).ino]) as Array<[string, number, number, number]>;
+  const files = [a, b, c].map((p) => [p, statSync(p).size, statSync(p).mtimeMs, statSync(p).ino, statSync(p).dev]) as Array<[string, number, number, number, number]>;
   const record = recordInputs({ probes: [], dirs: [], metadata: [], files });
   appendFileSync(b, line(1, 2) + '\n');
   const seen = new SeenStats();
@@ -192,7 +192,7 @@ test('a failed replay check hands every file\'s stat to the walk, which uses eac
 
   // The walk it is handed to takes a noted stat instead of its own (a deliberately wrong size shows which it used)...
   const real = statSync(a);
-  seen.fileStats.note(a, Object.assign(Object.create(Object.getPrototypeOf(real)) as Stats, real, { size: 1 }));
+  seen.fileStats.note(a, { size: 1, mtimeMs: real.mtimeMs, ino: real.ino, dev: real.dev });
   seen.fileStats.note(join(dir, 'not-walked.jsonl'), statSync(a));
   assert.equal(discover([dir], 'h', undefined, seen).files.find((f) => f.origin.path === a)?.size, 1);
   // ...and drops what it did not take; a walk not handed it stats for itself.

@@ -8,8 +8,8 @@
  * Loaded before everything else, so it imports only what a replay needs.
  */
 import Database from 'better-sqlite3';
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, type Stats } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,16 +23,19 @@ import type { Discovery } from '../sessions/discover.js';
 const REPLAYABLE = new Set(['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model']);
 const NEVER = new Set(['--no-ledger', '-h', '--help', '-V', '--version', 'help']);
 export const REPLAYED = 'nothing changed since this same report was last made: replayed it from the ledger';
-/** Bump when what is recorded changes (2 was a packed form of the inputs, slower to check). */
-const FORMAT = 5;
+/** Bump when what is recorded changes (2 was a packed form of the inputs, slower to check; 6 added each file's device). */
+const FORMAT = 6;
+
+/** Numbers recorded per session file: size, mtime, inode, device. */
+const PER_FILE = 4;
 
 /** What a finished report was built from, besides its command line. */
 export interface ReportInputs {
   probes: Array<[string, boolean]>;
   dirs: Array<[string, number]>;
   metadata: Array<[string, number, number]>;
-  /** Session files: path, size, mtime, inode. */
-  files: Array<[string, number, number, number]>;
+  /** Session files: path, size, mtime, inode, device. */
+  files: Array<[string, number, number, number, number]>;
 }
 
 /** The program's compiled modules (this file is in src/ledger/) and the embedded price table. */
@@ -111,7 +114,7 @@ export function ledgerPathOf(argv: readonly string[], env: NodeJS.ProcessEnv = p
 
 /** The record of a report's inputs: its paths (one JSON array: folders, then files) apart, since they rarely change from run to run while the numbers do. */
 export interface InputRecord {
-  /** A JSON line (probes, metadata, how many folders and files), then a base64 line of numbers: each folder's mtime; each file's size, mtime, inode. */
+  /** A JSON line (probes, metadata, how many folders and files), then a base64 line of numbers: each folder's mtime; each file's size, mtime, inode, device. */
   record: string;
   paths: string;
 }
@@ -121,13 +124,14 @@ export interface InputRecord {
  * instead cost a replay ~10 ms more; and a run whose files only grew writes no paths again.
  */
 export function recordInputs(inputs: ReportInputs): InputRecord {
-  const nums = new Float64Array(inputs.dirs.length + inputs.files.length * 3);
+  const nums = new Float64Array(inputs.dirs.length + inputs.files.length * PER_FILE);
   let o = 0;
   for (const [, mtimeMs] of inputs.dirs) nums[o++] = mtimeMs;
-  for (const [, size, mtimeMs, ino] of inputs.files) {
+  for (const [, size, mtimeMs, ino, dev] of inputs.files) {
     nums[o++] = size;
     nums[o++] = mtimeMs;
     nums[o++] = ino;
+    nums[o++] = dev;
   }
   const head = JSON.stringify({ probes: inputs.probes, metadata: inputs.metadata, dirs: inputs.dirs.length, files: inputs.files.length });
   return { record: `${head}\n${Buffer.from(nums.buffer).toString('base64')}`, paths: JSON.stringify([...inputs.dirs.map(([p]) => p), ...inputs.files.map(([p]) => p)]) };
@@ -144,7 +148,7 @@ export function unchanged({ record, paths: pathsText }: InputRecord, seen = new 
   const nums = new Float64Array(bytes.byteLength / 8);
   new Uint8Array(nums.buffer).set(bytes);
   const paths = JSON.parse(pathsText) as string[];
-  if (nums.length !== head.dirs + head.files * 3 || paths.length !== head.dirs + head.files) return false;
+  if (nums.length !== head.dirs + head.files * PER_FILE || paths.length !== head.dirs + head.files) return false;
   for (const [path, wasDir] of head.probes) {
     let isDir = false;
     try {
@@ -170,23 +174,24 @@ export function unchanged({ record, paths: pathsText }: InputRecord, seen = new 
     const st = statSync(path, { throwIfNoEntry: false });
     if (size < 0 ? st !== undefined : !st || st.size !== size || st.mtimeMs !== mtimeMs) return changed();
   }
-  // Files stat'ed so far, all as recorded. When one has changed (a session grew: the common case
-  // after a report), every folder was found as recorded, so the walk will meet these same files:
-  // the rest are stat'ed here and all handed on, and the walk stats none of them again.
-  const stats: Stats[] = [];
+  // Files stat'ed so far are all as recorded. When one has changed (a session grew: the common case
+  // after a report), every folder was found as recorded, so the walk will meet these same files: those
+  // before it are handed on as recorded, the rest stat'ed here, and the walk stats none of them again.
   for (let i = 0; i < head.files; i++) {
     const st = statSync(paths[head.dirs + i]!, { throwIfNoEntry: false });
-    const o = head.dirs + i * 3;
-    if (!st || st.size !== nums[o] || st.mtimeMs !== nums[o + 1] || st.ino !== nums[o + 2]) {
-      stats.forEach((s, k) => seen.fileStats.note(paths[head.dirs + k]!, s));
+    const o = head.dirs + i * PER_FILE;
+    if (!st || st.size !== nums[o] || st.mtimeMs !== nums[o + 1] || st.ino !== nums[o + 2] || st.dev !== nums[o + 3]) {
+      for (let k = 0; k < i; k++) {
+        const at = head.dirs + k * PER_FILE;
+        seen.fileStats.note(paths[head.dirs + k]!, { size: nums[at]!, mtimeMs: nums[at + 1]!, ino: nums[at + 2]!, dev: nums[at + 3]! });
+      }
       for (let k = i; k < head.files; k++) {
         const path = paths[head.dirs + k]!;
         const later = k === i ? st : statSync(path, { throwIfNoEntry: false });
-        if (later) seen.fileStats.note(path, later);
+        if (later?.isFile()) seen.fileStats.note(path, { size: later.size, mtimeMs: later.mtimeMs, ino: later.ino, dev: later.dev });
       }
       return changed();
     }
-    stats.push(st);
   }
   return true;
 }
@@ -233,13 +238,15 @@ export function keepReport(db: Database.Database, argv: readonly string[], basis
   const key = outputKey(argv);
   const found = basis.found;
   if (key === null || found.problems.length > 0 || readErrors) return;
-  const inputs: ReportInputs = { ...found.inputs, files: found.files.map((f) => [f.origin.path, f.size, f.mtimeMs, f.ino]) };
+  const inputs: ReportInputs = { ...found.inputs, files: found.files.map((f) => [f.origin.path, f.size, f.mtimeMs, f.ino, f.dev]) };
   if (!settled(inputs, Date.now(), settleMs)) return;
   saveOutput(db, key, basis.generation, stdout, stderr, recordInputs(inputs));
 }
 
 /** Outputs of older generations can never be replayed again and go. */
 function saveOutput(db: Database.Database, key: string, generation: number, stdout: string, stderr: string, inputs: InputRecord): void {
+  // Loaded here, not with this module: a replay never needs it.
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   const hash = createHash('sha1').update(inputs.paths).digest('hex');
   db.transaction(() => {
     db.prepare(`DELETE FROM outputs WHERE generation <> ?`).run(generation);

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { FileOrigin } from '../usage/types.js';
 import { classifySessionPath, METADATA_FILE, parseProjectFolder, readMetadata, type CcboxMetadata } from './attribution.js';
 import { describeError } from './scan-file.js';
-import type { SeenStats } from './recent-stats.js';
+import type { FileStat, SeenStats } from './recent-stats.js';
 
 export interface DataDirOptions {
   /** `--dir` values; when given they replace the defaults. */
@@ -165,7 +165,7 @@ function walk(dir: string, rel: string[], base: Omit<FileOrigin, 'path' | 'pathS
   }
 }
 
-function addFile(path: string, parts: string[], st: Stats, base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'>, out: Discovery): void {
+function addFile(path: string, parts: string[], st: FileStat, base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'>, out: Discovery): void {
   const place = classifySessionPath(parts);
   out.files.push({
     // Spelled out rather than spread from base: one object shape for every file, which later code

@@ -5,7 +5,13 @@
  * 1 GiB, ~5 µs each here). Each one noted is taken at most once, and the walk that takes them drops
  * the rest, so a long-running process (watch, tail) never walks with an old one.
  */
-import type { Stats } from 'node:fs';
+/** What the walk takes of a session file's stat (a few numbers: thousands of whole Stats kept alive cost garbage collection). */
+export interface FileStat {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  dev: number;
+}
 
 /** Values noted by path, each handed out at most once. */
 class TakeOnce<T> {
@@ -31,7 +37,7 @@ export class SeenStats {
   /** Folders' modification times. */
   readonly folderTimes = new TakeOnce<number>();
   /** Session files' stats. */
-  readonly fileStats = new TakeOnce<Stats>();
+  readonly fileStats = new TakeOnce<FileStat>();
 
   clear(): void {
     this.folderTimes.clear();

@@ -2,7 +2,8 @@
  * npm run bench [-- --sizes 200,1024 --runs 5 --data DIR --no-ts]
  *
  * Generates deterministic corpora shaped like real transcripts (bench/generate.ts), then, in one run,
- * times `ccost daily --json` cold (fresh ledger), warm (nothing changed), after appending 1 MiB, and
+ * times `ccost daily --json` cold (fresh ledger), warm (nothing changed), after 1 MiB more (appended
+ * to a known session file, and as a new file in a new folder), and
  * with --no-ledger, against the native reference tool (ccusage 20.0.24's binary,
  * `ccusage claude daily --json --offline`) and ccusage 18.0.11 (TypeScript). Reports the median wall
  * time, the ratio to the native tool and the peak RSS (GNU time), and checks that all tools agree
@@ -12,7 +13,7 @@
  * makes every Node process parse a CA bundle at start-up, ~80 ms here, which is no part of any tool.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { appendMiB, corpus } from './corpora.js';
@@ -34,7 +35,7 @@ const { values } = parseArgs({
     'ts-runs': { type: 'string', default: '1' },
     'tail-lines': { type: 'string', default: '200' },
     'no-tail': { type: 'boolean', default: false },
-    'watch-lines': { type: 'string', default: '40' },
+    'watch-lines': { type: 'string', default: '80' },
     'no-watch': { type: 'boolean', default: false },
     /** Only tail and watch (the report cases and their checks are skipped). */
     'live-only': { type: 'boolean', default: false },
@@ -93,7 +94,8 @@ let failed = false;
 
 for (const size of values['live-only'] ? [] : sizes) {
   const { dir, truth } = corpus(values.data!, size);
-  rmSync(join(dir, 'projects', '-bench-append'), { recursive: true, force: true });
+  const appendFolders = () => readdirSync(join(dir, 'projects')).filter((f) => f.startsWith('-bench-append')).map((f) => join(dir, 'projects', f));
+  for (const f of appendFolders()) rmSync(f, { recursive: true, force: true });
   const ledger = join(values.data!, `ledger-${size}.db`);
   const fresh = () => {
     for (const s of ['', '-wal', '-shm']) rmSync(ledger + s, { force: true });
@@ -124,7 +126,7 @@ for (const size of values['live-only'] ? [] : sizes) {
     fresh();
     return ccost(['--ledger', ledger]);
   });
-  add('cold, fresh ledger', 'ccost', cold, { ratio: 0.5 });
+  add('cold, fresh ledger', 'ccost', cold, { ratio: 1 });
   const warm = Array.from({ length: runs }, () => ccost(['--ledger', ledger]));
   add('warm, nothing changed', 'ccost', warm, { ratio: 0.05, ms: 150 });
   const noLedger = Array.from({ length: runs }, () => ccost(['--no-ledger']));
@@ -151,17 +153,25 @@ for (const size of values['live-only'] ? [] : sizes) {
     agree('ccusage 18.0.11', JSON.parse(ts[0]!.stdout).totals);
   }
 
-  let added = 0;
+  // After 1 MiB more: appended to a session file the ledger already counts, and as a new session file
+  // in a new folder (each round's responses are new).
+  let added = appendMiB(dir, 0);
+  ccost(['--ledger', ledger]);
   const appended = Array.from({ length: runs }, (_, i) => {
-    added += appendMiB(dir, i);
+    added += appendMiB(dir, 1 + i);
     return ccost(['--ledger', ledger]);
   });
-  add('after appending 1 MiB', 'ccost', appended, { ratio: 0.1 });
-  const afterAppends = JSON.parse(appended[appended.length - 1]!.stdout).totals.totalTokens;
+  add('after appending 1 MiB to a session file', 'ccost', appended, { ratio: 0.05 });
+  const newFile = Array.from({ length: runs }, (_, i) => {
+    added += appendMiB(dir, 100 + i, join(dir, 'projects', `-bench-append-${i}`, 'session.jsonl'));
+    return ccost(['--ledger', ledger]);
+  });
+  add('after 1 MiB as a new session file in a new folder', 'ccost', newFile, { ratio: 0.05 });
+  const afterAppends = JSON.parse(newFile[newFile.length - 1]!.stdout).totals.totalTokens;
   const appendOk = afterAppends === truth.totals.totalTokens + added;
-  checks.push(`${size} MiB: ccost (ledger, after ${runs} appends): ${afterAppends.toLocaleString('en-US')} tokens ${appendOk ? '= truth + the tokens appended' : `DIFFERS from truth + appended (${(truth.totals.totalTokens + added).toLocaleString('en-US')})`}`);
+  checks.push(`${size} MiB: ccost (ledger, after ${2 * runs + 1} appends of 1 MiB): ${afterAppends.toLocaleString('en-US')} tokens ${appendOk ? '= truth + the tokens appended' : `DIFFERS from truth + appended (${(truth.totals.totalTokens + added).toLocaleString('en-US')})`}`);
   failed = !appendOk || failed;
-  rmSync(join(dir, 'projects', '-bench-append'), { recursive: true, force: true });
+  for (const f of appendFolders()) rmSync(f, { recursive: true, force: true });
 
   for (const r of rows.filter((x) => x.size === size)) (r as Row & { native: number }).native = nativeWall;
 }
@@ -228,10 +238,13 @@ function cpuOf(pid: number): number {
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** One append every quarter second: 80 of them span two of the watcher's 10-second cycles. */
+const PACE_MS = 250;
+
 /**
  * `ccost watch` in a pseudo-terminal (script(1)) following the corpus with a warm ledger: the time
  * from appending a line to the next frame (frames are drawn only when the rows change), and the CPU
- * per appended line beyond what the idle watcher uses (one stat per file each second).
+ * per appended line beyond what the idle watcher uses (a stat of every file every 2 s, a walk every 10 s).
  */
 async function watchLatency(dir: string, ledger: string, lines: number): Promise<{ latencies: number[]; cpuPerLineMs: number; idleCpuPct: number }> {
   const folder = join(dir, 'projects', '-bench-watch');
@@ -259,9 +272,13 @@ async function watchLatency(dir: string, ledger: string, lines: number): Promise
     .map(Number)
     .find((p) => p > 0 && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node')!;
   await sleep(1500);
+  // The watcher polls every 2 s and walks every 10 s whatever happens: the idle rate and the appends
+  // are measured over windows of the same length, a multiple of that cycle, so both hold as many
+  // polls and walks, and what is left is the appends' own cost.
+  const window = lines * PACE_MS;
   const idle0 = cpuOf(pid);
   const idleStart = performance.now();
-  await sleep(4000);
+  await sleep(window);
   const idleRate = (cpuOf(pid) - idle0) / ((performance.now() - idleStart) / 1000);
   const cpu0 = cpuOf(pid);
   const start = performance.now();
@@ -269,13 +286,14 @@ async function watchLatency(dir: string, ledger: string, lines: number): Promise
   for (let i = 0; i < lines; i++) {
     const id = `msg_watch_${i}_${Date.now()}`;
     const line = JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), sessionId: 'watch', requestId: `req_${id}`, message: { id, model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'x'.repeat(500) }], usage: { input_tokens: 5, output_tokens: 5 } } });
+    await sleep(start + i * PACE_MS - performance.now());
     const seen = frames.length;
     const t = performance.now();
     appendFileSync(file, line + '\n');
     if (!(await until(() => frames.length > seen, 5000))) throw new Error(`watch drew no frame within 5 s of append ${i}`);
     latencies.push(frames[seen]! - t);
-    await sleep(150 + Math.random() * 150);
   }
+  await sleep(start + window - performance.now());
   const busy = cpuOf(pid) - cpu0 - idleRate * ((performance.now() - start) / 1000);
   child.kill('SIGTERM');
   try {

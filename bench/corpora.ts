@@ -26,9 +26,8 @@ export function appendTarget(dir: string): string {
   return join(dir, 'projects', '-bench-append', 'session.jsonl');
 }
 
-/** 1 MiB of new responses in Claude Code's format, appended to appendTarget(dir); returns the tokens added. */
-export function appendMiB(dir: string, round: number): number {
-  const file = appendTarget(dir);
+/** 1 MiB of new responses in Claude Code's format, appended to `file`; returns the tokens added. Each round's ids are its own. */
+export function appendMiB(dir: string, round: number, file = appendTarget(dir)): number {
   mkdirSync(join(file, '..'), { recursive: true });
   const lines: string[] = [];
   let bytes = 0;

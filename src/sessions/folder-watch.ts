@@ -14,6 +14,13 @@ export interface FolderWatchOptions {
   walkEvery?: number;
 }
 
+/**
+ * How the live commands look between events: a poll every 2 s (of the files written within the last
+ * hour: ledger/live-view.ts), and a walk of every folder every 30 s. Both are for what no event told
+ * of: a new file or folder raises one on its watched parent and is walked at once.
+ */
+export const FOLLOW_CADENCE = { pollMs: 2000, walkEvery: 15 } as const;
+
 export class FolderWatch {
   private readonly watchers = new Map<string, FSWatcher>();
   private poll: NodeJS.Timeout | null = null;

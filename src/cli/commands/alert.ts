@@ -12,7 +12,7 @@ import { EngineError } from '../../docker/engine.js';
 import { ACTIONS, ConfigError, loadConfig, mergeBudgets, type AlertConfig } from '../../live/alert-config.js';
 import { evaluate, EXIT_CODES, worst, type Action, type AlertResult, type AlertRules, type Budget, type Period } from '../../live/alerts.js';
 import { payloadOf, postWebhook, runExec, splitCommand } from '../../live/notify.js';
-import { FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
+import { FOLLOW_CADENCE, FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
 import { coalesce } from '../../live/coalesce.js';
 import { Calendar } from '../../usage/time.js';
 import { addSourceOptions, dirsOf, LiveUsage, positiveNumber, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
@@ -235,7 +235,7 @@ async function runAlert(opts: AlertOptions): Promise<void> {
     (err) => log(`alert: evaluation failed: ${(err as Error).message}`),
   );
   await round();
-  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 2000, walkEvery: 5 }, (walk, paths) => {
+  const follow = new FolderWatch({ dirs: dirsOf(opts), ...FOLLOW_CADENCE }, (walk, paths) => {
     pending.add(walk, paths);
     void round().then(() => follow.follow(source.folders()));
   });

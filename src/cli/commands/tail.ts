@@ -8,7 +8,7 @@ import { LiveView } from '../../ledger/live-view.js';
 import { scopeKeyOf } from '../../ledger/view.js';
 import type { LedgerStore } from '../../ledger/store.js';
 import { coalesce } from '../../live/coalesce.js';
-import { FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
+import { FOLLOW_CADENCE, FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
 import { agentOf, eventCost } from '../../usage/aggregate.js';
 import { unitsToUsd } from '../../usage/money.js';
 import type { Pricing } from '../../usage/pricing.js';
@@ -104,7 +104,7 @@ async function runTail(opts: TailOptions): Promise<void> {
     },
     (err) => process.stderr.write(`ccost tail: ${(err as Error).message} (retrying on the next change)\n`),
   );
-  const follow = new FolderWatch({ dirs, pollMs: 2000, walkEvery: 5 }, (walk, paths) => {
+  const follow = new FolderWatch({ dirs, ...FOLLOW_CADENCE }, (walk, paths) => {
     pending.add(walk, paths);
     void round().then(() => follow.follow(feed.folders()));
   });

@@ -3,7 +3,7 @@
  * (each frame overwrites the last in place), redraws on resize, q or Ctrl-C restores the terminal.
  */
 import { Command } from 'commander';
-import { FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
+import { FOLLOW_CADENCE, FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
 import { coalesce } from '../../live/coalesce.js';
 import { snapshot } from '../../live/snapshot.js';
 import { renderSnapshot } from '../../live/render-snapshot.js';
@@ -72,7 +72,7 @@ async function runWatch(opts: WatchOptions): Promise<void> {
   };
   process.once('exit', restore);
   await draw();
-  const follow = new FolderWatch({ dirs: dirsOf(opts), pollMs: 2000, walkEvery: 5 }, (walk, paths) => {
+  const follow = new FolderWatch({ dirs: dirsOf(opts), ...FOLLOW_CADENCE }, (walk, paths) => {
     pending.add(walk, paths);
     void draw().then(() => follow.follow(source.folders()));
   });

@@ -230,21 +230,33 @@ if (!values['no-tail']) {
   tailLine = `tail latency (${n} appends to a session file while \`ccost tail --json\` follows the ${size} MiB corpus): p50 ${q(50).toFixed(0)} ms, p95 ${q(95).toFixed(0)} ms, max ${l[l.length - 1]!.toFixed(0)} ms (target: p95 <= 1000 ms: ${q(95) <= 1000 ? 'met' : 'NOT met'})`;
 }
 
-/** CPU seconds a process has used so far (user + system, from /proc). */
+/**
+ * CPU seconds a process has used so far, all its threads: the scheduler's own count in nanoseconds
+ * (/proc/PID/task/TID/schedstat) where the kernel keeps it, else user + system time in clock ticks
+ * (10 ms: too coarse for the few milliseconds of one line).
+ */
 function cpuOf(pid: number): number {
+  try {
+    let ns = 0;
+    for (const t of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    if (ns > 0) return ns / 1e9;
+  } catch {
+    // no schedstat here
+  }
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** One append every quarter second: 80 of them span two of the watcher's 10-second cycles. */
-const PACE_MS = 250;
+/** The idle rate is taken over this long (ten polls); each line's span ends this long after its frame. */
+const IDLE_MS = 20_000;
+const AFTER_FRAME_MS = 30;
 
 /**
  * `ccost watch` in a pseudo-terminal (script(1)) following the corpus with a warm ledger: the time
  * from appending a line to the next frame (frames are drawn only when the rows change), and the CPU
- * per appended line beyond what the idle watcher uses (a stat of every file every 2 s, a walk every 10 s).
+ * per appended line beyond what the idle watcher uses.
  */
 async function watchLatency(dir: string, ledger: string, lines: number): Promise<{ latencies: number[]; cpuPerLineMs: number; idleCpuPct: number }> {
   const folder = join(dir, 'projects', '-bench-watch');
@@ -272,29 +284,29 @@ async function watchLatency(dir: string, ledger: string, lines: number): Promise
     .map(Number)
     .find((p) => p > 0 && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node')!;
   await sleep(1500);
-  // The watcher polls every 2 s and walks every 10 s whatever happens: the idle rate and the appends
-  // are measured over windows of the same length, a multiple of that cycle, so both hold as many
-  // polls and walks, and what is left is the appends' own cost.
-  const window = lines * PACE_MS;
+  // The watcher's own rhythm (a poll every 2 s, a walk every 30 s) costs the same whether lines come
+  // or not: each line's CPU is taken from just before its append until a moment after its frame (a
+  // second event may follow the first), less the idle rate over that span. A poll that falls in
+  // such a span is counted in (about 2% of them): the figure errs high, never low.
   const idle0 = cpuOf(pid);
   const idleStart = performance.now();
-  await sleep(window);
+  await sleep(IDLE_MS);
   const idleRate = (cpuOf(pid) - idle0) / ((performance.now() - idleStart) / 1000);
-  const cpu0 = cpuOf(pid);
-  const start = performance.now();
   const latencies: number[] = [];
+  let busy = 0;
   for (let i = 0; i < lines; i++) {
     const id = `msg_watch_${i}_${Date.now()}`;
     const line = JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), sessionId: 'watch', requestId: `req_${id}`, message: { id, model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'x'.repeat(500) }], usage: { input_tokens: 5, output_tokens: 5 } } });
-    await sleep(start + i * PACE_MS - performance.now());
     const seen = frames.length;
+    const cpu0 = cpuOf(pid);
     const t = performance.now();
     appendFileSync(file, line + '\n');
     if (!(await until(() => frames.length > seen, 5000))) throw new Error(`watch drew no frame within 5 s of append ${i}`);
     latencies.push(frames[seen]! - t);
+    await sleep(AFTER_FRAME_MS);
+    busy += cpuOf(pid) - cpu0 - idleRate * ((performance.now() - t) / 1000);
+    await sleep(100 + Math.random() * 100);
   }
-  await sleep(start + window - performance.now());
-  const busy = cpuOf(pid) - cpu0 - idleRate * ((performance.now() - start) / 1000);
   child.kill('SIGTERM');
   try {
     process.kill(pid, 'SIGTERM');

@@ -16,6 +16,10 @@ export interface ReportFilters {
   until?: string;
   project?: string;
   agent?: string;
+  /** A team context (`(no team)`: files of none), a model, a host (the server's API filters by these too). */
+  team?: string;
+  model?: string;
+  host?: string;
 }
 
 export interface ModelBreakdown extends Omit<TokenTotals, 'totalCost'> {
@@ -61,7 +65,7 @@ export function matchesProject(f: FileOrigin, cwd: string | null, want: string):
 const instantOf = (c: CostedRow) => c.row.bucket * BUCKET_MS;
 
 export function filterRows(rows: readonly CostedRow[], calendar: Calendar, f: ReportFilters): readonly CostedRow[] {
-  if (!f.since && !f.until && !f.project && !f.agent) return rows;
+  if (!f.since && !f.until && !f.project && !f.agent && !f.team && !f.model && !f.host) return rows;
   return rows.filter((p) => {
     if (f.since || f.until) {
       const day = calendar.day(instantOf(p));
@@ -70,11 +74,18 @@ export function filterRows(rows: readonly CostedRow[], calendar: Calendar, f: Re
     }
     if (f.project && !matchesProject(p.file, p.row.cwd, f.project)) return false;
     if (f.agent && agentOf(p.file) !== f.agent) return false;
+    if (f.team && (p.file.team ?? NO_TEAM) !== f.team) return false;
+    if (f.model && p.row.model !== f.model) return false;
+    if (f.host && p.file.host !== f.host) return false;
     return true;
   });
 }
 
-function keyFor(kind: ReportKind, calendar: Calendar): (c: CostedRow) => string {
+/** The key of a file of no team context in team reports and filters. */
+export const NO_TEAM = '(no team)';
+
+/** What a report groups rows by. */
+export function keyFor(kind: ReportKind, calendar: Calendar): (c: CostedRow) => string {
   switch (kind) {
     case 'daily':
       return (c) => calendar.day(instantOf(c));
@@ -89,7 +100,7 @@ function keyFor(kind: ReportKind, calendar: Calendar): (c: CostedRow) => string 
     case 'agent':
       return (c) => agentOf(c.file);
     case 'team':
-      return (c) => c.file.team ?? '(no team)';
+      return (c) => c.file.team ?? NO_TEAM;
     case 'model':
       return (c) => c.row.model;
   }

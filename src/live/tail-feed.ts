@@ -27,6 +27,17 @@ interface Seen {
   sidechain: boolean;
 }
 
+/** Whether to report a copy, given what was reported (null: no; else whether it replaces one reported before). */
+function take(seen: Map<string, Seen>, e: UsageEvent): boolean | null {
+  if (e.messageId === null) return false;
+  const tokens = eventTokens(e);
+  const before = seen.get(e.messageId);
+  const larger = !before || tokens > before.tokens || (tokens === before.tokens && before.sidechain && !e.sidechain);
+  if (!larger) return null;
+  seen.set(e.messageId, { tokens, sidechain: e.sidechain });
+  return before !== undefined;
+}
+
 export class TailFeed {
   private readonly seen = new Map<string, Seen>();
   private generation = -1;
@@ -87,15 +98,27 @@ export class TailFeed {
     return out;
   }
 
+  /**
+   * The responses the ledger gained after generation `from` up to this feed's, as a round would have
+   * reported them to someone who saw nothing since (a stream client coming back).
+   */
+  since(from: number): TailEvent[] {
+    const seen = new Map<string, Seen>();
+    const out: TailEvent[] = [];
+    for (const seg of this.store.log.segmentsSince(from, this.generation)) {
+      const file = this.origins.get(seg.fileId);
+      if (!file) continue;
+      for (const e of decodeEvents(seg.events, seg.fileId)) {
+        const t = take(seen, e);
+        if (t !== null) out.push({ event: e, file, replaces: t });
+      }
+    }
+    return out;
+  }
+
   /** Whether to report a copy (null: no; else whether it replaces one reported before). */
   private take(e: UsageEvent): boolean | null {
-    if (e.messageId === null) return false;
-    const tokens = eventTokens(e);
-    const before = this.seen.get(e.messageId);
-    const larger = !before || tokens > before.tokens || (tokens === before.tokens && before.sidechain && !e.sidechain);
-    if (!larger) return null;
-    this.seen.set(e.messageId, { tokens, sidechain: e.sidechain });
-    return before !== undefined;
+    return take(this.seen, e);
   }
 
   /** The folders the last round's walk listed (to be watched). */

@@ -13,6 +13,7 @@ import { alertCommand } from './commands/alert.js';
 import { watchCommand } from './commands/watch.js';
 import { doctorCommand } from './commands/doctor.js';
 import { efficiencyCommand } from './commands/efficiency.js';
+import { serveCommand } from './commands/serve.js';
 
 export function buildProgram(): Command {
   const program = newProgram('ccost', 'Claude Code cost monitor: reports spend per day, session, project, agent (container), team and model; watches, tails and alerts');
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   alertCommand(program);
   watchCommand(program);
   efficiencyCommand(program);
+  serveCommand(program);
   doctorCommand(program);
   return program;
 }

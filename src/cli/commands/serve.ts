@@ -1,0 +1,129 @@
+/**
+ * ccost serve: a local page, a JSON API and Prometheus metrics over the live state (serve/).
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, loadConfig } from '../../live/alert-config.js';
+import { coalesce } from '../../live/coalesce.js';
+import { ServeFollower } from '../../serve/follower.js';
+import { Metrics } from '../../serve/metrics.js';
+import { isLoopback, ServeServer, type StaticFile } from '../../serve/server.js';
+import { FOLLOW_CADENCE, FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
+import { embeddedPricing } from '../../usage/prices-file.js';
+import { Calendar } from '../../usage/time.js';
+import { addSourceOptions, dirsOf, followerLedger, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
+import { tailRecord } from './tail.js';
+
+interface ServeOptions extends SourceOptions {
+  port: number;
+  bind: string;
+  tokenFile?: string;
+  config?: string;
+}
+
+function portArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`"${v}" is not a port (0-65535; 0 picks a free one)`);
+  return n;
+}
+
+export function serveCommand(program: Command): void {
+  const cmd = program
+    .command('serve')
+    .description('a local page, a JSON API (/api/v1/...) and Prometheus metrics (/metrics), updated as agents write')
+    .option('--port <n>', 'port (0: any free one)', portArg, 7431)
+    .option('--bind <address>', 'address to listen on; anything but loopback needs --token-file', '127.0.0.1')
+    .option('--token-file <path>', 'file holding the token every request must bring (Bearer, or ?token= once in the browser)')
+    .option('--config <path>', 'budgets to show, as for ccost alert (default: ~/.config/ccorc/alerts.yaml when present)');
+  addSourceOptions(cmd).action(runServe);
+}
+
+/** The page: its files, by URL path. uPlot comes from its package, as installed with ccost. */
+function pageFiles(): Map<string, StaticFile> {
+  const web = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'web');
+  const uplot = dirname(createRequire(import.meta.url).resolve('uplot/package.json'));
+  return new Map<string, StaticFile>([
+    ['/', { path: join(web, 'index.html'), type: 'text/html; charset=utf-8' }],
+    ['/app.js', { path: join(web, 'app.js'), type: 'text/javascript; charset=utf-8' }],
+    ['/app.css', { path: join(web, 'app.css'), type: 'text/css; charset=utf-8' }],
+    ['/uplot.js', { path: join(uplot, 'dist', 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' }],
+    ['/uplot.css', { path: join(uplot, 'dist', 'uPlot.min.css'), type: 'text/css; charset=utf-8' }],
+  ]);
+}
+
+async function runServe(opts: ServeOptions): Promise<void> {
+  let token: string | null = null;
+  if (opts.tokenFile) {
+    try {
+      token = readFileSync(opts.tokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new UsageError(`cannot read the token file ${opts.tokenFile}: ${(err as Error).message}`);
+    }
+    if (token.length < 16) throw new UsageError(`the token in ${opts.tokenFile} is shorter than 16 characters`);
+  }
+  if (!isLoopback(opts.bind) && token === null) throw new UsageError(`listening on ${opts.bind} (not loopback) needs --token-file: anyone who can reach it would see every agent's spend`);
+  let rules = null;
+  try {
+    rules = loadConfig(opts.config)?.rules ?? null;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+  const zone = timeZoneOf(opts);
+  const calendar = new Calendar(zone);
+  const pricing = embeddedPricing();
+  const dirs = dirsOf(opts);
+  process.stderr.write(`ccost serve: reading the session files in ${dirs.join(', ')}...\n`);
+  const follower = new ServeFollower(followerLedger(opts), dirs, pricing, opts.mode, calendar);
+  await follower.start();
+  const metrics = new Metrics(() => {
+    const { view, totals } = follower.state();
+    return { rows: follower.rows(), totals, warnings: view.warnings, rules, calendar, now: Date.now() };
+  });
+  const server = new ServeServer(follower, metrics, {
+    port: opts.port,
+    bind: opts.bind,
+    token,
+    zone,
+    mode: opts.mode,
+    rules,
+    files: pageFiles(),
+    record: (t) => tailRecord(t, opts.mode, pricing),
+    maxStreams: 32,
+  });
+  let address;
+  try {
+    address = await server.listen();
+  } catch (err) {
+    throw new UsageError(`cannot listen on ${opts.bind}:${opts.port}: ${(err as Error).message}`);
+  }
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  process.stderr.write(`ccost serve: http://${host}:${address.port}/ (metrics at /metrics; Ctrl-C stops)\n`);
+  const pending = new PendingChanges();
+  pending.take();
+  const round = coalesce(
+    async () => {
+      const { walk, paths } = pending.take();
+      const events = await follower.round(walk, paths);
+      server.published(events, follower.state().generation);
+    },
+    (err) => process.stderr.write(`ccost serve: ${(err as Error).message} (the page shows the last state; retrying on the next change)\n`),
+  );
+  const follow = new FolderWatch({ dirs, ...FOLLOW_CADENCE }, (walk, paths) => {
+    pending.add(walk, paths);
+    void round().then(() => follow.follow(follower.folders()));
+  });
+  follow.follow(follower.folders());
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      follow.close();
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await server.close();
+}

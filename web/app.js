@@ -1,0 +1,187 @@
+// ccost serve's page: reads the JSON API (/api/v1/...), draws, and follows the stream. The
+// selection (filters, grouping, bucket) lives in the URL, so a view can be shared or reloaded.
+'use strict';
+
+const FILTERS = ['agent', 'team', 'project', 'model', 'host', 'since', 'until', 'tz'];
+const $ = (id) => document.getElementById(id);
+const usd = (n) => (n > 0 && n < 0.995 ? `$${n.toFixed(4)}` : `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
+const int = (n) => Math.round(n).toLocaleString('en-US');
+
+function selection() {
+  const u = new URL(location.href);
+  const filters = new URLSearchParams();
+  for (const k of FILTERS) if (u.searchParams.get(k)) filters.set(k, u.searchParams.get(k));
+  return { filters, by: u.searchParams.get('by') || 'agent', bucket: u.searchParams.get('bucket') || 'day' };
+}
+
+function go(change) {
+  const u = new URL(location.href);
+  for (const [k, v] of Object.entries(change)) {
+    if (v === null) u.searchParams.delete(k);
+    else u.searchParams.set(k, v);
+  }
+  history.pushState(null, '', u);
+  refresh();
+}
+
+async function api(path, extra) {
+  const q = new URLSearchParams(selection().filters);
+  for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
+  const r = await fetch(`/api/v1/${path}?${q}`, { credentials: 'same-origin' });
+  const body = await r.json();
+  if (!r.ok) throw new Error(body.error ? body.error.message : `${r.status}`);
+  return body;
+}
+
+function put(id, value, text) {
+  const el = $(id);
+  el.dataset.value = String(value);
+  el.textContent = text;
+}
+
+function cell(tr, text, cls) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (cls) td.className = cls;
+  tr.appendChild(td);
+  return td;
+}
+
+function fill(tableId, rows, make) {
+  const body = $(tableId).querySelector('tbody');
+  body.replaceChildren(...rows.map((r) => {
+    const tr = document.createElement('tr');
+    make(tr, r);
+    return tr;
+  }));
+}
+
+function link(tr, text, change) {
+  const td = document.createElement('td');
+  const a = document.createElement('a');
+  a.href = '#';
+  a.textContent = text;
+  a.addEventListener('click', (e) => {
+    e.preventDefault();
+    go(change);
+  });
+  td.appendChild(a);
+  tr.appendChild(td);
+}
+
+function renderScope() {
+  const nav = $('scope');
+  const { filters } = selection();
+  const parts = [];
+  for (const [k, v] of filters) {
+    const a = document.createElement('a');
+    a.href = '#';
+    a.textContent = `${k}: ${v} ×`;
+    a.dataset.filter = k;
+    a.addEventListener('click', (e) => {
+      e.preventDefault();
+      go({ [k]: null });
+    });
+    parts.push(a);
+  }
+  nav.replaceChildren(...(parts.length ? parts : [document.createTextNode('everything')]));
+}
+
+let plot = null;
+function renderChart(s) {
+  const el = $('chart');
+  const xs = s.t.map((t) => Date.parse(t.length === 7 ? `${t}-01` : t) / 1000);
+  const data = [xs, ...s.series.map((x) => x.values)];
+  const series = [{}, ...s.series.map((x, i) => ({ label: x.key, stroke: `hsl(${(i * 47) % 360} 60% 45%)`, width: 2, value: (u, v) => (v == null ? '' : usd(v)) }))];
+  if (s.other.some((v) => v > 0)) {
+    data.push(s.other);
+    series.push({ label: 'other', stroke: '#999', width: 1, value: (u, v) => (v == null ? '' : usd(v)) });
+  }
+  if (plot) plot.destroy();
+  el.replaceChildren();
+  el.dataset.points = String(xs.length);
+  if (xs.length === 0 || typeof uPlot === 'undefined') return;
+  plot = new uPlot({ width: Math.max(300, el.clientWidth || 800), height: 300, series, axes: [{}, { size: 80, values: (u, v) => v.map((n) => usd(n)) }], scales: { x: { time: true } } }, data, el);
+}
+
+async function refresh() {
+  const { by, bucket } = selection();
+  $('by').value = by;
+  $('bucket').value = bucket;
+  renderScope();
+  try {
+    const [sum, ser, brk, types, ses] = await Promise.all([
+      api('summary'),
+      api('series', { by, bucket }),
+      api('breakdown', { by }),
+      api('breakdown', { by: 'type' }),
+      api('sessions', { order: 'cost', limit: '20' }),
+    ]);
+    put('today', sum.today.totalCost, usd(sum.today.totalCost));
+    $('today-tokens').textContent = `${int(sum.today.totalTokens)} tokens`;
+    put('month', sum.month.totalCost, usd(sum.month.totalCost));
+    $('month-tokens').textContent = `${int(sum.month.totalTokens)} tokens`;
+    put('burn', sum.burnRate.costPerHour, `${usd(sum.burnRate.costPerHour)}/h`);
+    $('burn-tokens').textContent = `${int(sum.burnRate.tokensPerMinute)} tokens/min`;
+    const b = sum.activeBlock;
+    put('block', b ? b.totals.totalCost : 0, b ? usd(b.totals.totalCost) : 'none');
+    $('block-projection').textContent = b && b.projection ? `→ ${usd(b.projection.totalCost)} by ${new Date(b.end).toLocaleTimeString()}` : '';
+    $('budgets-section').hidden = sum.budgets.length === 0;
+    fill('budgets', sum.budgets, (tr, x) => {
+      cell(tr, x.rule);
+      cell(tr, usd(x.spent), 'num').dataset.value = String(x.spent);
+      cell(tr, usd(x.limit), 'num');
+      cell(tr, x.state, `state-${x.state}`);
+      cell(tr, x.action);
+    });
+    renderChart(ser);
+    fill('breakdown', brk.rows, (tr, x) => {
+      link(tr, x.key, { [by]: x.key });
+      cell(tr, usd(x.totalCost), 'num').dataset.value = String(x.totalCost);
+      cell(tr, int(x.totalTokens), 'num');
+      cell(tr, int(x.sessions), 'num');
+      cell(tr, x.lastActivity.slice(0, 16).replace('T', ' '));
+    });
+    fill('types', types.rows, (tr, x) => {
+      cell(tr, x.key);
+      cell(tr, int(x.tokens), 'num').dataset.value = String(x.tokens);
+    });
+    fill('sessions', ses.sessions, (tr, x) => {
+      cell(tr, x.sessionId.slice(0, 12));
+      link(tr, x.agent, { agent: x.agent });
+      cell(tr, x.project);
+      cell(tr, usd(x.totalCost), 'num').dataset.value = String(x.totalCost);
+      cell(tr, int(x.totalTokens), 'num');
+      cell(tr, x.lastActivity.slice(0, 16).replace('T', ' '));
+    });
+    document.body.dataset.seq = String(sum.ledgerSeq);
+    $('error').hidden = true;
+  } catch (err) {
+    $('error').hidden = false;
+    $('error').textContent = String(err.message || err);
+  }
+  document.body.dataset.ready = '1';
+}
+
+let pending = null;
+function soon() {
+  if (pending) return;
+  pending = setTimeout(() => {
+    pending = null;
+    refresh();
+  }, 150);
+}
+
+function follow() {
+  const es = new EventSource('/api/v1/stream');
+  es.addEventListener('open', () => ($('live').textContent = 'live'));
+  es.addEventListener('usage', soon);
+  es.addEventListener('summary', soon);
+  es.addEventListener('error', () => ($('live').textContent = 'reconnecting…'));
+}
+
+$('by').addEventListener('change', (e) => go({ by: e.target.value }));
+$('bucket').addEventListener('change', (e) => go({ bucket: e.target.value }));
+window.addEventListener('popstate', refresh);
+refresh();
+follow();

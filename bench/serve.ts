@@ -1,0 +1,138 @@
+/**
+ * npm run bench:serve [-- --size 1024 --data DIR --requests 40]
+ *
+ * `ccost serve` over a bench corpus (bench/corpora.ts; its ledger filled by the normal ingest path
+ * when the server starts): each endpoint's latency, p50 and p95, one client at a time and four at
+ * once; /metrics; the appended-line-to-stream latency; the server's peak RSS. Prints a table.
+ */
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { corpus } from './corpora.js';
+
+const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+const CCOST = join(ROOT, 'dist', 'src', 'cli', 'ccost.js');
+const { values } = parseArgs({ options: { size: { type: 'string', default: '1024' }, data: { type: 'string', default: join(ROOT, 'bench-data') }, requests: { type: 'string', default: '40' } } });
+const size = Number(values.size);
+const n = Number(values.requests);
+const { dir } = corpus(values.data!, size);
+const ledger = join(values.data!, `serve-ledger-${size}.db`);
+for (const s of ['', '-wal', '-shm']) rmSync(ledger + s, { force: true });
+
+const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'UTC' };
+delete env.NODE_EXTRA_CA_CERTS;
+const started = performance.now();
+const child = spawn(process.execPath, [CCOST, 'serve', '--port', '0', '--dir', dir, '--ledger', ledger], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+let err = '';
+const port = await new Promise<number>((done, fail) => {
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+    const m = /127\.0\.0\.1:(\d+)\//.exec(err);
+    if (m) done(Number(m[1]));
+  });
+  child.once('exit', (code) => fail(new Error(`ccost serve exited ${code}: ${err}`)));
+});
+const startMs = performance.now() - started;
+
+function get(path: string): Promise<{ ms: number; bytes: number; status: number }> {
+  const t = performance.now();
+  return new Promise((done, fail) => {
+    const req = request({ host: '127.0.0.1', port, path }, (res) => {
+      let bytes = 0;
+      res.on('data', (d: Buffer) => (bytes += d.length));
+      res.on('end', () => done({ ms: performance.now() - t, bytes, status: res.statusCode ?? 0 }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+const rss = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))![1]) / 1024;
+const q = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const endpoints = [
+  '/api/v1/summary',
+  '/api/v1/breakdown?by=agent',
+  '/api/v1/breakdown?by=model',
+  '/api/v1/series?by=agent&bucket=day',
+  '/api/v1/series?by=model&bucket=week',
+  '/api/v1/sessions?order=cost',
+  '/api/v1/sessions?order=recent&agent=host',
+  '/metrics',
+  '/',
+  '/uplot.js',
+];
+const { count } = JSON.parse(await new Promise<string>((done) => {
+  const req = request({ host: '127.0.0.1', port, path: '/api/v1/summary' }, (res) => {
+    let body = '';
+    res.on('data', (d: Buffer) => (body += d));
+    res.on('end', () => done(JSON.stringify({ count: JSON.parse(body).allTime.totalTokens })));
+  });
+  req.end();
+}));
+console.log(`ccost serve over the ${size} MiB corpus: started (ledger built through the normal ingest path) in ${(startMs / 1000).toFixed(1)} s; ${Number(count).toLocaleString('en-US')} tokens counted\n`);
+console.log('| endpoint | bytes | first after a change (ms) | p50 1 client (ms) | p95 1 client (ms) | p95 4 clients (ms) | target |');
+console.log('|---|---|---|---|---|---|---|');
+let ok = true;
+let pageBytes = 0;
+for (const path of endpoints) {
+  // The first answer after a change is computed; the same request again, until the next change, is
+  // answered from the server's store of answers (the summary excepted).
+  const first = (await get(path)).ms;
+  const one: number[] = [];
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const r = await get(path);
+    if (r.status !== 200) throw new Error(`${path}: ${r.status}`);
+    one.push(r.ms);
+    bytes = r.bytes;
+  }
+  const four: number[] = [];
+  for (let i = 0; i < n / 4; i++) for (const r of await Promise.all([get(path), get(path), get(path), get(path)])) four.push(r.ms);
+  const limit = path === '/metrics' ? 50 : 100;
+  const met = q(one, 95) < limit && q(four, 95) < limit && first < limit;
+  ok &&= met;
+  if (['/', '/uplot.js'].includes(path)) pageBytes += bytes;
+  console.log(`| ${path} | ${bytes.toLocaleString('en-US')} | ${first.toFixed(1)} | ${q(one, 50).toFixed(1)} | ${q(one, 95).toFixed(1)} | ${q(four, 95).toFixed(1)} | < ${limit} ms: ${met ? 'met' : 'NOT met'} |`);
+}
+// An appended line: how long until the stream carries it.
+const folder = join(dir, 'projects', '-bench-serve');
+rmSync(folder, { recursive: true, force: true });
+mkdirSync(folder, { recursive: true });
+const file = join(folder, 's.jsonl');
+writeFileSync(file, '');
+await new Promise((r) => setTimeout(r, 1500));
+const lat: number[] = [];
+await new Promise<void>((done) => {
+  const req = request({ host: '127.0.0.1', port, path: '/api/v1/stream' }, (res) => {
+    let i = 0;
+    let t = 0;
+    let seen = 0;
+    const next = () => {
+      if (i >= 20) {
+        req.destroy();
+        done();
+        return;
+      }
+      const id = `msg_bench_serve_${i++}_${Date.now()}`;
+      t = performance.now();
+      appendFileSync(file, JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), sessionId: 'bs', requestId: `r_${id}`, message: { id, model: 'claude-sonnet-4-5-20250929', content: [], usage: { input_tokens: 5, output_tokens: 5 } } }) + '\n');
+    };
+    res.on('data', (d: Buffer) => {
+      const k = d.toString().split('event: usage').length - 1;
+      if (k === 0) return;
+      seen += k;
+      lat.push(performance.now() - t);
+      setTimeout(next, 200);
+    });
+    setTimeout(next, 300);
+    void seen;
+  });
+  req.end();
+});
+rmSync(folder, { recursive: true, force: true });
+console.log(`\nappended line to the stream: p50 ${q(lat, 50).toFixed(0)} ms, p95 ${q(lat, 95).toFixed(0)} ms (20 appends); page files (/ and uplot.js, app.js and css aside) ${pageBytes.toLocaleString('en-US')} bytes; server peak RSS ${rss().toFixed(0)} MiB (target < 200: ${rss() < 200 ? 'met' : 'NOT met'})`);
+child.kill('SIGTERM');
+if (!ok) process.exitCode = 1;

@@ -17,6 +17,7 @@ import { LiveView } from '../ledger/live-view.js';
 import { costRows, type CostedRow } from '../usage/aggregate.js';
 import type { LiveTotals } from '../usage/live-totals.js';
 import { TotalsFeed } from '../live/totals-feed.js';
+import { FOLLOW_CADENCE, FolderWatch, type PendingChanges } from '../sessions/folder-watch.js';
 import type { Calendar } from '../usage/time.js';
 import { embeddedPricing } from '../usage/prices-file.js';
 import { InvalidTimeZoneError, parseDateArg, systemTimeZone, validateTimeZone } from '../usage/time.js';
@@ -281,6 +282,28 @@ export class LiveUsage {
     this.ledger = temporaryLedgerPath();
     process.stderr.write('note: following on with a temporary ledger\n');
   }
+}
+
+/**
+ * Follows the data folders until Ctrl-C or SIGTERM (or until `also` calls the stop it is handed):
+ * each change is added to `pending` and `round` runs; after a round, the folders its walk listed are
+ * the ones watched.
+ */
+export async function followFolders(dirs: readonly string[], pending: PendingChanges, round: () => Promise<void>, folders: () => readonly string[], also?: (stop: () => void) => void): Promise<void> {
+  const follow = new FolderWatch({ dirs, ...FOLLOW_CADENCE }, (walk, paths) => {
+    pending.add(walk, paths);
+    void round().then(() => follow.follow(folders()));
+  });
+  follow.follow(folders());
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      follow.close();
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    also?.(stop);
+  });
 }
 
 export function reportWarnings(warnings: FileWarnings[], verbose: boolean): void {

@@ -12,10 +12,10 @@ import { EngineError } from '../../docker/engine.js';
 import { ACTIONS, ConfigError, loadConfig, mergeBudgets, type AlertConfig } from '../../live/alert-config.js';
 import { evaluate, EXIT_CODES, worst, type Action, type AlertResult, type AlertRules, type Budget, type Period } from '../../live/alerts.js';
 import { payloadOf, postWebhook, runExec, splitCommand } from '../../live/notify.js';
-import { FOLLOW_CADENCE, FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
+import { PendingChanges } from '../../sessions/folder-watch.js';
 import { coalesce } from '../../live/coalesce.js';
 import { Calendar } from '../../usage/time.js';
-import { addSourceOptions, dirsOf, LiveUsage, positiveNumber, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
+import { addSourceOptions, dirsOf, followFolders, LiveUsage, positiveNumber, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
 
 interface AlertOptions extends SourceOptions {
   dailyBudget?: number;
@@ -235,21 +235,9 @@ async function runAlert(opts: AlertOptions): Promise<void> {
     (err) => log(`alert: evaluation failed: ${(err as Error).message}`),
   );
   await round();
-  const follow = new FolderWatch({ dirs: dirsOf(opts), ...FOLLOW_CADENCE }, (walk, paths) => {
-    pending.add(walk, paths);
-    void round().then(() => follow.follow(source.folders()));
-  });
-  follow.follow(source.folders());
   const clock = setInterval(() => void round(), 60_000); // a new day or block starts without any write
   log(`ccost alert: watching ${dirsOf(opts).join(', ')} (Ctrl-C stops)`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      clearInterval(clock);
-      if (retryTimer) clearTimeout(retryTimer);
-      follow.close();
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await followFolders(dirsOf(opts), pending, round, () => source.folders());
+  clearInterval(clock);
+  if (retryTimer) clearTimeout(retryTimer);
 }

@@ -11,10 +11,10 @@ import { coalesce } from '../../live/coalesce.js';
 import { ServeFollower } from '../../serve/follower.js';
 import { Metrics } from '../../serve/metrics.js';
 import { isLoopback, ServeServer, type StaticFile } from '../../serve/server.js';
-import { FOLLOW_CADENCE, FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
+import { PendingChanges } from '../../sessions/folder-watch.js';
 import { embeddedPricing } from '../../usage/prices-file.js';
 import { Calendar } from '../../usage/time.js';
-import { addSourceOptions, dirsOf, followerLedger, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
+import { addSourceOptions, dirsOf, followerLedger, followFolders, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
 import { tailRecord } from './tail.js';
 
 interface ServeOptions extends SourceOptions {
@@ -112,18 +112,6 @@ async function runServe(opts: ServeOptions): Promise<void> {
     },
     (err) => process.stderr.write(`ccost serve: ${(err as Error).message} (the page shows the last state; retrying on the next change)\n`),
   );
-  const follow = new FolderWatch({ dirs, ...FOLLOW_CADENCE }, (walk, paths) => {
-    pending.add(walk, paths);
-    void round().then(() => follow.follow(follower.folders()));
-  });
-  follow.follow(follower.folders());
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      follow.close();
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await followFolders(dirs, pending, round, () => follower.folders());
   await server.close();
 }

@@ -8,14 +8,14 @@ import { LiveView } from '../../ledger/live-view.js';
 import { scopeKeyOf } from '../../ledger/view.js';
 import type { LedgerStore } from '../../ledger/store.js';
 import { coalesce } from '../../live/coalesce.js';
-import { FOLLOW_CADENCE, FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
+import { PendingChanges } from '../../sessions/folder-watch.js';
 import { agentOf, eventCost } from '../../usage/aggregate.js';
 import { unitsToUsd } from '../../usage/money.js';
 import type { Pricing } from '../../usage/pricing.js';
 import { embeddedPricing } from '../../usage/prices-file.js';
 import type { CostMode } from '../../usage/types.js';
 import { formatCost, formatInt, shortModel } from '../../reports/format.js';
-import { addSourceOptions, dirsOf, followerLedger, ledgerFaultNote, temporaryLedger, type SourceOptions } from '../common.js';
+import { addSourceOptions, dirsOf, followerLedger, followFolders, ledgerFaultNote, temporaryLedger, type SourceOptions } from '../common.js';
 
 /** One response often costs less than a cent: $0.0045 must not read $0.00. */
 function tailCost(n: number): string {
@@ -104,19 +104,7 @@ async function runTail(opts: TailOptions): Promise<void> {
     },
     (err) => process.stderr.write(`ccost tail: ${(err as Error).message} (retrying on the next change)\n`),
   );
-  const follow = new FolderWatch({ dirs, ...FOLLOW_CADENCE }, (walk, paths) => {
-    pending.add(walk, paths);
-    void round().then(() => follow.follow(feed.folders()));
-  });
-  follow.follow(feed.folders());
   process.stderr.write(`ccost tail: following the session files in ${dirs.join(', ')} (Ctrl-C stops)\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      follow.close();
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    process.stdout.on('error', stop); // a closed pipe (| head) ends the stream quietly
-  });
+  // A closed pipe (| head) ends the stream quietly.
+  await followFolders(dirs, pending, round, () => feed.folders(), (stop) => process.stdout.on('error', stop));
 }

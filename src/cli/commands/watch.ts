@@ -3,12 +3,12 @@
  * (each frame overwrites the last in place), redraws on resize, q or Ctrl-C restores the terminal.
  */
 import { Command } from 'commander';
-import { FOLLOW_CADENCE, FolderWatch, PendingChanges } from '../../sessions/folder-watch.js';
+import { PendingChanges } from '../../sessions/folder-watch.js';
 import { coalesce } from '../../live/coalesce.js';
 import { snapshot } from '../../live/snapshot.js';
 import { renderSnapshot } from '../../live/render-snapshot.js';
 import { Calendar } from '../../usage/time.js';
-import { addSourceOptions, dirsOf, LiveUsage, positiveNumber, timeZoneOf, type SourceOptions } from '../common.js';
+import { addSourceOptions, dirsOf, followFolders, LiveUsage, positiveNumber, timeZoneOf, type SourceOptions } from '../common.js';
 
 interface WatchOptions extends SourceOptions {
   once?: boolean;
@@ -72,35 +72,23 @@ async function runWatch(opts: WatchOptions): Promise<void> {
   };
   process.once('exit', restore);
   await draw();
-  const follow = new FolderWatch({ dirs: dirsOf(opts), ...FOLLOW_CADENCE }, (walk, paths) => {
-    pending.add(walk, paths);
-    void draw().then(() => follow.follow(source.folders()));
-  });
-  follow.follow(source.folders());
   const redraw = () => {
     force = true;
     void draw();
   };
   const tick = setInterval(redraw, 30_000); // the clock moves even when nothing is written
   out.on('resize', redraw);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
-      clearInterval(tick);
-      follow.close();
-      stdin.pause();
-      resolve();
-    };
-    if (stdin.isTTY) {
-      stdin.setRawMode(true);
-      stdin.resume();
-      stdin.on('data', (d: Buffer) => {
-        const k = d.toString();
-        if (k === 'q' || k === 'Q' || k === '\x03') stop();
-      });
-    }
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+  await followFolders(dirsOf(opts), pending, draw, () => source.folders(), (stop) => {
+    if (!stdin.isTTY) return;
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', (d: Buffer) => {
+      const k = d.toString();
+      if (k === 'q' || k === 'Q' || k === '\x03') stop();
+    });
   });
+  clearInterval(tick);
+  stdin.pause();
   restore();
   process.removeListener('exit', restore);
 }

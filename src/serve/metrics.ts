@@ -12,7 +12,7 @@ import type { LiveTotals } from '../usage/live-totals.js';
 import type { AlertRules, Level } from '../live/alerts.js';
 import { evaluate } from '../live/alerts.js';
 import type { Calendar } from '../usage/time.js';
-import type { FileWarnings } from '../usage/types.js';
+import type { FileOrigin, FileWarnings } from '../usage/types.js';
 
 export const MAX_SERIES = 10_000;
 const LEVEL_NUMBER: Record<Level, number> = { ok: 0, warning: 1, exceeded: 2 };
@@ -136,23 +136,46 @@ export class Metrics {
   /** Sums per label set, recomputed only when the rows changed. */
   private compute(rows: readonly CostedRow[]): NonNullable<Metrics['cached']> {
     if (this.cached?.rows === rows) return this.cached;
-    const bySet = new Map<string, Sums & { labels: Labels }>();
-    const sessionSets = new Map<string, Set<string>>();
+    // Rows of one file share its agent, team and host: summed by file and model first, and only then
+    // by label set (a label set's key made once per file and model, not once per row).
+    const byFileModel = new Map<FileOrigin, Map<string, Sums>>();
+    const sessionsByFile = new Map<FileOrigin, Set<string>>();
     let last = 0;
     for (const c of rows) {
       if (c.row.model === SYNTHETIC_MODEL && c.cost === 0 && c.row.totalTokens === 0) continue;
-      const labels: Labels = { model: c.row.model, agent: agentOf(c.file), team: c.file.team ?? '', host: c.file.host };
-      const key = JSON.stringify(labels);
-      let s = bySet.get(key);
-      if (!s) bySet.set(key, (s = { labels, cost: new CostSum(), tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, requests: 0 }));
+      let models = byFileModel.get(c.file);
+      if (!models) {
+        byFileModel.set(c.file, (models = new Map()));
+        sessionsByFile.set(c.file, new Set());
+      }
+      let s = models.get(c.row.model);
+      if (!s) models.set(c.row.model, (s = { cost: new CostSum(), tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, requests: 0 }));
       s.cost.add(c.cost);
       for (const [type, field] of TOKEN_TYPES) s.tokens[type] += c.row[field];
       s.requests += c.row.events;
-      const skey = JSON.stringify({ agent: labels.agent, team: labels.team, host: labels.host });
+      sessionsByFile.get(c.file)!.add(c.row.session);
+      if (c.row.lastTimestamp > last) last = c.row.lastTimestamp;
+    }
+    const bySet = new Map<string, Sums & { labels: Labels }>();
+    const sessionSets = new Map<string, Set<string>>();
+    for (const [file, models] of byFileModel) {
+      const who = { agent: agentOf(file), team: file.team ?? '', host: file.host };
+      const skey = JSON.stringify(who);
       let set = sessionSets.get(skey);
       if (!set) sessionSets.set(skey, (set = new Set()));
-      set.add(c.row.session);
-      if (c.row.lastTimestamp > last) last = c.row.lastTimestamp;
+      for (const session of sessionsByFile.get(file)!) set.add(session);
+      for (const [model, m] of models) {
+        const labels: Labels = { model, ...who };
+        const key = JSON.stringify(labels);
+        const s = bySet.get(key);
+        if (!s) {
+          bySet.set(key, { labels, ...m });
+          continue;
+        }
+        s.cost.addSum(m.cost);
+        for (const [type] of TOKEN_TYPES) s.tokens[type] += m.tokens[type];
+        s.requests += m.requests;
+      }
     }
     // Beyond MAX_SERIES label sets, the cheapest are summed under agent="_other".
     const sets = [...bySet.values()].sort((a, b) => b.cost.usd() - a.cost.usd());

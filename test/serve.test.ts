@@ -197,3 +197,43 @@ test('the stream: each appended response once, with the ledger sequence as its i
     await s.stop();
   }
 });
+
+test('budgets with their state and what the guard holds; one session with its largest responses', async () => {
+  const data = fleet('budgets');
+  const today = new Date().toISOString().slice(0, 10);
+  const src = ['--dir', data, '--ledger', join(root, 'budgets-cli.db'), '-z', 'UTC'];
+  const spentToday = ccostJson(['daily', ...src, '--since', today, '--until', today]).totals.totalCost as number;
+  const month = ccostJson(['monthly', ...src]).monthly.find((m: { month: string }) => m.month === today.slice(0, 7)).totalCost as number;
+  assert.ok(spentToday > 0, 'the fixture spends today');
+  const config = join(root, 'alerts.yaml');
+  writeFileSync(config, `daily_budget: ${(spentToday / 2).toFixed(6)}\nmonthly_budget: ${(month * 4).toFixed(2)}\non_exceeded: pause\n`);
+  // The guard's state, as alert --on-exceeded leaves it after pausing agent1 for the daily budget.
+  const state = join(root, 'state');
+  mkdirSync(join(state, 'ccorc'), { recursive: true });
+  writeFileSync(join(state, 'ccorc', 'guard-state.json'), JSON.stringify({ records: [{ rule: 'daily', period: today, action: 'pause', limit: spentToday / 2, held: ['agent1', 'agent2'], released: ['agent2'], done: false, at: new Date().toISOString() }], raises: {} }));
+  const s = await startServe(['--dir', data, '--ledger', join(root, 'budgets.db'), '-z', 'UTC', '--config', config], { XDG_STATE_HOME: state });
+  try {
+    const sum = await getJson(s.port, '/api/v1/summary');
+    const daily = sum.budgets.find((b: { rule: string }) => b.rule === 'daily');
+    assert.deepEqual(daily, { rule: 'daily', limit: Number((spentToday / 2).toFixed(6)), spent: spentToday, state: 'exceeded', action: 'pause', held: ['agent1'] });
+    const monthly = sum.budgets.find((b: { rule: string }) => b.rule === 'monthly');
+    assert.equal(monthly.spent, month);
+    assert.equal(monthly.state, 'ok');
+    assert.deepEqual(monthly.held, []);
+    // One session: by model, in quarter hours, and its largest responses (each message once).
+    const top = (await getJson(s.port, '/api/v1/sessions?order=cost&limit=1')).sessions[0];
+    const one = await getJson(s.port, `/api/v1/sessions/${encodeURIComponent(top.sessionId)}`);
+    assert.equal(one.totalCost, top.totalCost);
+    const cents = (n: number) => Math.round(n * 1e8);
+    assert.equal(one.byModel.reduce((n: number, m: { totalCost: number }) => n + cents(m.totalCost), 0), cents(one.totalCost));
+    assert.equal(one.quarterHours.reduce((n: number, q: { cost: number }) => n + cents(q.cost), 0), cents(one.totalCost));
+    const largest = one.largestResponses as Array<{ messageId: string; cost: number; sessionId: string }>;
+    assert.ok(largest.length > 0 && largest.length <= 10);
+    assert.equal(new Set(largest.map((r) => r.messageId)).size, largest.length, 'each message once');
+    assert.ok(largest.every((r, i) => i === 0 || largest[i - 1]!.cost >= r.cost), 'largest first');
+    assert.ok(largest.every((r) => r.sessionId === top.sessionId));
+    assert.equal((await get(s.port, '/api/v1/sessions/no-such-session')).status, 404);
+  } finally {
+    await s.stop();
+  }
+});

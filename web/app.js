@@ -132,7 +132,7 @@ async function refresh() {
       cell(tr, usd(x.spent), 'num').dataset.value = String(x.spent);
       cell(tr, usd(x.limit), 'num');
       cell(tr, x.state, `state-${x.state}`);
-      cell(tr, x.action);
+      cell(tr, x.held.length ? `${x.action}: ${x.held.map((i) => `ccbox-${i}`).join(', ')}` : x.action);
     });
     renderChart(ser);
     fill('breakdown', brk.rows, (tr, x) => {

@@ -9,11 +9,12 @@ import type { LedgerStore } from '../ledger/store.js';
 import { scopeKeyOf, type UsageView } from '../ledger/view.js';
 import { TailFeed, type TailEvent } from '../live/tail-feed.js';
 import { TotalsFeed } from '../live/totals-feed.js';
-import { costRows, type CostedRow, type RollupRow } from '../usage/aggregate.js';
+import { costRows, eventCost, sessionKey, type CostedRow, type RollupRow } from '../usage/aggregate.js';
+import { decodeEvents } from '../usage/event-codec.js';
 import type { LiveTotals } from '../usage/live-totals.js';
 import type { Pricing } from '../usage/pricing.js';
 import type { Calendar } from '../usage/time.js';
-import type { CostMode } from '../usage/types.js';
+import { eventTokens, type CostMode, type FileId } from '../usage/types.js';
 
 export interface Followed {
   view: UsageView;
@@ -33,7 +34,7 @@ export class ServeFollower {
   constructor(
     readonly store: LedgerStore,
     dirs: readonly string[],
-    pricing: Pricing,
+    private readonly pricing: Pricing,
     private readonly mode: CostMode,
     calendar: Calendar,
   ) {
@@ -65,6 +66,32 @@ export class ServeFollower {
     const { view } = this.state();
     if (this.costed?.view !== view) this.costed = { view, rows: costRows(view.rows, view.files, this.mode, this.reuse) };
     return this.costed.rows;
+  }
+
+  /**
+   * The largest responses of one session (by cost in this mode; each message once, its largest copy):
+   * read from the ledger's log of the files that hold the session.
+   */
+  largest(session: string, limit: number): TailEvent[] {
+    const { view } = this.state();
+    const ids = view.basis?.fileIds ?? [];
+    const places = new Set<number>();
+    for (const c of this.rows()) if (c.row.session === session) places.add(c.row.fileIndex);
+    const best = new Map<string, TailEvent & { units: number; tokens: number }>();
+    let anonymous = 0;
+    for (const at of places) {
+      const file = view.files[at]!;
+      for (const seg of this.store.log.segmentsOf(ids[at]!))
+        for (const e of decodeEvents(seg.events, ids[at]! as FileId)) {
+          if (sessionKey(e, file) !== session) continue;
+          const tokens = eventTokens(e);
+          const key = e.messageId ?? `#${anonymous++}`;
+          const was = best.get(key);
+          if (was && was.tokens >= tokens) continue;
+          best.set(key, { event: e, file, replaces: false, units: eventCost(e, this.mode, this.pricing).units, tokens });
+        }
+    }
+    return [...best.values()].sort((a, b) => b.units - a.units || a.event.timestamp - b.event.timestamp).slice(0, limit);
   }
 
   /** The responses the ledger gained after generation `from` (a stream client coming back). */

@@ -9,6 +9,7 @@ import { agentOf, BUCKET_MS, groupBy, sumTotals, totalsOf, unpricedModels, type 
 import { CostSum } from '../usage/money.js';
 import type { LiveTotals } from '../usage/live-totals.js';
 import { evaluate, type AlertRules, type Level } from '../live/alerts.js';
+import type { GuardDoc } from '../live/guard.js';
 import { filterRows, keyFor, NO_TEAM, type ReportFilters } from '../reports/build.js';
 import { Calendar, InvalidTimeZoneError, parseDateArg, validateTimeZone } from '../usage/time.js';
 import type { CostMode, FileWarnings, TokenTotals } from '../usage/types.js';
@@ -249,6 +250,8 @@ export interface SummaryInputs {
   /** The server's own zone: `totals` are in it. */
   zone: string;
   rules: AlertRules | null;
+  /** What the budget guard (alert --on-exceeded) holds, as its state file says. */
+  guard: GuardDoc | null;
   mode: CostMode;
   warnings: FileWarnings[];
   ledgerSeq: number;
@@ -260,7 +263,9 @@ export interface BudgetState {
   limit: number;
   spent: number;
   state: Level;
+  /** What the budget does when exceeded; `held`: the containers the guard paused or stopped for it in this period. */
   action: string;
+  held: string[];
 }
 
 /** `summary`: today, this month and all time (each the `totals` of the matching report), burn rate, the active block, budgets. */
@@ -276,7 +281,10 @@ export function summary(q: ApiQuery, s: SummaryInputs): Record<string, unknown> 
   const budgets: BudgetState[] = [];
   if (s.rules)
     for (const r of evaluate(s.rules, s.totals, cal.timeZone === s.zone ? cal : new Calendar(s.zone), s.now))
-      if (r.budget) budgets.push({ rule: r.rule, limit: r.limit, spent: r.value, state: r.level, action: r.budget.action });
+      if (r.budget) {
+        const held = s.guard?.records.filter((g) => g.rule === r.rule && g.period === r.period && !g.done).flatMap((g) => g.held.filter((i) => !g.released.includes(i))) ?? [];
+        budgets.push({ rule: r.rule, limit: r.limit, spent: r.value, state: r.level, action: r.budget.action, held });
+      }
   return {
     timezone: cal.timeZone,
     ledgerSeq: s.ledgerSeq,

@@ -15,6 +15,9 @@ import type { Metrics } from './metrics.js';
 import type { AlertRules } from '../live/alerts.js';
 import type { CostMode } from '../usage/types.js';
 import type { TailEvent } from '../live/tail-feed.js';
+import { isGuardDoc } from '../live/guard.js';
+import { defaultGuardPath } from '../live/guard-state.js';
+import { peekStateFile } from '../live/state-file.js';
 
 /** The page's files: URL path → file and type. Nothing else is served from disk. */
 export interface StaticFile {
@@ -156,7 +159,7 @@ export class ServeServer {
       const id = endpoint.slice('sessions/'.length);
       const one = session(rows(), parseQuery(params, [], this.opts.zone), id);
       if (!one) throw new ApiError(404, 'no_session', `no session "${id}" in this selection`);
-      return json(one);
+      return json({ ...one, largestResponses: this.follower.largest(id, 10).map((t) => this.opts.record(t)) });
     }
     throw new ApiError(404, 'not_found', `no endpoint "${endpoint}"`);
   }
@@ -168,6 +171,7 @@ export class ServeServer {
       totals,
       zone: this.opts.zone,
       rules: this.opts.rules,
+      guard: this.opts.rules ? peekStateFile(defaultGuardPath(), isGuardDoc) : null,
       mode: this.opts.mode,
       warnings: view.warnings,
       ledgerSeq: generation,

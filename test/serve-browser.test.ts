@@ -1,7 +1,7 @@
 /**
  * ccost serve's page in a real browser (Debian's chromium, driven by playwright-core): the numbers
  * on the page are the API's, it asks nothing of any other origin and logs no error, an appended line
- * shows within a second, the drill-down filters, and screenshots at a desktop and a phone size are
+ * shows within a second, the drill-down filters (an agent, then one of its sessions), and screenshots at a desktop and a phone size are
  * written to test-output/ for review. .ci/run installs chromium; without it, a loud skip.
  */
 import { test } from 'node:test';
@@ -85,6 +85,14 @@ test('the page shows the API\'s numbers, stays on its origin, follows appends wi
         const narrowed = await getJson(s.port, `/api/v1/summary?agent=${encodeURIComponent(agent)}`);
         await page.waitForFunction((v) => Number(document.getElementById('month')!.dataset.value) === v, narrowed.month.totalCost, { timeout: 5000 });
         assert.equal(await page.$eval('#scope a', (a) => (a as HTMLElement).dataset.filter), 'agent');
+        // One session in detail: its cost as the API has it, its largest responses listed.
+        const sessionId = (await getJson(s.port, `/api/v1/sessions?order=cost&limit=1&agent=${encodeURIComponent(agent)}`)).sessions[0].sessionId as string;
+        await page.click('#sessions tbody tr:first-child td:first-child a');
+        await page.waitForFunction((id) => new URL(location.href).searchParams.get('session') === id && !document.getElementById('session-section')!.hidden, sessionId);
+        const detail = await getJson(s.port, `/api/v1/sessions/${encodeURIComponent(sessionId)}?agent=${encodeURIComponent(agent)}`);
+        await page.waitForFunction((v) => Number(document.getElementById('session-about')!.dataset.value) === v, detail.totalCost, { timeout: 5000 });
+        assert.equal(await page.$$eval('#session-largest tbody tr', (trs) => trs.length), detail.largestResponses.length);
+        await page.screenshot({ path: join(SHOTS, 'serve-session-1280x800.png'), fullPage: true });
       }
       assert.deepEqual(errors, [], `console errors at ${width}x${height}`);
       assert.deepEqual(foreign, [], 'requests to other origins');

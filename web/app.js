@@ -3,6 +3,8 @@
 'use strict';
 
 const FILTERS = ['agent', 'team', 'project', 'model', 'host', 'since', 'until', 'tz'];
+/** The session shown in detail (a drill-down of its own: not a filter of the other answers). */
+const SESSION = 'session';
 const $ = (id) => document.getElementById(id);
 const usd = (n) => (n > 0 && n < 0.995 ? `$${n.toFixed(4)}` : `$${n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`);
 const int = (n) => Math.round(n).toLocaleString('en-US');
@@ -73,6 +75,8 @@ function renderScope() {
   const nav = $('scope');
   const { filters } = selection();
   const parts = [];
+  const session = new URL(location.href).searchParams.get(SESSION);
+  if (session) filters.set(SESSION, session);
   for (const [k, v] of filters) {
     const a = document.createElement('a');
     a.href = '#';
@@ -147,13 +151,14 @@ async function refresh() {
       cell(tr, int(x.tokens), 'num').dataset.value = String(x.tokens);
     });
     fill('sessions', ses.sessions, (tr, x) => {
-      cell(tr, x.sessionId.slice(0, 12));
+      link(tr, x.sessionId.slice(0, 12), { [SESSION]: x.sessionId });
       link(tr, x.agent, { agent: x.agent });
-      cell(tr, x.project);
+      link(tr, x.project, { project: x.project });
       cell(tr, usd(x.totalCost), 'num').dataset.value = String(x.totalCost);
       cell(tr, int(x.totalTokens), 'num');
       cell(tr, x.lastActivity.slice(0, 16).replace('T', ' '));
     });
+    await renderSession();
     document.body.dataset.seq = String(sum.ledgerSeq);
     $('error').hidden = true;
   } catch (err) {
@@ -161,6 +166,26 @@ async function refresh() {
     $('error').textContent = String(err.message || err);
   }
   document.body.dataset.ready = '1';
+}
+
+async function renderSession() {
+  const id = new URL(location.href).searchParams.get(SESSION);
+  $('session-section').hidden = !id;
+  if (!id) return;
+  const s = await api(`sessions/${encodeURIComponent(id)}`);
+  $('session-id').textContent = id;
+  put('session-about', s.totalCost, `${usd(s.totalCost)}, ${int(s.totalTokens)} tokens; ${s.agent}, ${s.project}; ${s.firstActivity.slice(0, 16).replace('T', ' ')} to ${s.lastActivity.slice(0, 16).replace('T', ' ')}`);
+  fill('session-models', s.byModel, (tr, x) => {
+    cell(tr, x.model);
+    cell(tr, usd(x.totalCost), 'num').dataset.value = String(x.totalCost);
+    cell(tr, int(x.totalTokens), 'num');
+  });
+  fill('session-largest', s.largestResponses, (tr, x) => {
+    cell(tr, x.timestamp.slice(0, 19).replace('T', ' '));
+    cell(tr, x.model || '');
+    cell(tr, usd(x.cost), 'num').dataset.value = String(x.cost);
+    cell(tr, int(x.totalTokens), 'num');
+  });
 }
 
 let pending = null;

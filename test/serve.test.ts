@@ -13,6 +13,7 @@ import { HAS_REAL_A, PRICES, REAL_A } from './helpers/paths.js';
 import { reference, referenceCost, referenceDedup, referenceRecords } from './helpers/reference.js';
 import { rng } from './helpers/rng.js';
 import { get, getJson, openStream, startServe, until } from './helpers/serve.js';
+import { smallTmpfs } from './helpers/tmpfs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccost-serve-test-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -234,6 +235,39 @@ test('budgets with their state and what the guard holds; one session with its la
     assert.ok(largest.every((r) => r.sessionId === top.sessionId));
     assert.equal((await get(s.port, '/api/v1/sessions/no-such-session')).status, 404);
   } finally {
+    await s.stop();
+  }
+});
+
+const tiny = smallTmpfs('400k', 'the full-disk serve test');
+
+test('the ledger\'s disk fills while serving: a note, the numbers stay right, the stream goes on', { skip: tiny.skip }, async () => {
+  const data = join(root, 'full');
+  const proj = join(data, 'projects', '-w');
+  mkdirSync(proj, { recursive: true });
+  const file = join(proj, 's.jsonl');
+  writeFileSync(file, '');
+  const s = await startServe(['--dir', data, '--ledger', join(tiny.dir, 'ledger.db'), '-z', 'UTC']);
+  const stream = await openStream(s.port);
+  try {
+    // Batches of 300 sizeable responses: the 400 KiB disk fills after a few.
+    const ids: string[] = [];
+    for (let k = 0; k < 6; k++) {
+      const batch = Array.from({ length: 300 }, (_, i) => `full${k}_${i}`);
+      ids.push(...batch);
+      appendFileSync(file, batch.map((id) => JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), sessionId: 's', message: { id, model: 'claude-sonnet-4-5-20250929', content: 'y'.repeat(200), usage: { input_tokens: 7, output_tokens: 5 } } })).join('\n') + '\n');
+      await new Promise((r) => setTimeout(r, 700));
+    }
+    const ref = reference(data, PRICES);
+    assert.ok(await until(async () => (await getJson(s.port, '/api/v1/summary')).allTime.totalTokens === ref.totals.totalTokens, 15_000), 'the totals catch up with the files');
+    const sum = await getJson(s.port, '/api/v1/summary');
+    assert.ok(Math.abs(sum.allTime.totalCost - ref.totals.totalCost) < 1e-9);
+    assert.match(s.stderr(), /disk is full; following on with a temporary ledger/);
+    assert.ok(await until(() => stream.events.filter((e) => e.event === 'usage').length >= ids.length, 10_000));
+    assert.deepEqual(stream.events.filter((e) => e.event === 'usage').map((e) => JSON.parse(e.data).messageId).sort(), [...ids].sort(), 'every response streamed once');
+    assert.equal((await get(s.port, '/metrics')).status, 200);
+  } finally {
+    stream.close();
     await s.stop();
   }
 });

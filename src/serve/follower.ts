@@ -49,6 +49,16 @@ export class ServeFollower {
     await this.settle();
   }
 
+  /**
+   * Takes over from a follower whose ledger failed (this one's is another): its first round reads
+   * the files whole, and reports what the other had not reported yet (live/tail-feed.ts).
+   */
+  async takeOver(from: ServeFollower): Promise<TailEvent[]> {
+    const events = await this.tail.takeOver(from.tail);
+    await this.settle();
+    return events;
+  }
+
   /** One round: the responses the files gained (for the stream), after which `state` is current. */
   async round(walk: boolean, paths: ReadonlySet<string> | null): Promise<TailEvent[]> {
     const events = await this.tail.round(walk, paths);

@@ -62,7 +62,8 @@ export class ServeServer {
   private readonly tokenDigest: Buffer | null;
 
   constructor(
-    private readonly follower: ServeFollower,
+    /** Replaced when its ledger fails (cli/commands/serve.ts). */
+    public follower: ServeFollower,
     private readonly metrics: Metrics,
     private readonly opts: ServeOptions,
   ) {

@@ -14,8 +14,10 @@ import { isLoopback, ServeServer, type StaticFile } from '../../serve/server.js'
 import { PendingChanges } from '../../sessions/folder-watch.js';
 import { embeddedPricing } from '../../usage/prices-file.js';
 import { Calendar } from '../../usage/time.js';
-import { addSourceOptions, dirsOf, followerLedger, followFolders, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
+import { addSourceOptions, dirsOf, followerLedger, followFolders, ledgerFaultNote, temporaryLedger, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
 import { tailRecord } from './tail.js';
+import type { LedgerStore } from '../../ledger/store.js';
+import type { TailEvent } from '../../live/tail-feed.js';
 
 interface ServeOptions extends SourceOptions {
   port: number;
@@ -77,8 +79,27 @@ async function runServe(opts: ServeOptions): Promise<void> {
   const pricing = embeddedPricing();
   const dirs = dirsOf(opts);
   process.stderr.write(`ccost serve: reading the session files in ${dirs.join(', ')}...\n`);
-  const follower = new ServeFollower(followerLedger(opts), dirs, pricing, opts.mode, calendar);
-  await follower.start();
+  const followerOn = (store: LedgerStore) => new ServeFollower(store, dirs, pricing, opts.mode, calendar);
+  /**
+   * A ledger fault (corrupt, full, I/O): said, and followed on with a temporary ledger built from the
+   * files, so that the page and the metrics stay right. Once following, the new follower reports what
+   * the failed round had not; the stream's ids start again from the new ledger's.
+   */
+  const onTemporaryLedger = async (err: unknown, failed: ServeFollower, started: boolean): Promise<{ follower: ServeFollower; events: TailEvent[] }> => {
+    const what = ledgerFaultNote(err, failed.store);
+    if (what === null) throw err;
+    process.stderr.write(`ccost serve: ${what}; following on with a temporary ledger\n`);
+    const next = followerOn(temporaryLedger());
+    if (started) return { follower: next, events: await next.takeOver(failed) };
+    await next.start();
+    return { follower: next, events: [] };
+  };
+  let follower = followerOn(followerLedger(opts));
+  try {
+    await follower.start();
+  } catch (err) {
+    ({ follower } = await onTemporaryLedger(err, follower, false));
+  }
   const metrics = new Metrics(() => {
     const { view, totals } = follower.state();
     return { rows: follower.rows(), totals, warnings: view.warnings, rules, calendar, now: Date.now() };
@@ -107,7 +128,13 @@ async function runServe(opts: ServeOptions): Promise<void> {
   const round = coalesce(
     async () => {
       const { walk, paths } = pending.take();
-      const events = await follower.round(walk, paths);
+      let events: TailEvent[];
+      try {
+        events = await follower.round(walk, paths);
+      } catch (err) {
+        ({ follower, events } = await onTemporaryLedger(err, follower, true));
+        server.follower = follower;
+      }
       server.published(events, follower.state().generation);
     },
     (err) => process.stderr.write(`ccost serve: ${(err as Error).message} (the page shows the last state; retrying on the next change)\n`),

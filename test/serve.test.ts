@@ -124,6 +124,9 @@ test('refused: another address without a token, a request without it, a foreign 
   const bare = ccost(['serve', '--dir', data, '--ledger', ledger, '--bind', '0.0.0.0', '--port', '0']);
   assert.equal(bare.code, 2, bare.stderr);
   assert.match(bare.stderr, /needs --token-file/);
+  // The whole view is served: a report's --agent would be silently ignored, so it is refused.
+  const narrowed = ccost(['serve', '--dir', data, '--ledger', ledger, '--agent', 'agent1', '--port', '0']);
+  assert.equal(narrowed.code, 2, narrowed.stderr);
   const tokenFile = join(root, 'token');
   writeFileSync(tokenFile, 'a-long-enough-test-token-0123456789\n');
   const s = await startServe(['--dir', data, '--ledger', ledger, '--token-file', tokenFile]);

@@ -57,6 +57,9 @@ function pageFiles(): Map<string, StaticFile> {
 }
 
 async function runServe(opts: ServeOptions): Promise<void> {
+  // The server shows everything; the page and the API narrow it per request.
+  for (const [flag, given] of [['--agent', opts.agent], ['--project', opts.project], ['--now', opts.now]] as const)
+    if (given !== undefined) throw new UsageError(`serve shows every agent and project as of now: ${flag} is not taken here; narrow on the page, or with the API's agent= and project= parameters`);
   let token: string | null = null;
   if (opts.tokenFile) {
     try {

@@ -33,7 +33,7 @@ export class LiveView {
     let now: { found: Discovery; narrow: Narrow | null; same: boolean } | undefined;
     if (!walk && this.found) {
       now = changed ? this.restatOnly(this.found, changed) : restatAll(this.found);
-      // Nothing grew, shrank or was replaced: the last view stands (a poll costs one stat per file).
+      // Nothing grew, shrank or was replaced: the last view stands (a poll costs one stat per active file).
       if (now.same && this.last) return this.last;
     }
     const v = await viewFromLedger(this.store, this.dirs, this.pricing, undefined, undefined, {

@@ -189,12 +189,16 @@ async function renderSession() {
 }
 
 let pending = null;
+let lastRefresh = 0;
+/** After a write: a redraw soon, but at most two a second however fast agents write. */
 function soon() {
   if (pending) return;
+  const wait = Math.max(150, lastRefresh + 500 - Date.now());
   pending = setTimeout(() => {
     pending = null;
+    lastRefresh = Date.now();
     refresh();
-  }, 150);
+  }, wait);
 }
 
 function follow() {

@@ -204,6 +204,7 @@ export class ServeServer {
 
   private fail(res: ServerResponse, err: unknown): void {
     const e = err instanceof ApiError ? err : new ApiError(500, 'internal', (err as Error).message ?? String(err));
+    if (e.status === 500) process.stderr.write(`ccost serve: ${e.message}\n`);
     if (res.headersSent) {
       res.end();
       return;

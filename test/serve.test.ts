@@ -237,6 +237,10 @@ test('budgets with their state and what the guard holds; one session with its la
     assert.ok(largest.every((r, i) => i === 0 || largest[i - 1]!.cost >= r.cost), 'largest first');
     assert.ok(largest.every((r) => r.sessionId === top.sessionId));
     assert.equal((await get(s.port, '/api/v1/sessions/no-such-session')).status, 404);
+    // An id is compared, never opened: an encoded one is taken, and one that looks like a path is just not found.
+    assert.equal((await get(s.port, `/api/v1/sessions/${encodeURIComponent(top.sessionId)}`)).status, 200);
+    assert.equal((await get(s.port, `/api/v1/sessions/${encodeURIComponent('../../package.json')}`)).status, 404);
+    assert.equal((await get(s.port, '/api/v1/sessions/%E0%A4%A')).status, 400);
   } finally {
     await s.stop();
   }

@@ -43,6 +43,7 @@ export interface ServeOptions {
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export const isLoopback = (bind: string) => LOOPBACK.has(bind) || bind.startsWith('127.');
 const COOKIE = 'ccost_token';
+const SESSION_PATH = '/api/v1/sessions/';
 const SECURITY_HEADERS = {
   'Content-Security-Policy': "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
   'X-Content-Type-Options': 'nosniff',
@@ -114,9 +115,12 @@ export class ServeServer {
     if (!this.hostAllowed(req.headers.host)) throw new ApiError(403, 'bad_host', 'this server answers only to its own address (the Host header names another)');
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new ApiError(405, 'bad_method', 'only GET');
     const raw = req.url ?? '/';
-    // The path as sent: anything that could name another place is refused before any decoding.
+    // The path as sent: anything that could name another place is refused before any decoding. A
+    // session's id is the one part taken from a path (it names no file: it is compared with the rows'
+    // session ids), so it may be percent-encoded (ids of transcripts without one are their paths).
     const path = raw.split('?')[0]!;
-    if (/%|\\|\.\.|\0/.test(path) || !path.startsWith('/')) throw new ApiError(400, 'bad_path', 'this path is not served');
+    const sessionAt = path.startsWith(SESSION_PATH) ? SESSION_PATH.length : path.length;
+    if (/%|\\|\.\.|\0/.test(path.slice(0, sessionAt)) || /\0/.test(path) || !path.startsWith('/')) throw new ApiError(400, 'bad_path', 'this path is not served');
     const url = new URL(raw, 'http://localhost');
     if (this.tokenDigest && !this.authorized(req, url, res)) return;
     if (path === '/metrics') return this.reply(res, 200, 'text/plain; version=0.0.4; charset=utf-8', await this.metrics.text());
@@ -157,7 +161,12 @@ export class ServeServer {
         return this.stream(req, res);
     }
     if (endpoint.startsWith('sessions/')) {
-      const id = endpoint.slice('sessions/'.length);
+      let id: string;
+      try {
+        id = decodeURIComponent(endpoint.slice('sessions/'.length));
+      } catch {
+        throw new ApiError(400, 'bad_session', 'the session id is not percent-encoded properly');
+      }
       const one = session(rows(), parseQuery(params, [], this.opts.zone), id);
       if (!one) throw new ApiError(404, 'no_session', `no session "${id}" in this selection`);
       return json({ ...one, largestResponses: this.follower.largest(id, 10).map((t) => this.opts.record(t)) });

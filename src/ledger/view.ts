@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { discover, type DirListing, type Discovery, type ListingCache } from '../sessions/discover.js';
 import { loadUsage } from '../sessions/load.js';
-import { bindRows, canonicalRowOrder, rollup, type RollupRow } from '../usage/aggregate.js';
+import { bindRows, canonicalRowOrder, mergeRows, rollup, type RollupRow } from '../usage/aggregate.js';
 import type { CopyRank } from '../usage/dedup.js';
 import type { SeenStats } from '../sessions/recent-stats.js';
 import { RunningRollup } from '../usage/running-rollup.js';
@@ -145,13 +145,15 @@ export interface LiveInputs {
   keep?: (memory: RowMemory) => void;
   /** The last view, which a round that only updated `memory` describes its change from. */
   last?: UsageView | null;
+  /** For a walk: the folder listings of this process's last one (else the ledger's are read). */
+  listings?: ListingCache;
 }
 
 export async function viewFromLedger(store: LedgerStore, dirs: readonly string[], pricing: Pricing, threads?: number, seen?: SeenStats, live: LiveInputs = {}): Promise<UsageView> {
   const scopeKey = scopeKeyOf(dirs);
   let found = live.found;
   if (!found) {
-    const listings = loadListings(store, scopeKey);
+    const listings = live.listings ?? loadListings(store, scopeKey);
     found = discover(dirs, undefined, listings, seen);
     saveListings(store, scopeKey, listings, found.listings);
   }
@@ -258,22 +260,24 @@ function liveDelta(store: LedgerStore, scopeKey: string, dirs: readonly string[]
     memory.files[at] = e.origin;
     memory.origins[e.id] = e.origin;
   }
-  const up = updateRollups(store, scopeKey, head, generation, head.priceHash, memory.position, memory.origins, memory.files, memory.inScope, pricing);
+  const up = updateRollups(store, scopeKey, head, generation, head.priceHash, memory.position, memory.origins, memory.files, memory.inScope, pricing, (id) => memory.byFile.get(id) ?? []);
+  // Only the rows that are not the same objects as before went or came.
   const removed: RollupRow[] = [];
+  const fresh: RollupRow[] = [];
   for (const id of up.changed) {
-    for (const r of memory.byFile.get(id) ?? []) removed.push(r);
-    memory.byFile.delete(id);
-  }
-  for (const r of up.fresh) {
-    const id = memory.ids[r.fileIndex]!;
-    let list = memory.byFile.get(id);
-    if (!list) memory.byFile.set(id, (list = []));
-    list.push(r);
+    const now = up.next.get(id) ?? [];
+    const kept = new Set(now);
+    const before = memory.byFile.get(id) ?? [];
+    const was = new Set(before);
+    for (const r of before) if (!kept.has(r)) removed.push(r);
+    for (const r of now) if (!was.has(r)) fresh.push(r);
+    if (now.length) memory.byFile.set(id, now);
+    else memory.byFile.delete(id);
   }
   const eventsIn = (rows: readonly RollupRow[]) => rows.reduce((n, r) => n + (memory.gone.has(r.fileIndex) ? r.events : 0), 0);
-  memory.goneEvents += eventsIn(up.fresh) - eventsIn(removed);
+  memory.goneEvents += eventsIn(fresh) - eventsIn(removed);
   if (warned) memory.warnings = warningsOf(memory.inScope);
-  return { ...same, how: 'updated', warnings: memory.warnings, goneEvents: memory.goneEvents, inScope: memory.inScope, gone: memory.gone, save: up.save, delta: { of: last, removed, added: up.fresh } };
+  return { ...same, how: 'updated', warnings: memory.warnings, goneEvents: memory.goneEvents, inScope: memory.inScope, gone: memory.gone, save: up.save, delta: { of: last, removed, added: fresh } };
 }
 
 interface Built {
@@ -327,10 +331,18 @@ function buildRollups(
   // Rows kept from an earlier generation can be brought up to date when events were only added since.
   const reset = Number(store.meta(RESET_KEY) ?? 0);
   if (head && head.priceHash === hash && head.generation < generation && head.generation >= reset) {
-    const updated = updateRollups(store, scopeKey, head, generation, hash, position, origins, files, inScope, pricing);
-    const rows = rowsBut(updated.changed);
-    if (rows) {
-      for (const r of updated.fresh) rows.push(r);
+    const all = rowsBut(new Set());
+    if (all) {
+      const byFile = new Map<FileId, RollupRow[]>();
+      for (const r of all) {
+        const id = inScope[r.fileIndex]!.id;
+        let list = byFile.get(id);
+        if (!list) byFile.set(id, (list = []));
+        list.push(r);
+      }
+      const updated = updateRollups(store, scopeKey, head, generation, hash, position, origins, files, inScope, pricing, (id) => byFile.get(id) ?? []);
+      const rows = all.filter((r) => !updated.changed.has(inScope[r.fileIndex]!.id));
+      for (const list of updated.next.values()) for (const r of list) rows.push(r);
       return finish(store, generation, 'updated', catalog, inScope, files, rows, updated.save);
     }
   }
@@ -453,7 +465,8 @@ function updateRollups(
   files: readonly FileOrigin[],
   inScope: readonly FileEntry[],
   pricing: Pricing,
-): { changed: ReadonlySet<FileId>; fresh: RollupRow[]; save: RollupSave } {
+  rowsOf: (fileId: FileId) => readonly RollupRow[] | undefined,
+): { changed: ReadonlySet<FileId>; next: Map<FileId, RollupRow[]>; save: RollupSave } {
   const added: UsageEvent<FileId>[] = [];
   for (const seg of store.log.segmentsSince(head.generation)) {
     if (!position.has(seg.fileId)) continue;
@@ -486,21 +499,43 @@ function updateRollups(
     winnersOf(rank.fileIndex).set(id, rank);
     moved.push([id, rank.fileIndex]);
   }
-  // A file whose kept events changed gets all its rows again (each row's events come from one file).
+  // A file that lost a kept event gets all its rows again from its kept events (each row's events
+  // come from one file). A file that only gained (the common case: a session grew) keeps its rows
+  // with the rows of its new kept events summed in: no reading of all its events again.
+  const lost = new Set<number>();
+  for (const { was } of updates.values()) if (was) lost.add(was.fileIndex);
+  const gained = new Map<FileId, UsageEvent<FilePos>[]>();
+  for (const e of added) {
+    if (!changed.has(e.fileIndex) || lost.has(e.fileIndex)) continue;
+    const winner = e.messageId === null ? null : updates.get(e.messageId)?.rank;
+    if (winner !== null && (winner?.fileIndex !== e.fileIndex || winner.offset !== e.offset)) continue;
+    let list = gained.get(e.fileIndex);
+    if (!list) gained.set(e.fileIndex, (list = []));
+    list.push(bindEvents([e], position.get(e.fileIndex)!)[0]!);
+  }
+  const rowsNow = new Map<FileId, RollupRow[]>();
   const events: UsageEvent<FilePos>[] = [];
   // Ranks name files by ledger id here.
   for (const id of changed as ReadonlySet<number> as ReadonlySet<FileId>) {
     const at = position.get(id);
     if (at === undefined) continue;
-    for (const e of bindEvents(keptEvents(storedEvents(store, id), winnersOf(id)), at)) events.push(e);
+    const before = lost.has(id) ? undefined : rowsOf(id);
+    if (before) rowsNow.set(id, mergeRows(before, rollup(gained.get(id) ?? [], files, pricing)));
+    else for (const e of bindEvents(keptEvents(storedEvents(store, id), winnersOf(id)), at)) events.push(e);
   }
-  const fresh = rollup(events, files, pricing);
+  for (const r of rollup(events, files, pricing)) {
+    const id = inScope[r.fileIndex]!.id;
+    let list = rowsNow.get(id);
+    if (!list) rowsNow.set(id, (list = []));
+    list.push(r);
+  }
+  const fresh = [...rowsNow.values()].flat();
   // The index changes are kept apart from its base until they pile up.
   const next = head.index.with(removed, moved);
   const index = next.changeCount > Math.max(FOLD_CHANGES, next.base.length / 8) ? { base: next.folded(), changes: new BigUint64Array(1) } : { base: null, changes: next.encodeChanges() };
   return {
     changed: changed as ReadonlySet<number> as ReadonlySet<FileId>,
-    fresh,
+    next: rowsNow,
     save: { generation, priceHash: hash, basedOn: head.generation, files: filesToSave(fresh, (id) => encodeFileWinners(winnersOf(id)), inScope, changed), index },
   };
 }

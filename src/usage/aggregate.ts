@@ -80,7 +80,7 @@ export function rollup<F extends FileRef>(events: Iterable<UsageEvent<F>>, files
     const bucket = Math.floor(e.timestamp / BUCKET_MS);
     const model = e.model ?? NO_MODEL;
     const session = sessionKey(e, file);
-    const key = `${bucket}\u0000${e.fileIndex}\u0000${model}\u0000${session}\u0000${e.cwd ?? ''}\u0000${e.subagent ? 1 : 0}`;
+    const key = keyOf(bucket, e.fileIndex, model, session, e.cwd, e.subagent);
     let r = rows.get(key);
     if (!r) {
       r = {
@@ -124,6 +124,46 @@ export function rollup<F extends FileRef>(events: Iterable<UsageEvent<F>>, files
     if (e.timestamp > r.lastTimestamp) r.lastTimestamp = e.timestamp;
   }
   return [...rows.values()];
+}
+
+/** What makes a row: the events of one file with the same key are summed into one row. */
+function keyOf(bucket: number, fileIndex: number, model: string, session: string, cwd: string | null, subagent: boolean): string {
+  return `${bucket}\u0000${fileIndex}\u0000${model}\u0000${session}\u0000${cwd ?? ''}\u0000${subagent ? 1 : 0}`;
+}
+
+/**
+ * One file's rows with `more` (rows of more events of the same file) summed in, as rollup() would
+ * have made them from all the events: a row whose key both have becomes a new row (no row is changed
+ * in place), the others stay the same objects. Exact: costs are whole units.
+ */
+export function mergeRows<F extends FileRef>(rows: readonly RollupRow<F>[], more: readonly RollupRow<F>[]): RollupRow<F>[] {
+  const byKey = new Map(rows.map((r) => [keyOf(r.bucket, r.fileIndex, r.model, r.session, r.cwd, r.subagent), r] as const));
+  for (const m of more) {
+    const key = keyOf(m.bucket, m.fileIndex, m.model, m.session, m.cwd, m.subagent);
+    const r = byKey.get(key);
+    byKey.set(
+      key,
+      !r
+        ? m
+        : {
+            ...r,
+            inputTokens: r.inputTokens + m.inputTokens,
+            outputTokens: r.outputTokens + m.outputTokens,
+            cacheCreationTokens: r.cacheCreationTokens + m.cacheCreationTokens,
+            cacheReadTokens: r.cacheReadTokens + m.cacheReadTokens,
+            totalTokens: r.totalTokens + m.totalTokens,
+            costAuto: addUnits(r.costAuto, m.costAuto),
+            costCalculate: addUnits(r.costCalculate, m.costCalculate),
+            costDisplay: addUnits(r.costDisplay, m.costDisplay),
+            unpricedAuto: r.unpricedAuto || m.unpricedAuto,
+            unpricedCalculate: r.unpricedCalculate || m.unpricedCalculate,
+            events: r.events + m.events,
+            firstTimestamp: Math.min(r.firstTimestamp, m.firstTimestamp),
+            lastTimestamp: Math.max(r.lastTimestamp, m.lastTimestamp),
+          },
+    );
+  }
+  return [...byKey.values()];
 }
 
 /** The same rows bound to another index space (in place: the ledger's rows become a view's, say). */

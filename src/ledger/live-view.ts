@@ -42,6 +42,8 @@ export class LiveView {
       memory: this.memory,
       keep: (m) => (this.memory = m),
       last: this.last,
+      // A walk starts from this process's last listings rather than parsing the stored ones again.
+      listings: this.found?.listings,
     });
     const found = v.basis?.found ?? null;
     // Restat'ed files keep their places; after a walk or a file gone, the places are found again.

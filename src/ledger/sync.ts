@@ -6,7 +6,7 @@
 import type { FoundFile } from '../sessions/discover.js';
 import { scanMany, type ScanJob } from '../sessions/scan-pool.js';
 import { closeSync, openSync } from 'node:fs';
-import { HEAD_BYTES, prefixDigest, readRange } from '../sessions/scan-file.js';
+import { HEAD_BYTES, prefixHash, readRange, type PrefixHash } from '../sessions/scan-file.js';
 import { encodeEvents } from '../usage/event-codec.js';
 import { bindEvents, ORIGIN_KEYS, type FileId, type FileOrigin, type FileWarnings, type ScanSlot, type UsageEvent } from '../usage/types.js';
 import type { LedgerStore } from './store.js';
@@ -37,27 +37,34 @@ function headOf(path: string, checkpoint: number): Buffer {
   return readRange(path, 0, Math.min(HEAD_BYTES, checkpoint)) ?? Buffer.alloc(0);
 }
 
-function tailOf(path: string, checkpoint: number): Buffer {
+function tailOf(path: string, checkpoint: number): PrefixHash | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch {
-    return Buffer.alloc(0);
+    return null;
   }
   try {
-    return prefixDigest(fd, checkpoint);
+    return prefixHash(fd, checkpoint);
   } catch {
-    return Buffer.alloc(0);
+    return null;
   } finally {
     closeSync(fd);
   }
 }
 
-/** The bytes we read before are still there: the file only grew (or is the same file renamed). */
-function sameContent(path: string, s: FileEntry, size: number, fingerprint: Fingerprint): boolean {
+/**
+ * The bytes we read before are still there: the file only grew (or is the same file renamed). The
+ * digest made of them is kept in `prefixes` by path, for the scan of what follows to carry on.
+ */
+function sameContent(path: string, s: FileEntry, size: number, fingerprint: Fingerprint, prefixes?: Map<string, PrefixHash>): boolean {
   if (size < s.checkpoint) return false;
   const was = fingerprint(s.id);
-  return headOf(path, s.checkpoint).equals(was.head) && tailOf(path, s.checkpoint).equals(was.tail);
+  if (!headOf(path, s.checkpoint).equals(was.head)) return false;
+  const prefix = tailOf(path, s.checkpoint);
+  if (!prefix || prefix.at !== s.checkpoint || !prefix.hash.copy().digest().equals(was.tail)) return false;
+  prefixes?.set(path, prefix);
+  return true;
 }
 
 export function sameOrigin(a: FileOrigin, b: FileOrigin): boolean {
@@ -65,7 +72,8 @@ export function sameOrigin(a: FileOrigin, b: FileOrigin): boolean {
   return true;
 }
 
-export function plan(known: readonly FileEntry[], found: readonly FoundFile[], scopeDirs: ReadonlySet<string>, reparse: boolean, fingerprint: Fingerprint): Action[] {
+/** `prefixes`: receives, by path, the digest of the bytes read before of each file found to have grown. */
+export function plan(known: readonly FileEntry[], found: readonly FoundFile[], scopeDirs: ReadonlySet<string>, reparse: boolean, fingerprint: Fingerprint, prefixes?: Map<string, PrefixHash>): Action[] {
   const byPath = new Map<string, FileEntry>();
   for (const s of known) byPath.set(s.path, s);
   // Only needed when a file is not where a stored one was (most runs: never), so made on first need.
@@ -94,7 +102,7 @@ export function plan(known: readonly FileEntry[], found: readonly FoundFile[], s
     }
     if (!s) {
       // An empty fingerprint (nothing read yet) proves nothing: a reused inode is then a new file.
-      const moved = (byInode().get(`${f.dev}:${f.ino}`) ?? []).find((c) => !matched.has(c.id) && c.checkpoint > 0 && sameContent(f.origin.path, c, f.size, fingerprint));
+      const moved = (byInode().get(`${f.dev}:${f.ino}`) ?? []).find((c) => !matched.has(c.id) && c.checkpoint > 0 && sameContent(f.origin.path, c, f.size, fingerprint, prefixes));
       if (moved) {
         s = moved;
         renamed = true;
@@ -110,7 +118,7 @@ export function plan(known: readonly FileEntry[], found: readonly FoundFile[], s
     } else if (!renamed && s.present && f.size === s.size && f.mtimeMs === s.mtimeMs && s.warnings.error === null) {
       // Same bytes; its attribution may still have changed (container metadata written or edited).
       actions.push({ kind: sameOrigin(f.origin, s.origin) ? 'unchanged' : 'relabel', stored: s, found: f });
-    } else if (renamed || sameContent(f.origin.path, s, f.size, fingerprint)) {
+    } else if (renamed || sameContent(f.origin.path, s, f.size, fingerprint, prefixes)) {
       actions.push({ kind: 'append', stored: s, found: f, renamed });
     } else {
       actions.push({ kind: 'reread', stored: s, found: f });
@@ -216,6 +224,8 @@ export async function syncLedger(
   let bytesRead = 0;
   const touched: FileEntry[] = [];
   let base = -1;
+  // The digests made while planning, so that the scans of grown files hash only their new bytes.
+  const prefixes = new Map<string, PrefixHash>();
   // The files and the generation they belong to, read together.
   let [generation, known] = store.db.transaction(() => {
     const g = store.generation();
@@ -225,8 +235,8 @@ export async function syncLedger(
   let result = last && known === last.entries ? last : null;
   const first =
     only && result && !firstReparse
-      ? plan([...only.paths].flatMap((p) => result!.atPath(p) ?? []), only.found, scope, false, fingerprint)
-      : plan(known, found, scope, firstReparse, fingerprint);
+      ? plan([...only.paths].flatMap((p) => result!.atPath(p) ?? []), only.found, scope, false, fingerprint, prefixes)
+      : plan(known, found, scope, firstReparse, fingerprint, prefixes);
   if (first.some((a) => a.kind !== 'unchanged')) {
     await store.exclusive(async () => {
       // Another process may have changed the ledger while we waited for the lock: then plan again
@@ -234,7 +244,8 @@ export async function syncLedger(
       let actions = first;
       if (store.generation() !== generation || reparse() !== firstReparse) {
         known = store.log.catalog();
-        actions = plan(known, found, scope, reparse(), fingerprint);
+        prefixes.clear();
+        actions = plan(known, found, scope, reparse(), fingerprint, prefixes);
         result = null;
       }
       // Kept up to date with what this sync writes, so the caller need not read every file again:
@@ -259,7 +270,8 @@ export async function syncLedger(
       const work = actions.filter((a): a is Extract<Action, { kind: 'append' | 'reread' }> => a.kind === 'append' || a.kind === 'reread');
       const jobs: ScanJob[] = work.map((a, i) => {
         const start = a.kind === 'append' ? a.stored.checkpoint : 0;
-        return { path: a.found.origin.path, fileIndex: i as ScanSlot, subagentFile: a.found.origin.subagentFile, start, bytes: Math.max(0, a.found.size - start), fingerprint: true };
+        const prefix = a.kind === 'append' ? prefixes.get(a.found.origin.path) : undefined;
+        return { path: a.found.origin.path, fileIndex: i as ScanSlot, subagentFile: a.found.origin.subagentFile, start, bytes: Math.max(0, a.found.size - start), fingerprint: true, prefix: prefix?.at === start ? prefix : undefined };
       });
       await scanMany(
         jobs,

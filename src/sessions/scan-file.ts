@@ -8,7 +8,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { eventsFromRecord } from '../usage/parse.js';
 import type { FileWarnings, ScanSlot, UsageEvent } from '../usage/types.js';
 import type { EncodedEvents } from '../usage/event-codec.js';
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 
 /** Every usage line holds `…_tokens"` (message usage) or `"tokens"` (the simple format). */
 const PATTERN = Buffer.from('tokens"');
@@ -26,6 +26,8 @@ export interface ScanOptions {
   chunkSize?: number;
   /** Take the ledger's fingerprint of what was read (a digest of every byte: only the ledger needs it). */
   fingerprint?: boolean;
+  /** The digest of the bytes before `start`, already made (the sync's check of them): it is carried on. */
+  prefix?: PrefixHash;
 }
 
 export interface FileScan {
@@ -52,16 +54,32 @@ let hashBuffer: Buffer | null = null;
  * still changes it; sampled windows missed a changed digit in the middle (the ledger's property
  * test found such cases). It costs one more read of a file being read, from the page cache as a rule.
  */
-export function prefixDigest(fd: number, checkpoint: number): Buffer {
-  const h = createHash('sha1');
+export function prefixDigest(fd: number, checkpoint: number, from?: PrefixHash): Buffer {
+  return prefixHash(fd, checkpoint, from).hash.digest();
+}
+
+/** A digest being made of a file's first `at` bytes, which can be carried on over more of them. */
+export interface PrefixHash {
+  hash: Hash;
+  at: number;
+}
+
+/**
+ * The digest of [0, checkpoint) not yet finished; `from`: one already made of fewer of the same
+ * bytes (the sync's check of what it read before), carried on over the rest only.
+ */
+export function prefixHash(fd: number, checkpoint: number, from?: PrefixHash): PrefixHash {
+  const carry = from !== undefined && from.at <= checkpoint;
+  const h = carry ? from.hash.copy() : createHash('sha1');
   const b = (hashBuffer ??= Buffer.allocUnsafeSlow(HASH_CHUNK));
-  for (let at = 0; at < checkpoint; ) {
+  let at = carry ? from.at : 0;
+  while (at < checkpoint) {
     const n = readSync(fd, b, 0, Math.min(HASH_CHUNK, checkpoint - at), at);
     if (n === 0) break;
     h.update(b.subarray(0, n));
     at += n;
   }
-  return h.digest();
+  return { hash: h, at };
 }
 
 /** Bytes start..end of an open file (fewer if it is shorter). */
@@ -112,7 +130,7 @@ export function scanFile(path: string, opts: ScanOptions): FileScan {
     const size = fstatSync(fd).size;
     const endOffset = scanFd(fd, opts, start, events, warnings);
     const head = opts.fingerprint ? pread(fd, 0, Math.min(HEAD_BYTES, endOffset)) : Buffer.alloc(0);
-    const tail = opts.fingerprint ? prefixDigest(fd, endOffset) : Buffer.alloc(0);
+    const tail = opts.fingerprint ? prefixDigest(fd, endOffset, opts.prefix) : Buffer.alloc(0);
     return { events, warnings, endOffset, size, head, tail };
   } catch (err) {
     warnings.error = describeError(err);

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { scanFile, type FileScan } from './scan-file.js';
+import { scanFile, type FileScan, type PrefixHash } from './scan-file.js';
 import type { ScanSlot } from '../usage/types.js';
 import { bestWithinFile } from '../usage/dedup.js';
 import { decodeEvents, type EncodedEvents } from '../usage/event-codec.js';
@@ -20,6 +20,8 @@ export interface ScanJob {
   bytes: number;
   /** The ledger's fingerprint of what was read is wanted. */
   fingerprint?: boolean;
+  /** The digest of the bytes before `start`, already made (scans on this thread carry it on). */
+  prefix?: PrefixHash;
 }
 
 export interface WorkerResult extends Omit<FileScan, 'events' | 'encoded'> {
@@ -74,7 +76,8 @@ export async function scanMany(jobs: readonly ScanJob[], onScanned: OnScanned, o
         new Promise<void>((resolve, reject) => {
           // A small young generation: a scan makes short-lived garbage by the gigabyte, and a large
           // nursery only raises peak memory (measured at 1 GiB: 213 → 202 MiB, no slower).
-          const w = new Worker(WORKER_URL, { workerData: { jobs: share.jobs, allRecords: Boolean(opts.allRecords) }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
+          // A digest in the making cannot cross to another thread: workers make theirs from the start.
+          const w = new Worker(WORKER_URL, { workerData: { jobs: share.jobs.map(({ prefix: _prefix, ...j }) => j), allRecords: Boolean(opts.allRecords) }, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
           w.on('message', (b: WorkerBatch) => {
             b.results.forEach((s, k) =>
               onScanned(share.slots[b.first + k]!, { ...s, head: Buffer.from(s.head), tail: Buffer.from(s.tail), events: decodeEvents(s.events), encoded: s.events }),
@@ -94,6 +97,6 @@ export async function scanMany(jobs: readonly ScanJob[], onScanned: OnScanned, o
 }
 
 export function scanHere(j: ScanJob, allRecords = false): FileScan {
-  const scan = scanFile(j.path, { fileIndex: j.fileIndex, subagentFile: j.subagentFile, start: j.start, fingerprint: j.fingerprint });
+  const scan = scanFile(j.path, { fileIndex: j.fileIndex, subagentFile: j.subagentFile, start: j.start, fingerprint: j.fingerprint, prefix: j.prefix });
   return allRecords ? scan : { ...scan, events: bestWithinFile(scan.events) };
 }

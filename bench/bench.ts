@@ -35,7 +35,7 @@ const { values } = parseArgs({
     'ts-runs': { type: 'string', default: '1' },
     'tail-lines': { type: 'string', default: '200' },
     'no-tail': { type: 'boolean', default: false },
-    'watch-lines': { type: 'string', default: '80' },
+    'watch-lines': { type: 'string', default: '200' },
     'no-watch': { type: 'boolean', default: false },
     /** Only tail and watch (the report cases and their checks are skipped). */
     'live-only': { type: 'boolean', default: false },
@@ -249,9 +249,8 @@ function cpuOf(pid: number): number {
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The idle rate is taken over this long (ten polls); each line's span ends this long after its frame. */
-const IDLE_MS = 20_000;
-const AFTER_FRAME_MS = 30;
+/** Idle and busy windows: two of the watcher's 30-second walk cycles each. */
+const WINDOW_MS = 60_000;
 
 /**
  * `ccost watch` in a pseudo-terminal (script(1)) following the corpus with a warm ledger: the time
@@ -284,29 +283,29 @@ async function watchLatency(dir: string, ledger: string, lines: number): Promise
     .map(Number)
     .find((p) => p > 0 && readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'node')!;
   await sleep(1500);
-  // The watcher's own rhythm (a poll every 2 s, a walk every 30 s) costs the same whether lines come
-  // or not: each line's CPU is taken from just before its append until a moment after its frame (a
-  // second event may follow the first), less the idle rate over that span. A poll that falls in
-  // such a span is counted in (about 2% of them): the figure errs high, never low.
+  // The watcher's own rhythm (a poll every 2 s, a walk every 30 s) goes on whether lines come or not.
+  // The idle rate and the appends are measured over windows of the same length, two whole cycles of
+  // that rhythm, so both hold as many polls and walks, and what is left is the appends' own cost.
+  const pace = WINDOW_MS / lines;
   const idle0 = cpuOf(pid);
   const idleStart = performance.now();
-  await sleep(IDLE_MS);
+  await sleep(WINDOW_MS);
   const idleRate = (cpuOf(pid) - idle0) / ((performance.now() - idleStart) / 1000);
   const latencies: number[] = [];
-  let busy = 0;
+  const cpu0 = cpuOf(pid);
+  const start = performance.now();
   for (let i = 0; i < lines; i++) {
     const id = `msg_watch_${i}_${Date.now()}`;
     const line = JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), sessionId: 'watch', requestId: `req_${id}`, message: { id, model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'x'.repeat(500) }], usage: { input_tokens: 5, output_tokens: 5 } } });
+    await sleep(start + i * pace - performance.now());
     const seen = frames.length;
-    const cpu0 = cpuOf(pid);
     const t = performance.now();
     appendFileSync(file, line + '\n');
     if (!(await until(() => frames.length > seen, 5000))) throw new Error(`watch drew no frame within 5 s of append ${i}`);
     latencies.push(frames[seen]! - t);
-    await sleep(AFTER_FRAME_MS);
-    busy += cpuOf(pid) - cpu0 - idleRate * ((performance.now() - t) / 1000);
-    await sleep(100 + Math.random() * 100);
   }
+  await sleep(start + WINDOW_MS - performance.now());
+  const busy = cpuOf(pid) - cpu0 - idleRate * ((performance.now() - start) / 1000);
   child.kill('SIGTERM');
   try {
     process.kill(pid, 'SIGTERM');

@@ -260,7 +260,7 @@ function liveDelta(store: LedgerStore, scopeKey: string, dirs: readonly string[]
     memory.files[at] = e.origin;
     memory.origins[e.id] = e.origin;
   }
-  const up = updateRollups(store, scopeKey, head, generation, head.priceHash, memory.position, memory.origins, memory.files, memory.inScope, pricing, (id) => memory.byFile.get(id) ?? []);
+  const up = updateRollups(store, scopeKey, head, generation, head.priceHash, memory.position, memory.origins, memory.files, memory.inScope, pricing, (id) => memory.byFile.get(id) ?? [], LIVE_FOLD_CHANGES);
   // Only the rows that are not the same objects as before went or came.
   const removed: RollupRow[] = [];
   const fresh: RollupRow[] = [];
@@ -448,6 +448,11 @@ function filesToSave(rows: readonly RollupRow[], winnersOf: (fileId: FileId) => 
 
 /** Index changes kept apart from the stored index until there are this many (or an eighth of it). */
 const FOLD_CHANGES = 20_000;
+/**
+ * A live process folds sooner: every round reads and writes all the changes kept apart, so they
+ * cost every line that comes, while a fold costs once.
+ */
+const LIVE_FOLD_CHANGES = 2_000;
 
 /**
  * The stored rows brought up to date with the segments added after their generation: new events are
@@ -466,6 +471,7 @@ function updateRollups(
   inScope: readonly FileEntry[],
   pricing: Pricing,
   rowsOf: (fileId: FileId) => readonly RollupRow[] | undefined,
+  foldAt?: number,
 ): { changed: ReadonlySet<FileId>; next: Map<FileId, RollupRow[]>; save: RollupSave } {
   const added: UsageEvent<FileId>[] = [];
   for (const seg of store.log.segmentsSince(head.generation)) {
@@ -532,7 +538,7 @@ function updateRollups(
   const fresh = [...rowsNow.values()].flat();
   // The index changes are kept apart from its base until they pile up.
   const next = head.index.with(removed, moved);
-  const index = next.changeCount > Math.max(FOLD_CHANGES, next.base.length / 8) ? { base: next.folded(), changes: new BigUint64Array(1) } : { base: null, changes: next.encodeChanges() };
+  const index = next.changeCount > (foldAt ?? Math.max(FOLD_CHANGES, next.base.length / 8)) ? { base: next.folded(), changes: new BigUint64Array(1) } : { base: null, changes: next.encodeChanges() };
   return {
     changed: changed as ReadonlySet<number> as ReadonlySet<FileId>,
     next: rowsNow,

@@ -7,7 +7,7 @@
  */
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -41,6 +41,23 @@ const port = await new Promise<number>((done, fail) => {
   child.once('exit', (code) => fail(new Error(`ccost serve exited ${code}: ${err}`)));
 });
 const startMs = performance.now() - started;
+
+/** A new session file in a folder of its own, once the server has had time to see the folder. */
+async function freshSession(name: string): Promise<string> {
+  const folder = join(dir, 'projects', name);
+  rmSync(folder, { recursive: true, force: true });
+  mkdirSync(folder, { recursive: true });
+  const file = join(folder, 's.jsonl');
+  writeFileSync(file, '');
+  await new Promise((r) => setTimeout(r, 1500));
+  return file;
+}
+
+/** One response of 1,000 tokens, timestamped now, appended as Claude Code writes it. */
+function appendResponse(file: string, idPrefix: string): void {
+  const id = `${idPrefix}_${Date.now()}`;
+  appendFileSync(file, JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), sessionId: 'bench-serve', requestId: `r_${id}`, message: { id, model: 'claude-sonnet-4-5-20250929', content: [], usage: { input_tokens: 500, output_tokens: 500 } } }) + '\n');
+}
 
 function get(path: string): Promise<{ ms: number; bytes: number; status: number }> {
   const t = performance.now();
@@ -133,22 +150,16 @@ if (existsSync(CHROMIUM)) {
     if (i < 9) await page.close();
     else {
       const shown: number[] = [];
-      const folder = join(dir, 'projects', '-bench-serve-page');
-      rmSync(folder, { recursive: true, force: true });
-      mkdirSync(folder, { recursive: true });
-      const file = join(folder, 's.jsonl');
-      writeFileSync(file, '');
-      await new Promise((r) => setTimeout(r, 1500));
+      const file = await freshSession('-bench-serve-page');
       for (let k = 0; k < 10; k++) {
         const before = Number(await page.getAttribute('#today', 'data-value'));
-        const id = `msg_bench_page_${k}_${Date.now()}`;
         const t0 = performance.now();
-        appendFileSync(file, JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), sessionId: 'bp', requestId: `r_${id}`, message: { id, model: 'claude-sonnet-4-5-20250929', content: [], usage: { input_tokens: 500, output_tokens: 500 } } }) + '\n');
+        appendResponse(file, `msg_bench_page_${k}`);
         await page.waitForFunction((was) => Number(document.getElementById('today')!.dataset.value) > was, before, { timeout: 10_000 });
         shown.push(performance.now() - t0);
         await new Promise((r) => setTimeout(r, 300));
       }
-      rmSync(folder, { recursive: true, force: true });
+      rmSync(dirname(file), { recursive: true, force: true });
       pageLine = `page: ready p50 ${q(ready, 50).toFixed(0)} ms, p95 ${q(ready, 95).toFixed(0)} ms over 10 loads (target < 1000: ${q(ready, 95) < 1000 ? 'met' : 'NOT met'}); first load ${firstBytes.toLocaleString('en-US')} bytes (target < 300 KB: ${firstBytes < 300_000 ? 'met' : 'NOT met'}); an appended line on the page p50 ${q(shown, 50).toFixed(0)} ms, p95 ${q(shown, 95).toFixed(0)} ms (10 appends; target < 1000: ${q(shown, 95) < 1000 ? 'met' : 'NOT met'})`;
     }
   }
@@ -156,12 +167,7 @@ if (existsSync(CHROMIUM)) {
 }
 
 // An appended line: how long until the stream carries it.
-const folder = join(dir, 'projects', '-bench-serve');
-rmSync(folder, { recursive: true, force: true });
-mkdirSync(folder, { recursive: true });
-const file = join(folder, 's.jsonl');
-writeFileSync(file, '');
-await new Promise((r) => setTimeout(r, 1500));
+const file = await freshSession('-bench-serve');
 const lat: number[] = [];
 await new Promise<void>((done) => {
   const req = request({ host: '127.0.0.1', port, path: '/api/v1/stream' }, (res) => {
@@ -174,9 +180,8 @@ await new Promise<void>((done) => {
         done();
         return;
       }
-      const id = `msg_bench_serve_${i++}_${Date.now()}`;
       t = performance.now();
-      appendFileSync(file, JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), sessionId: 'bs', requestId: `r_${id}`, message: { id, model: 'claude-sonnet-4-5-20250929', content: [], usage: { input_tokens: 5, output_tokens: 5 } } }) + '\n');
+      appendResponse(file, `msg_bench_serve_${i++}`);
     };
     res.on('data', (d: Buffer) => {
       const k = d.toString().split('event: usage').length - 1;
@@ -190,7 +195,7 @@ await new Promise<void>((done) => {
   });
   req.end();
 });
-rmSync(folder, { recursive: true, force: true });
+rmSync(dirname(file), { recursive: true, force: true });
 console.log(`\n${pageLine}`);
 console.log(`appended line to the stream: p50 ${q(lat, 50).toFixed(0)} ms, p95 ${q(lat, 95).toFixed(0)} ms (20 appends); page files (/ and uplot.js, app.js and css aside) ${pageBytes.toLocaleString('en-US')} bytes; server peak RSS ${rss().toFixed(0)} MiB (target < 200: ${rss() < 200 ? 'met' : 'NOT met'})`);
 child.kill('SIGTERM');

@@ -6,7 +6,7 @@
  * labels, and at most MAX_SERIES series per counter (the smallest agents are summed as `_other`).
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import { agentOf, SYNTHETIC_MODEL, type CostedRow } from '../usage/aggregate.js';
+import { agentOf, SYNTHETIC_MODEL, TOKEN_KINDS, type CostedRow } from '../usage/aggregate.js';
 import { CostSum } from '../usage/money.js';
 import type { LiveTotals } from '../usage/live-totals.js';
 import type { AlertRules, Level } from '../live/alerts.js';
@@ -16,12 +16,6 @@ import type { FileOrigin, FileWarnings } from '../usage/types.js';
 
 export const MAX_SERIES = 10_000;
 const LEVEL_NUMBER: Record<Level, number> = { ok: 0, warning: 1, exceeded: 2 };
-const TOKEN_TYPES = [
-  ['input', 'inputTokens'],
-  ['output', 'outputTokens'],
-  ['cacheRead', 'cacheReadTokens'],
-  ['cacheCreation', 'cacheCreationTokens'],
-] as const;
 
 /** What a scrape reads: the state as of the last round. */
 export interface MetricsInputs {
@@ -37,7 +31,7 @@ type Labels = { model: string; agent: string; team: string; host: string };
 
 interface Sums {
   cost: CostSum;
-  tokens: Record<(typeof TOKEN_TYPES)[number][0], number>;
+  tokens: Record<(typeof TOKEN_KINDS)[number][0], number>;
   requests: number;
 }
 
@@ -73,7 +67,7 @@ export class Metrics {
         const l = JSON.parse(key) as Labels;
         this.raise(cost, `c${key}`, l, s.cost.usd());
         this.raise(requests, `r${key}`, l, s.requests);
-        for (const [type] of TOKEN_TYPES) this.raise(tokens, `t${type}${key}`, { type, ...l }, s.tokens[type]);
+        for (const [type] of TOKEN_KINDS) this.raise(tokens, `t${type}${key}`, { type, ...l }, s.tokens[type]);
       }
       for (const [key, n] of c.sessions) this.raise(sessions, `s${key}`, JSON.parse(key) as Omit<Labels, 'model'>, n);
       const malformed = input.warnings.reduce((n, w) => n + w.malformed, 0);
@@ -151,7 +145,7 @@ export class Metrics {
       let s = models.get(c.row.model);
       if (!s) models.set(c.row.model, (s = { cost: new CostSum(), tokens: { input: 0, output: 0, cacheRead: 0, cacheCreation: 0 }, requests: 0 }));
       s.cost.add(c.cost);
-      for (const [type, field] of TOKEN_TYPES) s.tokens[type] += c.row[field];
+      for (const [type, field] of TOKEN_KINDS) s.tokens[type] += c.row[field];
       s.requests += c.row.events;
       sessionsByFile.get(c.file)!.add(c.row.session);
       if (c.row.lastTimestamp > last) last = c.row.lastTimestamp;
@@ -173,7 +167,7 @@ export class Metrics {
           continue;
         }
         s.cost.addSum(m.cost);
-        for (const [type] of TOKEN_TYPES) s.tokens[type] += m.tokens[type];
+        for (const [type] of TOKEN_KINDS) s.tokens[type] += m.tokens[type];
         s.requests += m.requests;
       }
     }
@@ -193,7 +187,7 @@ export class Metrics {
         continue;
       }
       t.cost.addSum(s.cost);
-      for (const [type] of TOKEN_TYPES) t.tokens[type] += s.tokens[type];
+      for (const [type] of TOKEN_KINDS) t.tokens[type] += s.tokens[type];
       t.requests += s.requests;
     }
     const sessions = new Map([...sessionSets].map(([k, set]) => [k, set.size]));

@@ -5,7 +5,7 @@
  * (a 400). Pure.
  */
 import { activeBlock, type Block } from '../usage/blocks.js';
-import { agentOf, BUCKET_MS, groupBy, sumTotals, totalsOf, unpricedModels, type CostedRow } from '../usage/aggregate.js';
+import { agentOf, BUCKET_MS, groupBy, sumTotals, TOKEN_KINDS, totalsOf, unpricedModels, type CostedRow } from '../usage/aggregate.js';
 import { CostSum } from '../usage/money.js';
 import type { LiveTotals } from '../usage/live-totals.js';
 import { evaluate, type AlertRules, type Level } from '../live/alerts.js';
@@ -99,19 +99,12 @@ export interface BreakdownRow extends TokenTotals {
   lastActivity: string;
 }
 
-const TYPES = [
-  ['input', 'inputTokens'],
-  ['output', 'outputTokens'],
-  ['cacheRead', 'cacheReadTokens'],
-  ['cacheCreation', 'cacheCreationTokens'],
-] as const;
-
 /** `breakdown?by=`: a row per key (by cost, largest first), and the totals of all. */
 export function breakdown(rows: readonly CostedRow[], q: ApiQuery): { by: By; rows: Array<BreakdownRow | { key: string; tokens: number }>; totals: TokenTotals } {
   const by = choice(q, 'by', BY, 'agent');
   const selected = filterRows(rows, q.calendar, q.filters);
   const totals = totalsOf(sumTotals(selected));
-  if (by === 'type') return { by, rows: TYPES.map(([key, field]) => ({ key, tokens: totals[field] })), totals };
+  if (by === 'type') return { by, rows: TOKEN_KINDS.map(([key, field]) => ({ key, tokens: totals[field] })), totals };
   const out = groupBy(selected, keyOfBy(by, q.calendar))
     .filter((g) => by !== 'model' || g.models.size > 0)
     .map((g) => ({ key: g.key, ...totalsOf(g.totals), sessions: g.sessions.size, lastActivity: new Date(g.lastTimestamp).toISOString() }))
@@ -163,7 +156,7 @@ export function series(rows: readonly CostedRow[], q: ApiQuery): { by: By; bucke
     let t = bucketOf.get(c.row.bucket);
     if (t === undefined) bucketOf.set(c.row.bucket, (t = bucketKey(bucket, q.calendar, c.row.bucket * BUCKET_MS)));
     if (keyOf) add(t, keyOf(c), c.cost, c.row.totalTokens);
-    else for (const [key, field] of TYPES) add(t, key, 0, c.row[field]);
+    else for (const [key, field] of TOKEN_KINDS) add(t, key, 0, c.row[field]);
   }
   const value = (cell: Cell | undefined) => (cell === undefined ? 0 : by === 'type' ? cell.tokens : cell.cost.usd());
   const t = [...cells.keys()].sort();
@@ -175,7 +168,7 @@ export function series(rows: readonly CostedRow[], q: ApiQuery): { by: By; bucke
       sum.addSum(cell.cost);
     }
   const keys = [...sums].map(([k, sum]) => [k, sum.usd()] as const).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k]) => k);
-  const shown = by === 'type' ? TYPES.map(([k]) => k) : keys.slice(0, top);
+  const shown = by === 'type' ? TOKEN_KINDS.map(([k]) => k) : keys.slice(0, top);
   const rest = keys.filter((k) => !shown.includes(k));
   return {
     by,

@@ -203,6 +203,14 @@ export function costRows(rows: readonly RollupRow[], files: readonly FileOrigin[
   });
 }
 
+/** The kinds of tokens, as metrics and the API name them, and the field of each in rows and totals. */
+export const TOKEN_KINDS = [
+  ['input', 'inputTokens'],
+  ['output', 'outputTokens'],
+  ['cacheRead', 'cacheReadTokens'],
+  ['cacheCreation', 'cacheCreationTokens'],
+] as const;
+
 /** Totals being summed: tokens, and the cost as an exact sum (TokenTotals is what goes out). */
 export interface Tally {
   inputTokens: number;

@@ -13,6 +13,7 @@ import type { UsageView } from '../ledger/view.js';
 import { decodeEvents } from '../usage/event-codec.js';
 import { decodeFileWinners, keptEvents } from '../usage/winners.js';
 import { eventTokens, type FileOrigin, type UsageEvent } from '../usage/types.js';
+import { SeenCopies } from './seen-copies.js';
 
 export interface TailEvent {
   event: UsageEvent;
@@ -21,14 +22,11 @@ export interface TailEvent {
   replaces: boolean;
 }
 
-/** The copy of a response last reported (or counted before tail started): what a later copy must beat. */
-interface Seen {
-  tokens: number;
-  sidechain: boolean;
-}
-
-/** Whether to report a copy, given what was reported (null: no; else whether it replaces one reported before). */
-function take(seen: Map<string, Seen>, e: UsageEvent): boolean | null {
+/**
+ * Whether to report a copy, given the copy of each response last reported (or counted before tail
+ * started), which a later copy must beat: null: no; else whether it replaces one reported before.
+ */
+function take(seen: SeenCopies, e: UsageEvent): boolean | null {
   if (e.messageId === null) return false;
   const tokens = eventTokens(e);
   const before = seen.get(e.messageId);
@@ -39,7 +37,7 @@ function take(seen: Map<string, Seen>, e: UsageEvent): boolean | null {
 }
 
 export class TailFeed {
-  private readonly seen = new Map<string, Seen>();
+  private readonly seen = new SeenCopies();
   private generation = -1;
   private origins = new Map<number, FileOrigin>();
 
@@ -74,7 +72,7 @@ export class TailFeed {
    * without an id cannot be told apart, and are left out of this one round).
    */
   async takeOver(from: TailFeed): Promise<TailEvent[]> {
-    for (const [id, s] of from.seen) this.seen.set(id, s);
+    this.seen.addAll(from.seen);
     this.generation = -1;
     return this.round(true, null, false);
   }
@@ -103,7 +101,7 @@ export class TailFeed {
    * reported them to someone who saw nothing since (a stream client coming back).
    */
   since(from: number): TailEvent[] {
-    const seen = new Map<string, Seen>();
+    const seen = new SeenCopies();
     const out: TailEvent[] = [];
     for (const seg of this.store.log.segmentsSince(from, this.generation)) {
       const file = this.origins.get(seg.fileId);

@@ -23,7 +23,9 @@ export class LiveView {
     private readonly store: LedgerStore,
     private readonly dirs: readonly string[],
     private readonly pricing: Pricing,
-  ) {}
+  ) {
+    store.keepSmall();
+  }
 
   /**
    * The view now (the last one itself when no file changed). `walk`: files or folders may have been
@@ -36,7 +38,7 @@ export class LiveView {
       // Nothing grew, shrank or was replaced: the last view stands (a poll costs one stat per active file).
       if (now.same && this.last) return this.last;
     }
-    const v = await viewFromLedger(this.store, this.dirs, this.pricing, undefined, undefined, {
+    let v = await viewFromLedger(this.store, this.dirs, this.pricing, undefined, undefined, {
       found: now?.found,
       changed: now?.narrow,
       memory: this.memory,
@@ -46,6 +48,11 @@ export class LiveView {
       listings: this.found?.listings,
     });
     const found = v.basis?.found ?? null;
+    // A round that changed nothing the view holds (a walk that found nothing new) hands on the last
+    // view itself, so that what consumers made of it (costed rows, the server's answers) stands; what
+    // the walk found (folders, sizes) is kept all the same.
+    const l = this.last;
+    if (l && v.delta?.of === l && v.delta.removed.length === 0 && v.delta.added.length === 0 && sameWarnings(v.warnings, l.warnings) && v.basis?.generation === l.basis?.generation) v = l;
     // Restat'ed files keep their places; after a walk or a file gone, the places are found again.
     if (!now || found !== now.found || found.files.length !== this.found!.files.length) this.places = new Map(found?.files.map((f, i) => [f.origin.path, i]));
     this.found = found;
@@ -84,6 +91,10 @@ export class LiveView {
     }
     return { found: { ...found, files: gone ? files.filter((f) => !changed.has(f.origin.path) || now.includes(f)) : files }, narrow: { paths: changed, found: now }, same };
   }
+}
+
+function sameWarnings(a: UsageView['warnings'], b: UsageView['warnings']): boolean {
+  return a === b || (a.length === b.length && JSON.stringify(a) === JSON.stringify(b));
 }
 
 function sameFile(a: FoundFile, b: FoundFile): boolean {

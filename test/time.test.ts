@@ -40,3 +40,53 @@ test('unknown time zones are rejected', () => {
   assert.throws(() => validateTimeZone('Mars/Olympus'), /unknown time zone/);
   assert.equal(validateTimeZone('Europe/Berlin'), 'Europe/Berlin');
 });
+
+test('quarters(since, until) holds exactly the quarter hours whose local date is in range', () => {
+  const Q = 15 * 60 * 1000;
+  const zones = ['UTC', 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'Asia/Kathmandu', 'America/St_Johns', 'Europe/Berlin', 'Pacific/Apia', 'Australia/Lord_Howe'];
+  // DST changes, Samoa's skipped 2011-12-30, and ordinary days.
+  const dates = ['2011-12-29', '2011-12-30', '2011-12-31', '2024-03-10', '2024-03-31', '2024-10-27', '2024-11-03', '2025-04-06', '2025-06-15', '2026-12-02'];
+  for (const zone of zones) {
+    const cal = new Calendar(zone);
+    for (const date of dates) {
+      const mid = Math.floor(Date.parse(`${date}T00:00:00Z`) / Q);
+      // Brute force over a week around the date.
+      let first = Infinity;
+      let last = -Infinity;
+      let afterFirst = Infinity;
+      for (let q = mid - 4 * 96; q < mid + 5 * 96; q++) {
+        const d = cal.day(q * Q);
+        if (d >= date) first = Math.min(first, q);
+        if (d <= date) last = Math.max(last, q);
+        if (d > date) afterFirst = Math.min(afterFirst, q);
+      }
+      assert.deepEqual(cal.quarters(date, undefined), [first, Infinity], `${zone} since ${date}`);
+      assert.deepEqual(cal.quarters(undefined, date), [-Infinity, last], `${zone} until ${date}`);
+      assert.equal(last, afterFirst - 1, `${zone} ${date}: dates grow with time`);
+    }
+  }
+});
+
+test('hour(ms) is the start of the local hour, also in zones half or three quarters of an hour off UTC', () => {
+  const Q = 15 * 60 * 1000;
+  for (const zone of ['UTC', 'Europe/Berlin', 'Asia/Kolkata', 'Asia/Kathmandu', 'America/St_Johns', 'Australia/Lord_Howe']) {
+    const cal = new Calendar(zone);
+    const hourOf = new Intl.DateTimeFormat('en-US', { timeZone: zone, hour: 'numeric', hourCycle: 'h23', day: 'numeric', timeZoneName: 'longOffset' });
+    // Every quarter hour of two days that hold DST changes, and one instant inside each.
+    for (const day of ['2024-03-31', '2024-10-06']) {
+      const from = Date.parse(`${day}T00:00:00Z`) - 14 * 3_600_000;
+      for (let ms = from; ms < from + 2 * 86_400_000; ms += Q) {
+        for (const at of [ms, ms + 7 * 60_000 + 13_000]) {
+          const start = cal.hour(at);
+          const where = `${zone} ${new Date(at).toISOString()}`;
+          assert.ok(start <= at && at - start < 3_600_000, `${where}: within the hour`);
+          // The same local hour, of which it is the first quarter (the one before has another hour,
+          // or the same hour number at another offset, as when clocks go back).
+          assert.equal(hourOf.format(start), hourOf.format(at), where);
+          assert.notEqual(hourOf.format(start - Q), hourOf.format(start), `${where}: the first quarter of its hour`);
+        }
+      }
+    }
+  }
+  assert.equal(new Date(new Calendar('Asia/Kolkata').hour(Date.parse('2025-01-01T00:10:00Z'))).toISOString(), '2024-12-31T23:30:00.000Z');
+});

@@ -66,12 +66,9 @@ const instantOf = (c: CostedRow) => c.row.bucket * BUCKET_MS;
 
 export function filterRows(rows: readonly CostedRow[], calendar: Calendar, f: ReportFilters): readonly CostedRow[] {
   if (!f.since && !f.until && !f.project && !f.agent && !f.team && !f.model && !f.host) return rows;
+  const [first, last] = calendar.quarters(f.since, f.until);
   return rows.filter((p) => {
-    if (f.since || f.until) {
-      const day = calendar.day(instantOf(p));
-      if (f.since && day < f.since) return false;
-      if (f.until && day > f.until) return false;
-    }
+    if (p.row.bucket < first || p.row.bucket > last) return false;
     if (f.project && !matchesProject(p.file, p.row.cwd, f.project)) return false;
     if (f.agent && agentOf(p.file) !== f.agent) return false;
     if (f.team && (p.file.team ?? NO_TEAM) !== f.team) return false;

@@ -32,6 +32,7 @@ export type Weekday = 0 | 1 | 2 | 3 | 4 | 5 | 6; // 0 = Sunday
 export class Calendar {
   private readonly fmt: Intl.DateTimeFormat | null;
   private readonly dayCache = new Map<number, string>();
+  private hourFmt: Intl.DateTimeFormat | null = null;
 
   constructor(
     readonly timeZone: string,
@@ -59,6 +60,47 @@ export class Calendar {
 
   month(ms: number): string {
     return this.day(ms).slice(0, 7);
+  }
+
+  /**
+   * The start (epoch ms) of the local hour holding an instant: in a zone such as Asia/Kolkata, a
+   * local hour starts at half past a UTC one; where a DST change skips half an hour (Lord Howe),
+   * the hour starts at the change.
+   */
+  hour(ms: number): number {
+    if (this.fmt === null) return Math.floor(ms / 3_600_000) * 3_600_000;
+    const q = Math.floor(ms / QUARTER_HOUR) * QUARTER_HOUR;
+    this.hourFmt ??= new Intl.DateTimeFormat('en-US', { timeZone: this.timeZone, hour: 'numeric', minute: 'numeric', hourCycle: 'h23' });
+    const local = (t: number) => this.hourFmt!.formatToParts(t);
+    const part = (parts: Intl.DateTimeFormatPart[], type: string) => Number(parts.find((p) => p.type === type)!.value);
+    const at = local(q);
+    // Offsets are whole quarter hours: the quarter's local minute says how far into its hour it is,
+    // unless the clock jumped within that hour.
+    let start = q - part(at, 'minute') * 60_000;
+    while (start < q && part(local(start), 'hour') !== part(at, 'hour')) start += QUARTER_HOUR;
+    return start;
+  }
+
+  /**
+   * The quarter hours (since the epoch) whose local dates fall within `since`..`until` (inclusive,
+   * either open), as a first and last quarter: local dates only grow with time, so a filter by date
+   * becomes two comparisons per row, found by a binary search within the two days around each date.
+   */
+  quarters(since: string | undefined, until: string | undefined): [number, number] {
+    const first = (date: string, after: boolean) => {
+      const mid = Math.floor(Date.parse(`${date}T00:00:00Z`) / QUARTER_HOUR);
+      // No zone is more than a day from UTC: the answer lies within two days of UTC midnight.
+      let lo = mid - 2 * 96;
+      let hi = mid + 3 * 96;
+      while (lo < hi) {
+        const q = Math.floor((lo + hi) / 2);
+        const d = this.day(q * QUARTER_HOUR);
+        if (after ? d > date : d >= date) hi = q;
+        else lo = q + 1;
+      }
+      return lo;
+    };
+    return [since ? first(since, false) : -Infinity, until ? first(until, true) - 1 : Infinity];
   }
 
   /** Local date of the first day of the instant's week. */

@@ -112,16 +112,16 @@ export function breakdown(rows: readonly CostedRow[], q: ApiQuery): { by: By; ro
   return { by, rows: out, totals };
 }
 
-/** Start of the bucket holding an instant (local time for days, weeks, months), as `YYYY-MM-DD` or an ISO hour. */
+/** Start of the bucket holding an instant, in local time, as `YYYY-MM-DD` or the ISO instant a local hour starts. */
 function bucketKey(bucket: Bucket, calendar: Calendar, ms: number): string {
-  if (bucket === 'hour') return new Date(Math.floor(ms / 3_600_000) * 3_600_000).toISOString();
+  if (bucket === 'hour') return new Date(calendar.hour(ms)).toISOString();
   return bucket === 'day' ? calendar.day(ms) : bucket === 'week' ? calendar.week(ms) : calendar.month(ms);
 }
 
 /**
  * `series?by=&bucket=&top=`: cost (tokens, for `by=type`) per bucket for the `top` keys by total,
- * the rest summed as `other`. Buckets are those holding usage, oldest first; hour buckets are UTC
- * hours (every zone's hours start on one, but for a few half-hour zones).
+ * the rest summed as `other`. Buckets are those holding usage, oldest first; hours are local hours
+ * (in a half-hour zone they start at half past a UTC hour).
  */
 export function series(rows: readonly CostedRow[], q: ApiQuery): { by: By; bucket: Bucket; t: string[]; series: Array<{ key: string; values: number[] }>; other: number[]; totals: TokenTotals } {
   const by = choice(q, 'by', BY, 'agent');

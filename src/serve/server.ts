@@ -132,25 +132,34 @@ export class ServeServer {
     return this.reply(res, 200, file.type, body);
   }
 
-  /** Answers made since the rows last changed, by request (the page asks the same questions each time it redraws). */
-  private answers: { view: unknown; byUrl: Map<string, string> } = { view: null, byUrl: new Map() };
+  /**
+   * Answers made since the rows last changed, by request (the page asks the same questions each time
+   * it redraws). A summary also depends on the clock (today, the block's projection): it is kept for
+   * at most a second.
+   */
+  private answers: { view: unknown; byUrl: Map<string, string>; summaries: Map<string, { text: string; at: number }> } = { view: null, byUrl: new Map(), summaries: new Map() };
 
   private api(endpoint: string, params: URLSearchParams, req: IncomingMessage, res: ServerResponse): void {
     const rows = () => this.follower.rows();
     const { view } = this.follower.state();
-    if (this.answers.view !== view) this.answers = { view, byUrl: new Map() };
+    if (this.answers.view !== view) this.answers = { view, byUrl: new Map(), summaries: new Map() };
     const key = `${endpoint}?${params}`;
     const json = (v: unknown) => {
       const text = JSON.stringify(v);
-      // The summary holds the clock's today and burn rate: made anew each time.
       if (endpoint !== 'summary' && this.answers.byUrl.size < 256) this.answers.byUrl.set(key, text);
       this.reply(res, 200, 'application/json; charset=utf-8', text);
     };
     const kept = this.answers.byUrl.get(key);
     if (kept !== undefined) return this.reply(res, 200, 'application/json; charset=utf-8', kept);
     switch (endpoint) {
-      case 'summary':
-        return json(this.summaryOf(params));
+      case 'summary': {
+        const now = Date.now();
+        const made = this.answers.summaries.get(key);
+        if (made && now - made.at < 1000 && now >= made.at) return this.reply(res, 200, 'application/json; charset=utf-8', made.text);
+        const text = JSON.stringify(this.summaryOf(params, now));
+        if (this.answers.summaries.size < 256) this.answers.summaries.set(key, { text, at: now });
+        return this.reply(res, 200, 'application/json; charset=utf-8', text);
+      }
       case 'breakdown':
         return json(breakdown(rows(), parseQuery(params, ['by'], this.opts.zone)));
       case 'series':
@@ -174,7 +183,7 @@ export class ServeServer {
     throw new ApiError(404, 'not_found', `no endpoint "${endpoint}"`);
   }
 
-  private summaryOf(params: URLSearchParams): Record<string, unknown> {
+  private summaryOf(params: URLSearchParams, now = Date.now()): Record<string, unknown> {
     const { view, totals, generation } = this.follower.state();
     return summary(parseQuery(params, [], this.opts.zone), {
       rows: this.follower.rows(),
@@ -185,7 +194,7 @@ export class ServeServer {
       mode: this.opts.mode,
       warnings: view.warnings,
       ledgerSeq: generation,
-      now: Date.now(),
+      now,
     });
   }
 

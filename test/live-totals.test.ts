@@ -20,7 +20,8 @@ function origin(instance: string | null, team: string | null): FileOrigin {
 }
 
 test('live totals: after every change, periods by key and the active block equal a fresh computation over the rows held', () => {
-  for (const tz of ['UTC', 'America/New_York', 'Asia/Kolkata']) {
+  // The last zone's activity never pauses for 5 hours: each block's start depends on all before it.
+  for (const [tz, pauses] of [['UTC', 0.1], ['America/New_York', 0.1], ['Asia/Kolkata', 0.1], ['Europe/Berlin', 0]] as const) {
     const r = rng(tz.length * 7919);
     const calendar = new Calendar(tz);
     const files = [origin(null, null), origin('a1', 'dev'), origin('a2', 'dev'), origin('b1', 'ops'), origin('c1', null)];
@@ -29,7 +30,7 @@ test('live totals: after every change, periods by key and the active block equal
     let t = base;
     const make = (): CostedRow => {
       // Mostly close together, sometimes a gap of 5 hours or more (blocks end), sometimes back in time.
-      t += Math.floor(r() * (r() < 0.1 ? 9 : 1.2) * HOUR);
+      t += Math.floor(r() * (r() < pauses ? 9 : 1.2) * HOUR);
       const at = r() < 0.1 ? t - Math.floor(r() * 20 * 86_400_000) : t;
       const file = files[Math.floor(r() * files.length)]!;
       // Costs up to $500 a row, in units: exact sums are the point.
@@ -71,4 +72,29 @@ test('live totals: after every change, periods by key and the active block equal
     assert.equal(live.apply([make()], [make()]), false);
     assert.deepEqual(live.period('month', 'all', t), before);
   }
+});
+
+test('live totals: a row taken out long before the active block, where work never paused, moves that block', () => {
+  const calendar = new Calendar('UTC');
+  const at = (h: number): CostedRow => {
+    const ms = Date.UTC(2025, 9, 25) + h * HOUR;
+    const cost = 1e9 as CostUnits;
+    return {
+      row: { bucket: Math.floor(ms / BUCKET_MS), fileIndex: 0 as FilePos, model: 'claude-sonnet-4-5', session: 's', cwd: null, subagent: false, inputTokens: 10, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, totalTokens: 10, costAuto: cost, costCalculate: cost, costDisplay: cost, unpricedAuto: false, unpricedCalculate: false, events: 1, firstTimestamp: ms, lastTimestamp: ms },
+      file: origin(null, null),
+      cost,
+    };
+  };
+  // One response an hour for 11 hours: blocks start at 0, 5 and 10 h.
+  const rows = Array.from({ length: 11 }, (_, h) => at(h));
+  const live = LiveTotals.of(rows, calendar);
+  const now = Date.UTC(2025, 9, 25) + 10.5 * HOUR;
+  assert.equal(live.activeBlock(now)?.start, Date.UTC(2025, 9, 25) + 10 * HOUR);
+  // Without the first hour's response the blocks start at 1 and 6 h: the active one began at 6.
+  assert.ok(live.apply([rows[0]!], []));
+  assert.deepEqual(live.activeBlock(now), activeBlock(rows.slice(1), now));
+  assert.equal(live.activeBlock(now)?.start, Date.UTC(2025, 9, 25) + 6 * HOUR);
+  // And back again.
+  assert.ok(live.apply([], [rows[0]!]));
+  assert.equal(live.activeBlock(now)?.start, Date.UTC(2025, 9, 25) + 10 * HOUR);
 });

@@ -5,9 +5,11 @@
  * periodTotals and activeBlock over all the rows held (test/live-totals.test.ts). Pure.
  */
 import { agentOf, BUCKET_MS, type CostedRow } from './aggregate.js';
-import { activeBlock, IDLE_BUCKETS, type Block } from './blocks.js';
+import { buildBlocks, IDLE_BUCKETS, type Block } from './blocks.js';
 import { KEY_OF, PeriodSums, type Period, type Spend, type TotalsKey } from './period-totals.js';
 import type { Calendar } from './time.js';
+
+const HOUR_BUCKETS = 3_600_000 / BUCKET_MS;
 
 export class LiveTotals {
   private readonly byBucket = new Map<number, Set<CostedRow>>();
@@ -17,6 +19,13 @@ export class LiveTotals {
   private readonly sums = new Map<string, PeriodSums>();
   /** The team of each agent's first row seen (an agent's files belong to one team context). */
   private readonly teams = new Map<string, string | null>();
+  /**
+   * A quarter hour where a block starts, found by the last activeBlock: the blocks from there on are
+   * made from the rows from there on. It holds while no row before the end of its hour comes or goes
+   * (such a row could move that block's start); where work never pauses for 5 hours, this spares
+   * going back over all of history on every call.
+   */
+  private anchor: number | null = null;
 
   constructor(private readonly calendar: Calendar) {}
 
@@ -61,17 +70,32 @@ export class LiveTotals {
   activeBlock(now: number): Block | null {
     const b = this.buckets;
     let from = 0;
-    for (let i = b.length - 1; i > 0; i--)
-      if (b[i]! - b[i - 1]! >= IDLE_BUCKETS && b[i]! * BUCKET_MS <= now) {
-        from = i;
-        break;
-      }
+    if (this.anchor !== null && this.anchor * BUCKET_MS <= now) from = this.slot(this.anchor);
+    else
+      for (let i = b.length - 1; i > 0; i--)
+        if (b[i]! - b[i - 1]! >= IDLE_BUCKETS && b[i]! * BUCKET_MS <= now) {
+          from = i;
+          break;
+        }
     const rows: CostedRow[] = [];
     for (let i = from; i < b.length; i++) for (const c of this.byBucket.get(b[i]!)!) rows.push(c);
-    return activeBlock(rows, now);
+    const blocks = buildBlocks(rows, now);
+    // The last block begun by now starts where the next call may start.
+    for (let i = blocks.length - 1; i >= 0; i--)
+      if (blocks[i]!.kind === 'block' && blocks[i]!.start <= now) {
+        this.anchor = blocks[i]!.start / BUCKET_MS;
+        break;
+      }
+    return blocks.find((x) => x.active) ?? null;
+  }
+
+  /** A row before the end of the anchor's hour moves it, perhaps. */
+  private moved(bucket: number): void {
+    if (this.anchor !== null && bucket < this.anchor + HOUR_BUCKETS) this.anchor = null;
   }
 
   private add(c: CostedRow): void {
+    this.moved(c.row.bucket);
     let set = this.byBucket.get(c.row.bucket);
     if (!set) {
       this.byBucket.set(c.row.bucket, (set = new Set()));
@@ -85,6 +109,7 @@ export class LiveTotals {
   }
 
   private remove(c: CostedRow): void {
+    this.moved(c.row.bucket);
     const set = this.byBucket.get(c.row.bucket)!;
     set.delete(c);
     if (set.size === 0) {

@@ -38,6 +38,11 @@ export class TotalsFeed {
     return { totals: this.last.totals, changed: true };
   }
 
+  /** The costed row of a row of the last view taken (undefined for a row of no view taken, or one let go since). */
+  costedRow(row: RollupRow): CostedRow | undefined {
+    return this.costed.get(row);
+  }
+
   private selected(rows: readonly CostedRow[]): readonly CostedRow[] {
     return filterRows(rows, this.calendar, this.filters);
   }

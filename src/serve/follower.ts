@@ -29,7 +29,6 @@ export class ServeFollower {
   private readonly feed: TotalsFeed;
   private now: Followed | null = null;
   private costed: { view: UsageView; rows: CostedRow[] } | null = null;
-  private readonly reuse = new WeakMap<RollupRow, CostedRow>();
 
   constructor(
     readonly store: LedgerStore,
@@ -71,10 +70,13 @@ export class ServeFollower {
     return this.now;
   }
 
-  /** Every row, costed (the same array until a round changes the rows). */
+  /**
+   * Every row, costed (the same array until a round changes the rows): the costed rows the totals
+   * hold (the server's totals take every row), costed once.
+   */
   rows(): CostedRow[] {
     const { view } = this.state();
-    if (this.costed?.view !== view) this.costed = { view, rows: costRows(view.rows, view.files, this.mode, this.reuse) };
+    if (this.costed?.view !== view) this.costed = { view, rows: view.rows.map((r) => this.feed.costedRow(r) ?? costRows([r], view.files, this.mode)[0]!) };
     return this.costed.rows;
   }
 

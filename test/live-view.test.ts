@@ -7,6 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { LedgerStore } from '../src/ledger/store.js';
 import { LiveView } from '../src/ledger/live-view.js';
@@ -72,4 +74,30 @@ test('a live view follows appends, new files and truncations with the reference 
   assert.ok(hows.filter((h) => h === 'updated').length >= 8, hows.join(' '));
   assert.ok(hows.includes('rebuilt'), hows.join(' '));
   store.db.close();
+});
+
+test('a live view lets go of its earlier views: a process that follows for days does not grow with every line', async () => {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const r = rng(99);
+  const data = join(root, 'held');
+  const dir = join(data, 'projects', '-w-held');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'a.jsonl');
+  writeFileSync(file, line(r) + '\n');
+  const { store } = LedgerStore.open(join(root, 'held.db'));
+  const live = new LiveView(store, [data], embeddedPricing());
+  await live.view(true);
+  // Each view after an append, looked at the way watch and serve do (rows read, totals taken).
+  const early: Array<WeakRef<object>> = [];
+  for (let i = 0; i < 40; i++) {
+    appendFileSync(file, JSON.stringify({ type: 'assistant', timestamp: new Date(Date.UTC(2025, 9, 2) + i * 1000).toISOString(), sessionId: 's', message: { id: `msg_held_${i}`, model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 10, output_tokens: 5 } } }) + '\n');
+    const view = await live.view(false, new Set([file]));
+    assert.ok(view.delta, `round ${i} is a live update`);
+    assert.equal(view.rows.length > 0, true);
+    if (i < 10) early.push(new WeakRef(view));
+  }
+  await new Promise((done) => setImmediate(done));
+  gc();
+  assert.equal(early.filter((w) => w.deref() !== undefined).length, 0, 'the first views are collected');
 });

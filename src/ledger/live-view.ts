@@ -56,6 +56,9 @@ export class LiveView {
     // Restat'ed files keep their places; after a walk or a file gone, the places are found again.
     if (!now || found !== now.found || found.files.length !== this.found!.files.length) this.places = new Map(found?.files.map((f, i) => [f.origin.path, i]));
     this.found = found;
+    // The last view's own change from the one before is no longer anyone's: left linked, every view
+    // would keep all the views before it alive for as long as the process runs.
+    if (l && v !== l) delete l.delta;
     this.last = v;
     return v;
   }

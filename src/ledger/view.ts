@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { discover, type DirListing, type Discovery, type ListingCache } from '../sessions/discover.js';
 import { loadUsage } from '../sessions/load.js';
-import { bindRows, canonicalRowOrder, mergeRows, rollup, type RollupRow } from '../usage/aggregate.js';
+import { bindRows, canonicalRowOrder, mergeRows, reboundRow, rollup, type RollupRow } from '../usage/aggregate.js';
 import type { CopyRank } from '../usage/dedup.js';
 import type { SeenStats } from '../sessions/recent-stats.js';
 import { RunningRollup } from '../usage/running-rollup.js';
@@ -198,9 +198,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
   if ('delta' in built) {
     memory!.generation = built.generation;
     memory!.known = sync.known;
-    const byFile = memory!.byFile;
-    let rows: RollupRow[] | null = null;
-    return Object.defineProperty({ ...base, delta: built.delta }, 'rows', { enumerable: true, get: () => (rows ??= [...byFile.values()].flat().sort(canonicalRowOrder)) }) as unknown as UsageView;
+    return deltaView(base, built.delta, memory!.byFile);
   }
   const rows = built.rows.sort(canonicalRowOrder);
   if (live.keep) live.keep(memoryOf(built, hash, origins, sync.generation === built.generation ? sync.known : new KnownFiles(built.generation, [...built.catalog])));
@@ -278,6 +276,16 @@ function liveDelta(store: LedgerStore, scopeKey: string, dirs: readonly string[]
   memory.goneEvents += eventsIn(fresh) - eventsIn(removed);
   if (warned) memory.warnings = warningsOf(memory.inScope);
   return { ...same, how: 'updated', warnings: memory.warnings, goneEvents: memory.goneEvents, inScope: memory.inScope, gone: memory.gone, save: up.save, delta: { of: last, removed, added: fresh } };
+}
+
+/**
+ * A live round's view, whose rows are made from the live state on first reading. Made out here so
+ * that the getter holds only the rows by file: a closure made inside viewFromLedger held the whole
+ * round (its rollup, its inputs, the view before, and so every view before that).
+ */
+function deltaView(base: Omit<UsageView, 'rows' | 'delta'>, delta: RowDelta, byFile: ReadonlyMap<FileId, RollupRow[]>): UsageView {
+  let rows: RollupRow[] | null = null;
+  return Object.defineProperty({ ...base, delta }, 'rows', { enumerable: true, get: () => (rows ??= [...byFile.values()].flat().sort(canonicalRowOrder)) }) as unknown as UsageView;
 }
 
 interface Built {
@@ -407,7 +415,7 @@ function rowsFromMemory(memory: RowMemory, ids: readonly FileId[], position: Rea
     if (skip.has(id)) continue;
     const at = position.get(id);
     if (at === undefined) return null;
-    for (const r of list) rows.push(samePlaces ? r : { ...r, fileIndex: at });
+    for (const r of list) rows.push(samePlaces ? r : reboundRow(r, at));
   }
   return rows;
 }

@@ -172,6 +172,34 @@ export function bindRows<F extends FileRef>(rows: RollupRow<FileRef>[], to: F): 
   return rows as RollupRow<F>[];
 }
 
+/**
+ * A copy of a row bound to another place: written out field by field, in the order decodeRows makes
+ * them, so that copies share the rows' shape (a spread copy took ~550 bytes a row here, against ~150).
+ */
+export function reboundRow<F extends FileRef>(r: RollupRow<FileRef>, to: F): RollupRow<F> {
+  return {
+    bucket: r.bucket,
+    fileIndex: to,
+    model: r.model,
+    session: r.session,
+    cwd: r.cwd,
+    subagent: r.subagent,
+    inputTokens: r.inputTokens,
+    outputTokens: r.outputTokens,
+    cacheCreationTokens: r.cacheCreationTokens,
+    cacheReadTokens: r.cacheReadTokens,
+    totalTokens: r.totalTokens,
+    costAuto: r.costAuto,
+    costCalculate: r.costCalculate,
+    costDisplay: r.costDisplay,
+    unpricedAuto: r.unpricedAuto,
+    unpricedCalculate: r.unpricedCalculate,
+    events: r.events,
+    firstTimestamp: r.firstTimestamp,
+    lastTimestamp: r.lastTimestamp,
+  };
+}
+
 export function costIn(r: RollupRow<FileRef>, mode: CostMode): CostUnits {
   return mode === 'auto' ? r.costAuto : mode === 'calculate' ? r.costCalculate : r.costDisplay;
 }

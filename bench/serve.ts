@@ -95,6 +95,7 @@ const endpoints = [
   '/api/v1/series?by=model&bucket=week',
   '/api/v1/sessions?order=cost',
   '/api/v1/sessions?order=recent&agent=host',
+  '/api/v1/efficiency?by=agent',
   '/metrics',
   '/',
   '/uplot.js',

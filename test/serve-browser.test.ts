@@ -20,8 +20,8 @@ const root = mkdtempSync(join(tmpdir(), 'ccost-browser-test-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 const SHOTS = join(ROOT, 'test-output');
 
-function usage(id: string, ts: number, agentSession: string, input: number, output: number): string {
-  return JSON.stringify({ type: 'assistant', timestamp: new Date(ts).toISOString(), sessionId: agentSession, requestId: `req_${id}`, message: { id, model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'x' }], usage: { input_tokens: input, output_tokens: output, cache_read_input_tokens: 5000 } } });
+function usage(id: string, ts: number, agentSession: string, input: number, output: number, model = 'claude-sonnet-4-5-20250929'): string {
+  return JSON.stringify({ type: 'assistant', timestamp: new Date(ts).toISOString(), sessionId: agentSession, requestId: `req_${id}`, message: { id, model, content: [{ type: 'text', text: 'x' }], usage: { input_tokens: input, output_tokens: output, cache_read_input_tokens: 5000 } } });
 }
 
 test('the page shows the API\'s numbers, stays on its origin, follows appends within a second, drills down', { skip: SKIP, timeout: 180_000 }, async () => {
@@ -35,7 +35,9 @@ test('the page shows the API\'s numbers, stays on its origin, follows appends wi
     if (team) writeFileSync(join(dir, '.ccbox.json'), JSON.stringify({ instance: folder.split('--')[0]!.slice('ccbox-'.length), context: team, mode: 'isolated' }));
     const file = join(dir, 's.jsonl');
     files.push(file);
-    writeFileSync(file, Array.from({ length: 30 }, (_, i) => usage(`${folder}_${i}`, now - i * 3_600_000 * 7, `s-${folder}-${i % 3}`, 100 + i, 1000 + i * 10)).join('\n') + '\n');
+    // agent2 spends Opus on short answers: a finding for the page to show.
+    const opus = folder === 'ccbox-agent2--w-b';
+    writeFileSync(file, Array.from({ length: 30 }, (_, i) => usage(`${folder}_${i}`, now - i * 3_600_000 * 7, `s-${folder}-${i % 3}`, 100 + i, opus ? 100 + i : 1000 + i * 10, opus ? 'claude-opus-4-6' : undefined)).join('\n') + '\n');
   }
   const s = await startServe(['--dir', data, '--ledger', join(root, 'l.db'), '-z', 'UTC']);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -67,6 +69,12 @@ test('the page shows the API\'s numbers, stays on its origin, follows appends wi
       const shown = await page.$$eval('#breakdown tbody tr', (trs) => trs.map((tr) => [tr.children[0]!.textContent, Number((tr.children[1] as HTMLElement).dataset.value)]));
       assert.deepEqual(shown, brk.rows.map((r: { key: string; totalCost: number }) => [r.key, r.totalCost]));
       assert.ok(Number(await page.$eval('#chart', (e) => (e as HTMLElement).dataset.points)) > 0, 'the chart has points');
+      // The efficiency findings, drawn after the rest, are the API's.
+      await page.waitForSelector('body[data-findings="1"]');
+      const eff = await getJson(s.port, '/api/v1/efficiency?by=agent');
+      assert.ok(eff.findings.length > 0, 'the data holds a finding');
+      const found = await page.$$eval('#findings tbody tr', (trs) => trs.map((tr) => [tr.children[0]!.textContent, Number((tr.children[1] as HTMLElement).dataset.value)]));
+      assert.deepEqual(found, eff.findings.map((f: { message: string; dollars: number }) => [f.message, f.dollars]));
       await page.screenshot({ path: join(SHOTS, `serve-${width}x${height}.png`), fullPage: true });
       if (width === 1280) {
         // An appended line: on the page within a second.

@@ -44,8 +44,9 @@ function fleet(name: string): string {
       const lines: string[] = [];
       for (let i = 0; i < 40; i++) {
         const ts = now - Math.floor(r() * 40 * 86_400_000) * (i % 5 === 0 ? 0.01 : 1);
-        // Some responses copied (partial, then final) and some shared across files: dedup must hold.
-        const id = `msg_${folder}_${s}_${i % 30}`;
+        // Some responses copied (partial, then final), and some shared with the folder's first
+        // session file (as a resumed session copies them): dedup must hold.
+        const id = `msg_${folder}_${i % 10 === 3 ? 0 : s}_${i % 30}`;
         lines.push(line(id, ts, MODELS[i % MODELS.length]!, r));
       }
       writeFileSync(join(dir, `${folder}-${s}.jsonl`), lines.join('\n') + '\n');
@@ -100,6 +101,15 @@ async function assertMatchesReports(data: string, label: string): Promise<void> 
     // A filter narrows every answer the way the report's filter does.
     const agent = (await getJson(s.port, '/api/v1/breakdown?by=agent')).rows[0].key;
     assert.deepEqual((await getJson(s.port, `/api/v1/summary?agent=${encodeURIComponent(agent)}`)).allTime, ccostJson(['daily', ...src, '--agent', agent]).totals, `${label}: --agent ${agent}`);
+    // Efficiency (read from the ledger's log, response by response) = `ccost efficiency` (which reads the files).
+    let findings = 0;
+    for (const by of Object.keys(KEYS)) {
+      const api = await getJson(s.port, `/api/v1/efficiency?by=${by}`);
+      assert.deepEqual(api, ccostJson(['efficiency', '--dir', data, '-z', 'UTC', '--by', by]), `${label}: efficiency by ${by}`);
+      findings += api.findings.length;
+    }
+    if (label === 'fleet') assert.ok(findings > 0, 'the generated fleet has findings to compare');
+    assert.deepEqual(await getJson(s.port, `/api/v1/efficiency?by=model&agent=${encodeURIComponent(agent)}`), ccostJson(['efficiency', '--dir', data, '-z', 'UTC', '--by', 'model', '--agent', agent]), `${label}: efficiency of ${agent}`);
     // The series adds up to the totals.
     const ser = await getJson(s.port, '/api/v1/series?by=model&bucket=month&top=2');
     const cents = (n: number) => Math.round(n * 1e6);

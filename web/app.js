@@ -166,6 +166,7 @@ async function refresh() {
     $('error').textContent = String(err.message || err);
   }
   document.body.dataset.ready = '1';
+  findings();
 }
 
 async function renderSession() {
@@ -186,6 +187,37 @@ async function renderSession() {
     cell(tr, usd(x.cost), 'num').dataset.value = String(x.cost);
     cell(tr, int(x.totalTokens), 'num');
   });
+}
+
+/**
+ * The efficiency findings (what `ccost efficiency` finds, with the dollars at stake), grouped as the
+ * page is where that report can be. Read after the rest is drawn, and again only when the selection
+ * changes or a minute has passed: the server reads every counted response for them (about 0.3 s at
+ * 1 GiB of transcripts), which is not worth doing for every line an agent writes.
+ */
+const NO_FINDINGS = 'Nothing worth a cent found: cache writes, requests above 200k tokens and Opus spent on short answers all look fine.';
+let findingsOf = { key: '', at: 0 };
+async function findings() {
+  const { by, filters } = selection();
+  const group = ['agent', 'team', 'model', 'project'].includes(by) ? by : 'agent';
+  const key = `${group}?${filters}`;
+  if (key === findingsOf.key && Date.now() - findingsOf.at < 60_000) return;
+  findingsOf = { key, at: Date.now() };
+  const none = $('findings-none');
+  try {
+    const eff = await api('efficiency', { by: group });
+    $('findings-by').textContent = group;
+    none.textContent = NO_FINDINGS;
+    none.hidden = eff.findings.length > 0;
+    fill('findings', eff.findings, (tr, x) => {
+      cell(tr, x.message);
+      cell(tr, usd(x.dollars), 'num').dataset.value = String(x.dollars);
+    });
+  } catch (err) {
+    none.hidden = false;
+    none.textContent = `findings not available: ${err.message || err}`;
+  }
+  document.body.dataset.findings = '1';
 }
 
 let pending = null;

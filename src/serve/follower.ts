@@ -11,10 +11,12 @@ import { TailFeed, type TailEvent } from '../live/tail-feed.js';
 import { TotalsFeed } from '../live/totals-feed.js';
 import { costRows, eventCost, sessionKey, type CostedRow, type RollupRow } from '../usage/aggregate.js';
 import { decodeEvents } from '../usage/event-codec.js';
+import { EfficiencyTally, type Efficiency, type EfficiencyBy } from '../usage/efficiency.js';
+import { decodeFileWinners, keptEvents } from '../usage/winners.js';
 import type { LiveTotals } from '../usage/live-totals.js';
 import type { Pricing } from '../usage/pricing.js';
 import type { Calendar } from '../usage/time.js';
-import { eventTokens, type CostMode, type FileId } from '../usage/types.js';
+import { eventTokens, type CostMode, type FileId, type FileOrigin, type UsageEvent } from '../usage/types.js';
 
 export interface Followed {
   view: UsageView;
@@ -27,6 +29,7 @@ export class ServeFollower {
   private readonly live: LiveView;
   private readonly tail: TailFeed;
   private readonly feed: TotalsFeed;
+  private readonly scopeKey: string;
   private now: Followed | null = null;
   private costed: { view: UsageView; rows: CostedRow[] } | null = null;
 
@@ -37,8 +40,9 @@ export class ServeFollower {
     private readonly mode: CostMode,
     calendar: Calendar,
   ) {
+    this.scopeKey = scopeKeyOf(dirs);
     this.live = new LiveView(store, dirs, pricing);
-    this.tail = new TailFeed(store, this.live, scopeKeyOf(dirs));
+    this.tail = new TailFeed(store, this.live, this.scopeKey);
     this.feed = new TotalsFeed(calendar, mode, {});
   }
 
@@ -104,6 +108,29 @@ export class ServeFollower {
         }
     }
     return [...best.values()].sort((a, b) => b.units - a.units || a.event.timestamp - b.event.timestamp).slice(0, limit);
+  }
+
+  /**
+   * The efficiency report (usage/efficiency.ts) of the responses the ledger counts, each message once
+   * (its winning copy), those `keep` accepts: read from the ledger's log file by file, in one read
+   * transaction, so that no more than one file's responses are held at a time. Deleted files'
+   * responses count, as in every report made from the ledger (`ccost efficiency` reads the files).
+   */
+  efficiency(by: EfficiencyBy, keep: (e: UsageEvent, file: FileOrigin) => boolean): Efficiency {
+    const { view } = this.state();
+    const ids = view.basis?.fileIds ?? [];
+    const place = new Map(ids.map((id, at) => [id, at]));
+    const tally = new EfficiencyTally(this.pricing, by);
+    this.store.db.transaction(() => {
+      const winners = new Map(this.store.rollups.scopeWinners(this.scopeKey).map((w) => [w.fileId as number, w.winners]));
+      for (const { fileId, events } of this.store.log.segmentsByFile(new Set(ids))) {
+        const file = view.files[place.get(fileId)!]!;
+        const enc = winners.get(fileId);
+        const all = events.flatMap((e) => decodeEvents(e, fileId));
+        for (const e of keptEvents(all, enc ? decodeFileWinners(enc, fileId) : new Map())) if (keep(e, file)) tally.add(e, file);
+      }
+    })();
+    return tally.result();
   }
 
   /** The responses the ledger gained after generation `from` (a stream client coming back). */

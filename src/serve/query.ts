@@ -5,14 +5,15 @@
  * (a 400). Pure.
  */
 import { activeBlock, type Block } from '../usage/blocks.js';
-import { agentOf, BUCKET_MS, groupBy, sumTotals, TOKEN_KINDS, totalsOf, unpricedModels, type CostedRow } from '../usage/aggregate.js';
+import { agentOf, BUCKET_MS, groupBy, NO_MODEL, sumTotals, TOKEN_KINDS, totalsOf, unpricedModels, type CostedRow } from '../usage/aggregate.js';
+import { EFFICIENCY_BY, type EfficiencyBy } from '../usage/efficiency.js';
 import { CostSum } from '../usage/money.js';
 import type { LiveTotals } from '../usage/live-totals.js';
 import { evaluate, type AlertRules, type Level } from '../live/alerts.js';
 import type { GuardDoc } from '../live/guard.js';
-import { filterRows, keyFor, NO_TEAM, type ReportFilters } from '../reports/build.js';
+import { filterRows, keyFor, matchesProject, NO_TEAM, type ReportFilters } from '../reports/build.js';
 import { Calendar, InvalidTimeZoneError, parseDateArg, validateTimeZone } from '../usage/time.js';
-import type { CostMode, FileWarnings, TokenTotals } from '../usage/types.js';
+import type { CostMode, FileOrigin, FileWarnings, TokenTotals, UsageEvent } from '../usage/types.js';
 
 export class ApiError extends Error {
   constructor(
@@ -234,6 +235,26 @@ export function session(rows: readonly CostedRow[], q: ApiQuery, id: string): Re
     byModel: [...g!.models].map(([model, t]) => ({ model, ...totalsOf(t) })).sort((a, b) => b.totalCost - a.totalCost || a.model.localeCompare(b.model)),
     quarterHours: [...steps].sort((a, b) => a[0] - b[0]).map(([b, sum]) => ({ t: new Date(b * BUCKET_MS).toISOString(), cost: sum.usd() })),
   };
+}
+
+/**
+ * `efficiency?by=`: which responses the report takes (the same filters as every endpoint, applied to
+ * each response as filterRows applies them to its row), and the grouping.
+ */
+export function efficiencyQuery(q: ApiQuery): { by: EfficiencyBy; keep: (e: UsageEvent, f: FileOrigin) => boolean } {
+  const by = choice(q, 'by', EFFICIENCY_BY, 'agent');
+  const f = q.filters;
+  const [first, last] = q.calendar.quarters(f.since, f.until);
+  const keep = (e: UsageEvent, file: FileOrigin) => {
+    const quarter = Math.floor(e.timestamp / BUCKET_MS);
+    if (quarter < first || quarter > last) return false;
+    if (f.project && !matchesProject(file, e.cwd, f.project)) return false;
+    if (f.agent && agentOf(file) !== f.agent) return false;
+    if (f.team && (file.team ?? NO_TEAM) !== f.team) return false;
+    if (f.model && (e.model ?? NO_MODEL) !== f.model) return false;
+    return !f.host || file.host === f.host;
+  };
+  return { by, keep };
 }
 
 export interface SummaryInputs {

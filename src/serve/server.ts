@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { ApiError, breakdown, parseQuery, series, session, sessions, summary } from './query.js';
+import { ApiError, breakdown, efficiencyQuery, parseQuery, series, session, sessions, summary } from './query.js';
 import type { ServeFollower } from './follower.js';
 import type { Metrics } from './metrics.js';
 import type { AlertRules } from '../live/alerts.js';
@@ -166,6 +166,10 @@ export class ServeServer {
         return json(series(rows(), parseQuery(params, ['by', 'bucket', 'top'], this.opts.zone)));
       case 'sessions':
         return json(sessions(rows(), parseQuery(params, ['order', 'limit'], this.opts.zone)));
+      case 'efficiency': {
+        const { by, keep } = efficiencyQuery(parseQuery(params, ['by'], this.opts.zone));
+        return json(this.follower.efficiency(by, keep));
+      }
       case 'stream':
         return this.stream(req, res);
     }

@@ -7,7 +7,7 @@
 import { Command, Option } from 'commander';
 import { loadUsage } from '../../sessions/load.js';
 import { agentOf } from '../../usage/aggregate.js';
-import { efficiency, type Efficiency, type EfficiencyBy } from '../../usage/efficiency.js';
+import { efficiency, EFFICIENCY_BY, type Efficiency, type EfficiencyBy } from '../../usage/efficiency.js';
 import { embeddedPricing } from '../../usage/prices-file.js';
 import { Calendar } from '../../usage/time.js';
 import type { FileOrigin } from '../../usage/types.js';
@@ -47,7 +47,7 @@ export function efficiencyCommand(program: Command): void {
   program
     .command('efficiency')
     .description('where the money goes per agent, team, model or project: cost by token kind, cache hits, output per dollar, requests above 200k, subagents; and findings with the dollars at stake')
-    .addOption(new Option('--by <group>', 'group by').choices(['agent', 'team', 'model', 'project']).default('agent'))
+    .addOption(new Option('--by <group>', 'group by').choices(EFFICIENCY_BY).default('agent'))
     .option('-d, --dir <path>', 'Claude data folder holding projects/ (repeatable; default: $CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude)', (v: string, p: string[]) => [...p, v], [])
     .option('-z, --timezone <tz>', "IANA time zone for --since and --until (default: the system's)")
     .option('-s, --since <date>', 'first day (YYYY-MM-DD or YYYYMMDD)', dateArg)

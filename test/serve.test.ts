@@ -283,6 +283,18 @@ test('the ledger\'s disk fills while serving: a note, the numbers stay right, th
     assert.match(s.stderr(), /disk is full; following on with a temporary ledger/);
     assert.ok(await until(() => stream.events.filter((e) => e.event === 'usage').length >= ids.length, 10_000));
     assert.deepEqual(stream.events.filter((e) => e.event === 'usage').map((e) => JSON.parse(e.data).messageId).sort(), [...ids].sort(), 'every response streamed once');
+    // The event ids go on growing across the switch to a temporary ledger (whose generations start
+    // again from 1), so that a client coming back with Last-Event-ID is not taken to be ahead.
+    const seq = stream.events.filter((e) => e.id !== undefined).map((e) => Number(e.id));
+    assert.ok(seq.every((id, i) => i === 0 || id >= seq[i - 1]!), `event ids never go back: ${seq.join(' ')}`);
+    const lastId = seq[seq.length - 1]!;
+    const more = ['full_after_0', 'full_after_1'];
+    appendFileSync(file, more.map((id) => JSON.stringify({ type: 'assistant', timestamp: new Date().toISOString(), sessionId: 's', message: { id, model: 'claude-sonnet-4-5-20250929', content: 'y', usage: { input_tokens: 7, output_tokens: 5 } } })).join('\n') + '\n');
+    assert.ok(await until(() => stream.events.filter((e) => e.event === 'usage').length >= ids.length + more.length, 10_000));
+    const back = await openStream(s.port, { 'last-event-id': String(lastId) });
+    assert.ok(await until(() => back.events.filter((e) => e.event === 'usage').length >= more.length, 5_000), 'a client coming back gets what came since its last id');
+    back.close();
+    assert.deepEqual(back.events.filter((e) => e.event === 'usage').map((e) => JSON.parse(e.data).messageId).sort(), more);
     assert.equal((await get(s.port, '/metrics')).status, 200);
   } finally {
     stream.close();

@@ -63,8 +63,8 @@ export class ServeServer {
   private readonly tokenDigest: Buffer | null;
 
   constructor(
-    /** Replaced when its ledger fails (cli/commands/serve.ts). */
-    public follower: ServeFollower,
+    /** Replaced when its ledger fails (replaceFollower). */
+    private follower: ServeFollower,
     private readonly metrics: Metrics,
     private readonly opts: ServeOptions,
   ) {
@@ -89,16 +89,32 @@ export class ServeServer {
     return new Promise((done) => this.server.close(() => done()));
   }
 
+  /**
+   * Stream event ids are ledger generations plus this: after a switch to a temporary ledger (whose
+   * generations start again from 1) ids go on growing, so a client coming back is never taken to be
+   * ahead of the server.
+   */
+  private idBase = 0;
+  private lastGeneration = 0;
+
+  /** Follows on with another follower (on a temporary ledger, after a ledger fault). */
+  replaceFollower(follower: ServeFollower): void {
+    this.idBase += this.lastGeneration;
+    this.lastGeneration = 0;
+    this.follower = follower;
+  }
+
   /** After a round: its responses to every stream, and a summary at most once a second. */
   published(events: readonly TailEvent[], generation: number): void {
-    for (const t of events) this.send('usage', generation, JSON.stringify(this.opts.record(t)));
+    this.lastGeneration = generation;
+    for (const t of events) this.send('usage', this.idBase + generation, JSON.stringify(this.opts.record(t)));
     if (events.length === 0 || this.streams.size === 0 || this.summaryTimer) return;
     const wait = Math.max(0, this.lastSummary + 1000 - Date.now());
     this.summaryTimer = setTimeout(() => {
       this.summaryTimer = null;
       this.lastSummary = Date.now();
       try {
-        this.send('summary', this.follower.state().generation, JSON.stringify(this.summaryOf(new URLSearchParams())));
+        this.send('summary', this.idBase + this.follower.state().generation, JSON.stringify(this.summaryOf(new URLSearchParams())));
       } catch {
         // a summary that cannot be made now comes with the next change
       }
@@ -203,17 +219,19 @@ export class ServeServer {
   }
 
   /**
-   * Server-sent events: `usage` (each response, its id the ledger generation it came in), `summary`,
+   * Server-sent events: `usage` (each response, its id the ledger generation it came in, counted on across a switch of ledgers), `summary`,
    * pings. A client that comes back with Last-Event-ID gets what the ledger gained since then.
    */
   private stream(req: IncomingMessage, res: ServerResponse): void {
     if (this.streams.size >= this.opts.maxStreams) throw new ApiError(503, 'too_many_streams', `at most ${this.opts.maxStreams} streams at once`);
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive' });
     res.write(': ccost\n\n');
-    const last = Number(req.headers['last-event-id']);
+    // An id from before a switch of ledgers cannot be resumed from (the ledger it counts in failed):
+    // such a client goes on from the switch.
+    const last = Number(req.headers['last-event-id']) - this.idBase;
     const { generation } = this.follower.state();
     if (Number.isInteger(last) && last >= 0 && last < generation) {
-      for (const t of this.follower.since(last)) res.write(`id: ${generation}\nevent: usage\ndata: ${JSON.stringify(this.opts.record(t))}\n\n`);
+      for (const t of this.follower.since(last)) res.write(`id: ${this.idBase + generation}\nevent: usage\ndata: ${JSON.stringify(this.opts.record(t))}\n\n`);
     }
     this.streams.add(res);
     req.on('close', () => this.streams.delete(res));

@@ -69,7 +69,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   /**
    * A ledger fault (corrupt, full, I/O): said, and followed on with a temporary ledger built from the
    * files, so that the page and the metrics stay right. Once following, the new follower reports what
-   * the failed round had not; the stream's ids start again from the new ledger's.
+   * the failed round had not; the stream's ids go on growing (ServeServer.replaceFollower).
    */
   const onTemporaryLedger = async (err: unknown, failed: ServeFollower, started: boolean): Promise<{ follower: ServeFollower; events: TailEvent[] }> => {
     const what = ledgerFaultNote(err, failed.store);
@@ -119,7 +119,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
         events = await follower.round(walk, paths);
       } catch (err) {
         ({ follower, events } = await onTemporaryLedger(err, follower, true));
-        server.follower = follower;
+        server.replaceFollower(follower);
       }
       server.published(events, follower.state().generation);
     },

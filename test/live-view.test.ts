@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -100,4 +100,67 @@ test('a live view lets go of its earlier views: a process that follows for days 
   await new Promise((done) => setImmediate(done));
   gc();
   assert.equal(early.filter((w) => w.deref() !== undefined).length, 0, 'the first views are collected');
+});
+
+test('a new file, folder, metadata, removal or move named by events walks only those project folders, and finds what a full walk finds', async () => {
+  const r = rng(7);
+  const data = join(root, 'narrow');
+  const projects = join(data, 'projects');
+  const mk = (folder: string, name: string, n: number) => {
+    mkdirSync(join(projects, folder), { recursive: true });
+    const f = join(projects, folder, name);
+    writeFileSync(f, Array.from({ length: n }, () => line(r)).join('\n') + '\n');
+    return f;
+  };
+  const a = mk('-w-a', 'a.jsonl', 10);
+  mk('ccbox-one--w', 'o.jsonl', 10);
+  const { store } = LedgerStore.open(join(root, 'narrow.db'));
+  const pricing = embeddedPricing();
+  const live = new LiveView(store, [data], pricing);
+  await live.view(true);
+  // Per file: its attribution and its tokens, as the live view and a full walk over the same ledger see them.
+  const byFile = (v: Awaited<ReturnType<typeof live.view>>) => {
+    const m = new Map<string, string>();
+    for (const c of costRows(v.rows, v.files, 'auto')) {
+      const key = `${c.file.path} ${c.file.instance} ${c.file.team}`;
+      m.set(key, String(Number(m.get(key) ?? 0) + c.row.totalTokens));
+    }
+    return [...m].sort();
+  };
+  const check = async (label: string, changed: string[]) => {
+    const v = await live.view(true, new Set(changed));
+    const full = await viewFromLedger(store, [data], pricing);
+    assert.deepEqual(byFile(v), byFile(full), label);
+    assert.equal(v.ledger?.filesGone, full.ledger?.filesGone, `${label}: files gone`);
+    assert.deepEqual(totalsOf(sumTotals(costRows(v.rows, v.files, 'auto'))), totalsOf(sumTotals(costRows(full.rows, full.files, 'auto'))), `${label}: totals`);
+  };
+  const b = mk('-w-a', 'b.jsonl', 5);
+  await check('a new file in a known folder', [b]);
+  const c = mk('ccbox-two--w', 'c.jsonl', 6);
+  await check('a new project folder', [join(projects, 'ccbox-two--w')]);
+  writeFileSync(join(projects, 'ccbox-two--w', '.ccbox.json'), JSON.stringify({ instance: 'two', context: 'team-x', mode: 'isolated' }));
+  await check('its metadata written', [join(projects, 'ccbox-two--w', '.ccbox.json')]);
+  mkdirSync(join(projects, 'ccbox-two--w', 'sub', 'subagents'), { recursive: true });
+  const d = join(projects, 'ccbox-two--w', 'sub', 'subagents', 'agent-1.jsonl');
+  writeFileSync(d, Array.from({ length: 3 }, () => line(r)).join('\n') + '\n');
+  await check('a subagent file in a new subfolder', [join(projects, 'ccbox-two--w', 'sub')]);
+  renameSync(b, join(projects, 'ccbox-two--w', 'b-moved.jsonl'));
+  await check('a file moved between project folders', [b, join(projects, 'ccbox-two--w', 'b-moved.jsonl')]);
+  rmSync(c);
+  await check('a file removed (its responses kept)', [c]);
+  rmSync(join(projects, 'ccbox-one--w'), { recursive: true });
+  await check('a project folder removed', [join(projects, 'ccbox-one--w')]);
+  // Only the named folders are walked: a write elsewhere that no event told of waits for the next full walk.
+  const before = totalsOf(sumTotals(costRows((await live.view(false, new Set())).rows, (await live.view(false, new Set())).files, 'auto'))).totalTokens;
+  appendFileSync(a, line(r) + '\n');
+  const e = mk('-w-e', 'e.jsonl', 2);
+  const narrow = await live.view(true, new Set([join(projects, '-w-e')]));
+  const withE = totalsOf(sumTotals(costRows(narrow.rows, narrow.files, 'auto'))).totalTokens;
+  const full = await live.view(true);
+  const all = totalsOf(sumTotals(costRows(full.rows, full.files, 'auto'))).totalTokens;
+  const ref = reference(data, PRICES).totals.totalTokens;
+  assert.ok(withE > before, 'the new folder counted');
+  assert.ok(all > withE, 'the unannounced append waited for the full walk');
+  assert.ok(all >= ref, 'the full walk holds all the files hold (and the removed files kept)');
+  void e;
 });

@@ -5,7 +5,7 @@
  * the way, so a report run meanwhile finds its rollups current.
  */
 import { statSync } from 'node:fs';
-import type { Discovery, FoundFile } from '../sessions/discover.js';
+import { rediscover, type Discovery, type FoundFile } from '../sessions/discover.js';
 import type { Pricing } from '../usage/pricing.js';
 import type { LedgerStore } from './store.js';
 import type { Narrow } from './sync.js';
@@ -32,11 +32,15 @@ export class LiveView {
    * added, renamed or removed. `changed`: the only paths that may have changed (else any).
    */
   async view(walk: boolean, changed: ReadonlySet<string> | null = null): Promise<UsageView> {
-    let now: { found: Discovery; narrow: Narrow | null; same: boolean } | undefined;
+    let now: { found: Discovery; narrow: Narrow | null; same: boolean; places: 'kept' | 'new' } | undefined;
     if (!walk && this.found) {
-      now = changed ? this.restatOnly(this.found, changed) : restatAll(this.found);
+      now = { ...(changed ? this.restatOnly(this.found, changed) : restatAll(this.found)), places: 'kept' };
       // Nothing grew, shrank or was replaced: the last view stands (a poll costs one stat per active file).
       if (now.same && this.last) return this.last;
+    } else if (changed && this.found) {
+      // Events named what changed: only their project folders are walked again.
+      const r = rediscover(this.found, this.dirs, changed);
+      if (r) now = { found: r.found, narrow: narrowOf(this.found, r.found, r.projects, changed), same: false, places: 'new' };
     }
     let v = await viewFromLedger(this.store, this.dirs, this.pricing, undefined, undefined, {
       found: now?.found,
@@ -54,7 +58,7 @@ export class LiveView {
     const l = this.last;
     if (l && v.delta?.of === l && v.delta.removed.length === 0 && v.delta.added.length === 0 && sameWarnings(v.warnings, l.warnings) && v.basis?.generation === l.basis?.generation) v = l;
     // Restat'ed files keep their places; after a walk or a file gone, the places are found again.
-    if (!now || found !== now.found || found.files.length !== this.found!.files.length) this.places = new Map(found?.files.map((f, i) => [f.origin.path, i]));
+    if (!now || now.places === 'new' || found !== now.found || found.files.length !== this.found!.files.length) this.places = new Map(found?.files.map((f, i) => [f.origin.path, i]));
     this.found = found;
     // The last view's own change from the one before is no longer anyone's: left linked, every view
     // would keep all the views before it alive for as long as the process runs.
@@ -94,6 +98,23 @@ export class LiveView {
     }
     return { found: { ...found, files: gone ? files.filter((f) => !changed.has(f.origin.path) || now.includes(f)) : files }, narrow: { paths: changed, found: now }, same };
   }
+}
+
+/**
+ * What a walk of some project folders may have changed: every file the last walk or this one found
+ * in them (one gone is marked gone by the sync; one moved from one to another is matched), and the
+ * paths the events named.
+ */
+function narrowOf(last: Discovery, now: Discovery, projects: ReadonlySet<string>, changed: ReadonlySet<string>): Narrow {
+  const inside = (path: string) => {
+    for (const p of projects) if (path.startsWith(`${p}/`)) return true;
+    return false;
+  };
+  const paths = new Set(changed);
+  for (const f of last.files) if (inside(f.origin.path)) paths.add(f.origin.path);
+  const found = now.files.filter((f) => inside(f.origin.path));
+  for (const f of found) paths.add(f.origin.path);
+  return { paths, found };
 }
 
 function sameWarnings(a: UsageView['warnings'], b: UsageView['warnings']): boolean {

@@ -2,7 +2,7 @@
  * Finding data folders and session files. Follows links to folders (isolated-mode host folders may
  * be links) without looping, and reads each physical file once even when reached by two paths.
  */
-import { readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FileOrigin } from '../usage/types.js';
@@ -98,33 +98,42 @@ export function discover(dirs: readonly string[], host = hostname(), cached?: Li
     if (!projects) continue;
     out.dataDirs.push(dir);
     const linkedDirs = new Set<string>();
-    for (const [name, kind] of list(projects, w)) {
-      const projectPath = `${projects}/${name}`;
-      if (kind !== 'd') {
-        if (kind !== 'l') continue;
-        const st = statOf(projectPath, kind, out);
-        if (!st || !st.isDirectory() || !firstVisit(st, linkedDirs)) continue;
-      }
-      const folder = parseProjectFolder(name);
-      const meta = loadMetadata(projectPath, out);
-      const base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'> = {
-        host: meta?.host ?? host,
-        dataDir: dir,
-        projectDir: name,
-        project: folder.project,
-        instance: meta?.instance ?? folder.instance,
-        mode: meta?.mode ?? (folder.instance ? 'isolated' : 'host'),
-        team: meta?.context ?? null,
-        agent: meta?.agent ?? null,
-        role: meta?.role ?? null,
-        container: meta?.container ?? null,
-      };
-      walk(projectPath, [], base, linkedDirs, w);
-    }
+    for (const [name, kind] of list(projects, w)) walkProject(dir, projects, name, kind, host, linkedDirs, w);
   }
   seen?.clear();
-  // One physical file reached by two paths is read once, under its first path in sort order, so
-  // the result never depends on readdir order.
+  return settled(out);
+}
+
+/** The files of one project folder (a folder of projects/, or a link to one), with its attribution. */
+function walkProject(dir: string, projects: string, name: string, kind: EntryKind, host: string, linkedDirs: Set<string>, w: Walk): void {
+  const projectPath = `${projects}/${name}`;
+  if (kind !== 'd') {
+    if (kind !== 'l') return;
+    const st = statOf(projectPath, kind, w.out);
+    if (!st || !st.isDirectory() || !firstVisit(st, linkedDirs)) return;
+  }
+  const folder = parseProjectFolder(name);
+  const meta = loadMetadata(projectPath, w.out);
+  const base: Omit<FileOrigin, 'path' | 'pathSessionId' | 'subagentFile'> = {
+    host: meta?.host ?? host,
+    dataDir: dir,
+    projectDir: name,
+    project: folder.project,
+    instance: meta?.instance ?? folder.instance,
+    mode: meta?.mode ?? (folder.instance ? 'isolated' : 'host'),
+    team: meta?.context ?? null,
+    agent: meta?.agent ?? null,
+    role: meta?.role ?? null,
+    container: meta?.container ?? null,
+  };
+  walk(projectPath, [], base, linkedDirs, w);
+}
+
+/**
+ * Files in path order, each physical file once: one reached by two paths is read under its first
+ * path in sort order, so the result never depends on readdir order.
+ */
+function settled(out: Discovery): Discovery {
   out.files.sort((a, b) => (a.origin.path < b.origin.path ? -1 : a.origin.path > b.origin.path ? 1 : 0));
   const once = new Set<string>();
   out.files = out.files.filter((f) => {
@@ -134,6 +143,61 @@ export function discover(dirs: readonly string[], host = hostname(), cached?: Li
     return true;
   });
   return out;
+}
+
+/**
+ * A walk of only the project folders that hold the changed paths (a new session file, a new or
+ * removed folder, its `.ccbox.json` written), the rest taken from the last walk: what a full walk
+ * would find when nothing else changed. With thousands of files, a new session no longer costs a
+ * stat of every file and folder. Null when a path is not inside a project folder of a data folder
+ * (a data folder or projects/ itself changed), or a project folder there is a link: then walk all.
+ * `projects`: the project folders walked again, whose files in `last` may have gone.
+ */
+export function rediscover(last: Discovery, dirs: readonly string[], paths: ReadonlySet<string>, host = hostname()): { found: Discovery; projects: ReadonlySet<string> } | null {
+  // The project folder of each path: <data folder>/projects/<name>.
+  const projects = new Map<string, { dir: string; root: string; name: string }>();
+  for (const p of paths) {
+    let hit = false;
+    for (const dir of last.dataDirs) {
+      const root = `${dir}/projects`;
+      if (!p.startsWith(`${root}/`)) continue;
+      const name = p.slice(root.length + 1).split('/')[0]!;
+      if (!name) return null;
+      projects.set(`${root}/${name}`, { dir, root, name });
+      hit = true;
+      break;
+    }
+    if (!hit) return null;
+  }
+  // A data folder not found last time, or one that is itself a projects folder: walk all.
+  const hasProjects = new Set(last.inputs.probes.filter(([, yes]) => yes).map(([p]) => p));
+  if (last.dataDirs.length !== dirs.length || !last.dataDirs.every((d) => hasProjects.has(`${d}/projects`))) return null;
+  const under = (path: string) => {
+    for (const folder of projects.keys()) if (path === folder || path.startsWith(`${folder}/`)) return true;
+    return false;
+  };
+  const out: Discovery = {
+    files: last.files.filter((f) => !under(f.origin.path)),
+    problems: last.problems.filter((p) => !under(p.path)),
+    dataDirs: last.dataDirs,
+    inputs: { probes: last.inputs.probes, dirs: last.inputs.dirs.filter(([d]) => !under(d)), metadata: last.inputs.metadata.filter(([m]) => !under(m)) },
+    listings: new Map([...last.listings].filter(([d]) => !under(d))),
+  };
+  const w: Walk = { out, cached: last.listings, seen: undefined, now: Date.now() };
+  for (const [folder, { dir, root, name }] of projects) {
+    // projects/ gained or lost a folder, perhaps: its listing is read again by the next full walk.
+    out.listings.delete(root);
+    let st: Stats;
+    try {
+      st = lstatSync(folder);
+    } catch {
+      continue; // gone, with its files
+    }
+    if (st.isSymbolicLink()) return null;
+    if (!st.isDirectory()) continue;
+    walkProject(dir, root, name, 'd', host, new Set(), w);
+  }
+  return { found: settled(out), projects: new Set(projects.keys()) };
 }
 
 /** Links are the only way to loop: each linked folder is entered once. */

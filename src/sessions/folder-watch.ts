@@ -17,7 +17,7 @@ export interface FolderWatchOptions {
 /**
  * How the live commands look between events: a poll every 2 s (of the files written within the last
  * hour: ledger/live-view.ts), and a walk of every folder every 30 s. Both are for what no event told
- * of: a new file or folder raises one on its watched parent and is walked at once.
+ * of: a new file or folder raises one on its watched parent, and its project folder is walked at once.
  */
 export const FOLLOW_CADENCE = { pollMs: 2000, walkEvery: 15 } as const;
 
@@ -55,7 +55,7 @@ export class FolderWatch {
     }
     for (const d of folders) dirs.add(d);
     const roots = new Set(this.opts.dirs);
-    let added = false;
+    const added: string[] = [];
     for (const d of dirs) {
       if (this.watchers.has(d) || this.closed) continue;
       try {
@@ -70,13 +70,13 @@ export class FolderWatch {
           this.watchers.delete(d);
         });
         this.watchers.set(d, w);
-        added = true;
+        added.push(d);
       } catch {
         // A folder that does not exist (yet): the periodic look finds what appears later.
       }
     }
-    // What was written into a new folder before it was watched raised no event: look once more.
-    if (added && this.started) this.schedule(true, null);
+    // What was written into a new folder before it was watched raised no event: look in it once more.
+    if (this.started) for (const d of added) this.schedule(true, d);
     this.started = true;
   }
 

@@ -98,6 +98,10 @@ async function assertMatchesReports(data: string, label: string): Promise<void> 
     const report = new Map(ccostJson(['session', ...src]).sessions.map((x: Record<string, unknown>) => [x.sessionId, x]));
     assert.equal(sessions.sessions.length, Math.min(200, report.size));
     for (const x of sessions.sessions) assert.deepEqual(tokens(x), tokens(report.get(x.sessionId) as Record<string, number>), `${label}: session ${x.sessionId}`);
+    // The most costly few, as the report's sessions sort by cost (ties by id).
+    const costly = [...report.values()].sort((a: any, b: any) => b.totalCost - a.totalCost || String(a.sessionId).localeCompare(String(b.sessionId))).slice(0, 5);
+    const top = await getJson(s.port, '/api/v1/sessions?order=cost&limit=5');
+    assert.deepEqual(top.sessions.map((x: any) => [x.sessionId, x.totalCost]), costly.map((x: any) => [x.sessionId, x.totalCost]), `${label}: the 5 most costly sessions`);
     // A filter narrows every answer the way the report's filter does.
     const agent = (await getJson(s.port, '/api/v1/breakdown?by=agent')).rows[0].key;
     assert.deepEqual((await getJson(s.port, `/api/v1/summary?agent=${encodeURIComponent(agent)}`)).allTime, ccostJson(['daily', ...src, '--agent', agent]).totals, `${label}: --agent ${agent}`);

@@ -198,7 +198,19 @@ export function sessions(rows: readonly CostedRow[], q: ApiQuery): { sessions: A
   const order = choice(q, 'order', ['cost', 'recent'] as const, 'cost');
   const limit = count(q, 'limit', 50, MAX_LIMIT);
   const selected = filterRows(rows, q.calendar, q.filters);
-  const list = groupBy(selected, keyFor('session', q.calendar)).map((g) => ({
+  // Thousands of sessions, of which `limit` are shown: ordered by their cost or last activity first,
+  // and only those shown made whole (making every one cost ~13 MiB a request at 1 GiB).
+  const rank = new Map<string, { cost: CostSum; last: number }>();
+  for (const c of selected) {
+    let o = rank.get(c.row.session);
+    if (!o) rank.set(c.row.session, (o = { cost: new CostSum(), last: c.row.lastTimestamp }));
+    o.cost.add(c.cost);
+    if (c.row.lastTimestamp > o.last) o.last = c.row.lastTimestamp;
+  }
+  const keyed = [...rank].map(([id, o]) => ({ id, cost: o.cost.usd(), last: o.last }));
+  keyed.sort((a, b) => (order === 'cost' ? b.cost - a.cost : b.last - a.last) || a.id.localeCompare(b.id));
+  const shown = new Set(keyed.slice(0, limit).map((k) => k.id));
+  const list = groupBy(selected.filter((c) => shown.has(c.row.session)), keyFor('session', q.calendar)).map((g) => ({
     sessionId: g.key,
     ...totalsOf(g.totals),
     agent: agentOf(g.file),
@@ -210,7 +222,7 @@ export function sessions(rows: readonly CostedRow[], q: ApiQuery): { sessions: A
     last: g.lastTimestamp,
   }));
   list.sort((a, b) => (order === 'cost' ? b.totalCost - a.totalCost : b.last - a.last) || a.sessionId.localeCompare(b.sessionId));
-  return { sessions: list.slice(0, limit).map(({ last: _l, ...s }) => s), totals: totalsOf(sumTotals(selected)) };
+  return { sessions: list.map(({ last: _l, ...s }) => s), totals: totalsOf(sumTotals(selected)) };
 }
 
 /** `sessions/{id}`: one session by model and in 15-minute steps; null when no row has it. */

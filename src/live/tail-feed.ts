@@ -126,6 +126,11 @@ export class TailFeed {
 
   private learn(view: UsageView): void {
     const ids = view.basis?.fileIds ?? [];
+    // A live round that only changed rows keeps the files and their ids (the same arrays, unchanged).
+    if (this.learned?.ids === ids && this.learned.files === view.files && this.learned.count === ids.length) return;
+    this.learned = { ids, files: view.files, count: ids.length };
     this.origins = new Map(ids.map((id, i) => [id, view.files[i]!]));
   }
+
+  private learned: { ids: readonly number[]; files: readonly FileOrigin[]; count: number } | null = null;
 }

@@ -166,8 +166,9 @@ if (existsSync(CHROMIUM)) {
     if (i < 9) await page.close();
     else {
       const shown: number[] = [];
-      phase = 'lines appended under the page';
+      phase = 'a new session folder (for the page)';
       const file = await freshSession('-bench-serve-page');
+      phase = 'lines appended under the page';
       for (let k = 0; k < 10; k++) {
         const before = Number(await page.getAttribute('#today', 'data-value'));
         const t0 = performance.now();
@@ -184,8 +185,9 @@ if (existsSync(CHROMIUM)) {
 }
 
 // An appended line: how long until the stream carries it.
-phase = 'lines appended under the stream';
+phase = 'a new session folder (for the stream)';
 const file = await freshSession('-bench-serve');
+phase = 'lines appended under the stream';
 const lat: number[] = [];
 await new Promise<void>((done) => {
   const req = request({ host: '127.0.0.1', port, path: '/api/v1/stream' }, (res) => {

@@ -127,17 +127,19 @@ test('a new file, folder, metadata, removal or move named by events walks only t
     }
     return [...m].sort();
   };
-  const check = async (label: string, changed: string[]) => {
+  const check = async (label: string, changed: string[], delta = false) => {
     const v = await live.view(true, new Set(changed));
+    // A new file takes the next place, so the others' rows stand: the round is a change, not a rebuild.
+    if (delta) assert.ok(v.delta && v.delta.added.length > 0, `${label}: a live update of the rows`);
     const full = await viewFromLedger(store, [data], pricing);
     assert.deepEqual(byFile(v), byFile(full), label);
     assert.equal(v.ledger?.filesGone, full.ledger?.filesGone, `${label}: files gone`);
     assert.deepEqual(totalsOf(sumTotals(costRows(v.rows, v.files, 'auto'))), totalsOf(sumTotals(costRows(full.rows, full.files, 'auto'))), `${label}: totals`);
   };
   const b = mk('-w-a', 'b.jsonl', 5);
-  await check('a new file in a known folder', [b]);
+  await check('a new file in a known folder', [b], true);
   const c = mk('ccbox-two--w', 'c.jsonl', 6);
-  await check('a new project folder', [join(projects, 'ccbox-two--w')]);
+  await check('a new project folder', [join(projects, 'ccbox-two--w')], true);
   writeFileSync(join(projects, 'ccbox-two--w', '.ccbox.json'), JSON.stringify({ instance: 'two', context: 'team-x', mode: 'isolated' }));
   await check('its metadata written', [join(projects, 'ccbox-two--w', '.ccbox.json')]);
   mkdirSync(join(projects, 'ccbox-two--w', 'sub', 'subagents'), { recursive: true });

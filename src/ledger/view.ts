@@ -117,7 +117,7 @@ export interface RowMemory {
   generation: number;
   priceHash: string;
   /** Ledger file id of each place the rows are bound to. */
-  ids: readonly FileId[];
+  ids: FileId[];
   /** The rows of each file, bound to its place. */
   byFile: Map<FileId, RollupRow[]>;
   /** The ledger's files as the last sync left them (the next plans from them when nothing else wrote since). */
@@ -125,7 +125,7 @@ export interface RowMemory {
   /** The files in scope, by place; their origins; their places by id; origins by ledger file id. */
   inScope: FileEntry[];
   files: FileOrigin[];
-  position: ReadonlyMap<FileId, FilePos>;
+  position: Map<FileId, FilePos>;
   origins: FileOrigin[];
   /** Places of gone files holding usage, and the events of their rows. */
   gone: ReadonlySet<FilePos>;
@@ -217,7 +217,7 @@ function memoryOf(built: Built, priceHash: string, origins: FileOrigin[], known:
   return {
     generation: built.generation,
     priceHash,
-    ids: built.ids,
+    ids: [...built.ids],
     byFile,
     known,
     inScope: [...built.inScope],
@@ -242,10 +242,22 @@ function liveDelta(store: LedgerStore, scopeKey: string, dirs: readonly string[]
   if (generation !== head.generation && head.generation < Number(store.meta(RESET_KEY) ?? 0)) return null;
   const scope = new Set(dirs);
   const mine = sync.touched.filter((e) => scope.has(e.dataDir));
+  const newFiles: FileEntry[] = [];
   for (const e of mine) {
     const at = memory.position.get(e.id);
-    const was = at === undefined ? undefined : memory.inScope[at]!;
-    if (!was || !e.present || !was.present || !sameOrigin(e.origin, was.origin)) return null;
+    if (at === undefined && e.present) newFiles.push(e);
+    else if (at === undefined || !e.present || !memory.inScope[at]!.present || !sameOrigin(e.origin, memory.inScope[at]!.origin)) return null;
+  }
+  // A new file takes the next place: the others keep theirs, so their rows stand (a full round puts
+  // the files in path order again). New arrays, since earlier views hold the old ones.
+  if (newFiles.length > 0) {
+    memory.ids = [...memory.ids, ...newFiles.map((e) => e.id)];
+    memory.files = [...memory.files, ...newFiles.map((e) => e.origin)];
+    for (const e of newFiles) {
+      memory.position.set(e.id, memory.inScope.length as FilePos);
+      memory.inScope.push(e);
+      memory.origins[e.id] = e.origin;
+    }
   }
   const same = { generation, catalog: sync.catalog, files: memory.files, ids: memory.ids, filesGone: memory.gone.size };
   if (generation === head.generation) return { ...same, how: 'kept', warnings: memory.warnings, goneEvents: memory.goneEvents, inScope: memory.inScope, gone: memory.gone, delta: { of: last, removed: [], added: [] } };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Calendar, parseDateArg, validateTimeZone, weekOf } from '../src/usage/time.js';
+import { Calendar, parseDateArg, systemTimeZone, validateTimeZone, weekOf } from '../src/usage/time.js';
 
 test('days are bucketed in the chosen time zone', () => {
   const t = Date.parse('2025-10-02T03:30:00Z');
@@ -89,4 +89,16 @@ test('hour(ms) is the start of the local hour, also in zones half or three quart
     }
   }
   assert.equal(new Date(new Calendar('Asia/Kolkata').hour(Date.parse('2025-01-01T00:10:00Z'))).toISOString(), '2024-12-31T23:30:00.000Z');
+});
+
+test('the system zone: $TZ, else UTC where /etc/localtime links to UTC, else what Intl says', () => {
+  assert.equal(systemTimeZone({ TZ: 'Asia/Kolkata' }, '/usr/share/zoneinfo/Etc/UTC'), 'Asia/Kolkata');
+  assert.equal(systemTimeZone({ TZ: ':Europe/Berlin' }, null), 'Europe/Berlin');
+  assert.equal(systemTimeZone({}, '/usr/share/zoneinfo/Etc/UTC'), 'UTC');
+  assert.equal(systemTimeZone({}, '../usr/share/zoneinfo/posix/UTC'), 'UTC');
+  // Any other zone needs ICU anyway: Intl's answer, whatever this machine's zone is.
+  const intl = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  assert.equal(systemTimeZone({}, '/usr/share/zoneinfo/Europe/Berlin'), intl);
+  assert.equal(systemTimeZone({ TZ: '/etc/localtime' }, '/somewhere/else'), intl);
+  assert.equal(systemTimeZone({}, null), intl);
 });

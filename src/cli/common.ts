@@ -3,7 +3,7 @@
  * filters), loading the usage view, and reporting skipped input.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dataDirs, SETTLE_MS } from '../sessions/discover.js';
@@ -74,9 +74,18 @@ export function addSourceOptions(cmd: Command): Command {
     .option('--now <time>', 'evaluate as of this ISO-8601 time instead of the clock (replays, tests)', instantArg);
 }
 
+/** Where /etc/localtime links to; null when it is no link (or there is none). */
+function localtimeLink(): string | null {
+  try {
+    return readlinkSync('/etc/localtime');
+  } catch {
+    return null;
+  }
+}
+
 export function timeZoneOf(opts: SourceOptions): string {
   try {
-    return validateTimeZone(opts.timezone ?? systemTimeZone());
+    return validateTimeZone(opts.timezone ?? systemTimeZone(process.env, localtimeLink()));
   } catch (err) {
     if (err instanceof InvalidTimeZoneError) throw new UsageError(err.message);
     throw err;

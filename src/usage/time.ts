@@ -18,10 +18,17 @@ export function validateTimeZone(tz: string): string {
   return tz;
 }
 
-/** $TZ when it names a zone (cheap: no ICU start-up), else what Intl reports. */
-export function systemTimeZone(env: NodeJS.ProcessEnv = process.env): string {
+/**
+ * $TZ when it names a zone, else what Intl reports, except on a host whose /etc/localtime links to
+ * UTC (`localtime`: where that link points, as the caller read it): then "UTC", as Intl would say,
+ * without ICU's start-up (~30 ms, a fifth of a warm report; in UTC no date needs ICU afterwards).
+ */
+export function systemTimeZone(env: NodeJS.ProcessEnv = process.env, localtime: string | null = null): string {
   const tz = env.TZ?.replace(/^:/, '');
   if (tz && /^[A-Za-z0-9_+\-/]+$/.test(tz) && !tz.startsWith('/')) return tz;
+  // The path below zoneinfo/, as ICU reads it (posix/ and right/ hold the same zones).
+  const linked = localtime?.match(/\/zoneinfo\/(?:posix\/|right\/)?([A-Za-z0-9_+\-]+(?:\/[A-Za-z0-9_+\-]+)*)$/)?.[1];
+  if (linked && UTC_NAMES.has(linked)) return 'UTC';
   return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 

@@ -37,7 +37,10 @@ test('the page shows the API\'s numbers, stays on its origin, follows appends wi
     files.push(file);
     // agent2 spends Opus on short answers: a finding for the page to show.
     const opus = folder === 'ccbox-agent2--w-b';
-    writeFileSync(file, Array.from({ length: 30 }, (_, i) => usage(`${folder}_${i}`, now - i * 3_600_000 * 7, `s-${folder}-${i % 3}`, 100 + i, opus ? 100 + i : 1000 + i * 10, opus ? 'claude-opus-4-6' : undefined)).join('\n') + '\n');
+    const lines = Array.from({ length: 30 }, (_, i) => usage(`${folder}_${i}`, now - i * 3_600_000 * 7, `s-${folder}-${i % 3}`, 100 + i, opus ? 100 + i : 1000 + i * 10, opus ? 'claude-opus-4-6' : undefined));
+    // One response 60 days back: more history than hour buckets may span.
+    if (folder === '-w-a') lines.push(usage(`${folder}_old`, now - 60 * 86_400_000, 's-old', 100, 100));
+    writeFileSync(file, lines.join('\n') + '\n');
   }
   const s = await startServe(['--dir', data, '--ledger', join(root, 'l.db'), '-z', 'UTC']);
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
@@ -85,8 +88,16 @@ test('the page shows the API\'s numbers, stays on its origin, follows appends wi
         const took = Date.now() - t;
         assert.ok(took < 1000, `appended line on the page after ${took} ms`);
         assert.equal(Number(await page.getAttribute('#today', 'data-value')), (await getJson(s.port, '/api/v1/summary')).today.totalCost);
+        // Per hour: with no start chosen the page asks for the last 31 days (the API refuses more), and draws them.
+        const drawn = Number(await page.$eval('body', (b) => (b as HTMLElement).dataset.drawn));
+        await page.selectOption('#bucket', 'hour');
+        await page.waitForFunction((n) => Number(document.body.dataset.drawn) > n, drawn, { timeout: 5000 });
+        assert.equal(await page.$eval('#error', (e) => (e as HTMLElement).hidden), true, `no error: ${await page.textContent('#error')}`);
+        assert.ok(Number(await page.$eval('#chart', (e) => (e as HTMLElement).dataset.points)) > 24, 'hours drawn');
+        await page.selectOption('#bucket', 'day');
         // The drill-down: one agent, in the URL, and every number narrowed to it.
-        const agent = brk.rows[0].key as string;
+        // (the first row now: the appended line may have changed the order)
+        const agent = (await page.textContent('#breakdown tbody tr:first-child a'))!;
         await page.click(`#breakdown tbody tr:first-child a`);
         await page.waitForFunction((a) => new URL(location.href).searchParams.get('agent') === a && document.querySelectorAll('#breakdown tbody tr').length === 1, agent);
         await page.waitForFunction(() => document.body.dataset.ready === '1');

@@ -108,7 +108,25 @@ function renderChart(s) {
   plot = new uPlot({ width: Math.max(300, el.clientWidth || 800), height: 300, series, axes: [{}, { size: 80, values: (u, v) => v.map((n) => usd(n)) }], scales: { x: { time: true } } }, data, el);
 }
 
+/**
+ * Hours span at most 31 days and days 2 years (the API refuses more): with no start chosen, the
+ * chart asks for the last 31 days or 2 years.
+ */
+const SPAN_DAYS = { hour: 30, day: 730 };
+function seriesQuery(by, bucket) {
+  const q = { by, bucket };
+  if (SPAN_DAYS[bucket] && !selection().filters.get('since')) q.since = new Date(Date.now() - SPAN_DAYS[bucket] * 86_400_000).toISOString().slice(0, 10);
+  return q;
+}
+
+/** How many times the page was drawn (tests wait for the next one). */
+let drawn = 0;
+
+/** The latest refresh: one that a newer one overtook draws nothing (a click while answers were coming). */
+let latest = 0;
+
 async function refresh() {
+  const mine = ++latest;
   const { by, bucket } = selection();
   $('by').value = by;
   $('bucket').value = bucket;
@@ -116,11 +134,12 @@ async function refresh() {
   try {
     const [sum, ser, brk, types, ses] = await Promise.all([
       api('summary'),
-      api('series', { by, bucket }),
+      api('series', seriesQuery(by, bucket)),
       api('breakdown', { by }),
       api('breakdown', { by: 'type' }),
       api('sessions', { order: 'cost', limit: '20' }),
     ]);
+    if (mine !== latest) return;
     put('today', sum.today.totalCost, usd(sum.today.totalCost));
     $('today-tokens').textContent = `${int(sum.today.totalTokens)} tokens`;
     put('month', sum.month.totalCost, usd(sum.month.totalCost));
@@ -162,10 +181,12 @@ async function refresh() {
     document.body.dataset.seq = String(sum.ledgerSeq);
     $('error').hidden = true;
   } catch (err) {
+    if (mine !== latest) return;
     $('error').hidden = false;
     $('error').textContent = String(err.message || err);
   }
   document.body.dataset.ready = '1';
+  document.body.dataset.drawn = String(++drawn);
   findings();
 }
 

@@ -35,6 +35,17 @@ interface Sums {
   requests: number;
 }
 
+/**
+ * At most MAX_SERIES entries: the largest MAX_SERIES - 1 (by `size`, then key) as they are, the rest
+ * summed into one (`rest`, null when nothing had to be), and how many were summed.
+ */
+function capped<V>(entries: ReadonlyArray<readonly [string, V]>, size: (v: V) => number, sum: (a: V, b: V) => V): { kept: ReadonlyArray<readonly [string, V]>; rest: V | null; dropped: number } {
+  if (entries.length <= MAX_SERIES) return { kept: entries, rest: null, dropped: 0 };
+  const sorted = [...entries].sort((a, b) => size(b[1]) - size(a[1]) || (a[0] < b[0] ? -1 : 1));
+  const folded = sorted.slice(MAX_SERIES - 1);
+  return { kept: sorted.slice(0, MAX_SERIES - 1), rest: folded.map(([, v]) => v).reduce(sum), dropped: folded.length };
+}
+
 export class Metrics {
   readonly registry = new Registry();
   /** Each counter's series and the value it was last raised to. */
@@ -79,11 +90,16 @@ export class Metrics {
         counter.reset();
         for (const { labels, value } of series.values()) counter.inc(labels, value);
       }
-      dropped.set(c.dropped);
+      let droppedNow = c.dropped;
       last.set(c.last / 1000);
       period.reset();
-      for (const p of ['day', 'week', 'month'] as const)
-        for (const [agent, s] of input.totals.period(p, 'agent', input.now)) period.set({ period: p, agent, team: input.totals.teamOf(agent) ?? '' }, s.cost);
+      for (const p of ['day', 'week', 'month'] as const) {
+        const spend = capped([...input.totals.period(p, 'agent', input.now)].map(([agent, s]) => [agent, s.cost] as const), (c) => c, (a, b) => a + b);
+        for (const [agent, cost] of spend.kept) period.set({ period: p, agent, team: input.totals.teamOf(agent) ?? '' }, cost);
+        if (spend.rest !== null) period.set({ period: p, agent: '_other', team: '' }, spend.rest);
+        droppedNow += spend.dropped;
+      }
+      dropped.set(droppedNow);
       const b = input.totals.activeBlock(input.now);
       block.set(b?.totals.totalCost ?? 0);
       projected.set(b?.projection?.totalCost ?? 0);
@@ -171,13 +187,15 @@ export class Metrics {
         s.requests += m.requests;
       }
     }
-    // Beyond MAX_SERIES label sets, the cheapest are summed under agent="_other".
+    // Beyond MAX_SERIES label sets, the cheapest are summed under agent="_other", one per model: room
+    // is left for as many of those as there are models.
     const sets = [...bySet.values()].sort((a, b) => b.cost.usd() - a.cost.usd());
+    const kept = sets.length <= MAX_SERIES ? sets.length : MAX_SERIES - new Set(sets.map((s) => s.labels.model)).size;
     const sums = new Map<string, Sums>();
     let dropped = 0;
     for (const [i, s] of sets.entries()) {
       let key = JSON.stringify(s.labels);
-      if (i >= MAX_SERIES - 1) {
+      if (i >= kept) {
         key = JSON.stringify({ ...s.labels, agent: '_other', team: '', host: '' });
         dropped++;
       }
@@ -190,7 +208,10 @@ export class Metrics {
       for (const [type] of TOKEN_KINDS) t.tokens[type] += s.tokens[type];
       t.requests += s.requests;
     }
-    const sessions = new Map([...sessionSets].map(([k, set]) => [k, set.size]));
+    const counts = capped([...sessionSets].map(([k, set]) => [k, set.size] as const), (n) => n, (a, b) => a + b);
+    const sessions = new Map(counts.kept.map(([k, n]) => [k, n]));
+    if (counts.rest !== null) sessions.set(JSON.stringify({ agent: '_other', team: '', host: '' }), counts.rest);
+    dropped += counts.dropped;
     this.cached = { rows, sums, sessions, dropped, last };
     return this.cached;
   }

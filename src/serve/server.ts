@@ -99,7 +99,14 @@ export class ServeServer {
 
   /** Follows on with another follower (on a temporary ledger, after a ledger fault). */
   replaceFollower(follower: ServeFollower): void {
-    this.idBase += this.lastGeneration;
+    // The last generation any client may have seen as an id: published, or the one a stream began at.
+    let seen = this.lastGeneration;
+    try {
+      seen = Math.max(seen, this.follower.state().generation);
+    } catch {
+      // the failed follower never started: no id was given out from it
+    }
+    this.idBase += seen;
     this.lastGeneration = 0;
     this.follower = follower;
   }

@@ -11,7 +11,7 @@ import type { LiveView } from '../ledger/live-view.js';
 import type { LedgerStore } from '../ledger/store.js';
 import type { UsageView } from '../ledger/view.js';
 import { decodeEvents } from '../usage/event-codec.js';
-import { decodeFileWinners, keptEvents } from '../usage/winners.js';
+import { countedEvents, winnersByFile } from '../ledger/counted.js';
 import { eventTokens, type FileOrigin, type UsageEvent } from '../usage/types.js';
 import { SeenCopies } from './seen-copies.js';
 
@@ -40,6 +40,8 @@ export class TailFeed {
   private readonly seen = new SeenCopies();
   private generation = -1;
   private origins = new Map<number, FileOrigin>();
+  /** The arrays `origins` was made from. */
+  private learned: { ids: readonly number[]; files: readonly FileOrigin[] } | null = null;
 
   constructor(
     private readonly store: LedgerStore,
@@ -52,16 +54,13 @@ export class TailFeed {
     const view = await this.live.view(true);
     this.learn(view);
     this.generation = view.basis?.generation ?? 0;
-    const winners = this.store.rollups.scopeWinners(this.scopeKey);
-    for (const { fileId, winners: enc } of winners)
-      for (const [id, r] of decodeFileWinners(enc, fileId)) this.seen.set(id, { tokens: r.tokens, sidechain: r.sidechain });
+    const winners = winnersByFile(this.store, this.scopeKey);
+    for (const w of winners.values()) for (const [id, r] of w) this.seen.set(id, { tokens: r.tokens, sidechain: r.sidechain });
     if (!fromStart) return [];
     const out: TailEvent[] = [];
-    const byFile = new Map(winners.map((w) => [w.fileId, decodeFileWinners(w.winners, w.fileId)]));
-    for (const { fileId, events } of this.store.log.segmentsByFile(new Set(this.origins.keys()))) {
+    for (const { fileId, events } of countedEvents(this.store, new Set(this.origins.keys()), (id) => winners.get(id))) {
       const file = this.origins.get(fileId)!;
-      const all = events.flatMap((e) => decodeEvents(e, fileId));
-      for (const e of keptEvents(all, byFile.get(fileId) ?? new Map())) out.push({ event: e, file, replaces: false });
+      for (const e of events) out.push({ event: e, file, replaces: false });
     }
     return out.sort((a, b) => a.event.timestamp - b.event.timestamp || a.event.fileIndex - b.event.fileIndex || a.event.offset - b.event.offset);
   }
@@ -126,11 +125,11 @@ export class TailFeed {
 
   private learn(view: UsageView): void {
     const ids = view.basis?.fileIds ?? [];
-    // A live round that only changed rows keeps the files and their ids (the same arrays, unchanged).
-    if (this.learned?.ids === ids && this.learned.files === view.files && this.learned.count === ids.length) return;
-    this.learned = { ids, files: view.files, count: ids.length };
+    // A live round that only changed rows hands on the same arrays of files and ids (a file that
+    // comes makes new ones).
+    if (this.learned?.ids === ids && this.learned.files === view.files) return;
+    this.learned = { ids, files: view.files };
     this.origins = new Map(ids.map((id, i) => [id, view.files[i]!]));
   }
 
-  private learned: { ids: readonly number[]; files: readonly FileOrigin[]; count: number } | null = null;
 }

@@ -4,6 +4,7 @@
  * totals kept current (live/totals-feed.ts); the API reads the rows of the last round, costed once
  * for all the requests that come before the next change.
  */
+import { countedEvents, lazyWinners } from '../ledger/counted.js';
 import { LiveView } from '../ledger/live-view.js';
 import type { LedgerStore } from '../ledger/store.js';
 import { scopeKeyOf, type UsageView } from '../ledger/view.js';
@@ -12,7 +13,6 @@ import { TotalsFeed } from '../live/totals-feed.js';
 import { costRows, eventCost, sessionKey, type CostedRow, type RollupRow } from '../usage/aggregate.js';
 import { decodeEvents } from '../usage/event-codec.js';
 import { EfficiencyTally, type Efficiency, type EfficiencyBy } from '../usage/efficiency.js';
-import { decodeFileWinners, keptEvents } from '../usage/winners.js';
 import type { LiveTotals } from '../usage/live-totals.js';
 import type { Pricing } from '../usage/pricing.js';
 import type { Calendar } from '../usage/time.js';
@@ -122,12 +122,9 @@ export class ServeFollower {
     const place = new Map(ids.map((id, at) => [id, at]));
     const tally = new EfficiencyTally(this.pricing, by);
     this.store.db.transaction(() => {
-      const winners = new Map(this.store.rollups.scopeWinners(this.scopeKey).map((w) => [w.fileId as number, w.winners]));
-      for (const { fileId, events } of this.store.log.segmentsByFile(new Set(ids))) {
+      for (const { fileId, events } of countedEvents(this.store, new Set(ids), lazyWinners(this.store, this.scopeKey))) {
         const file = view.files[place.get(fileId)!]!;
-        const enc = winners.get(fileId);
-        const all = events.flatMap((e) => decodeEvents(e, fileId));
-        for (const e of keptEvents(all, enc ? decodeFileWinners(enc, fileId) : new Map())) if (keep(e, file)) tally.add(e, file);
+        for (const e of events) if (keep(e, file)) tally.add(e, file);
       }
     })();
     return tally.result();

@@ -174,7 +174,8 @@ export function bindRows<F extends FileRef>(rows: RollupRow<FileRef>[], to: F): 
 
 /**
  * A copy of a row bound to another place: written out field by field, in the order decodeRows makes
- * them, so that copies share the rows' shape (a spread copy took ~550 bytes a row here, against ~150).
+ * them, so that copies share the rows' shape (with spread copies, copying 22,000 rows allocated
+ * 12 MiB a round, against 8 MiB).
  */
 export function reboundRow<F extends FileRef>(r: RollupRow<FileRef>, to: F): RollupRow<F> {
   return {

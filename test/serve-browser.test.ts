@@ -72,6 +72,8 @@ test('the page shows the API\'s numbers, stays on its origin, follows appends wi
       const shown = await page.$$eval('#breakdown tbody tr', (trs) => trs.map((tr) => [tr.children[0]!.textContent, Number((tr.children[1] as HTMLElement).dataset.value)]));
       assert.deepEqual(shown, brk.rows.map((r: { key: string; totalCost: number }) => [r.key, r.totalCost]));
       assert.ok(Number(await page.$eval('#chart', (e) => (e as HTMLElement).dataset.points)) > 0, 'the chart has points');
+      // The 50 idle days between the old response and the rest are drawn at zero, not as a line across.
+      assert.equal(await page.$eval('#chart', (e) => (e as HTMLElement).dataset.idle), '2', 'zeros at both ends of the idle stretch');
       // The efficiency findings, drawn after the rest, are the API's.
       await page.waitForSelector('body[data-findings="1"]');
       const eff = await getJson(s.port, '/api/v1/efficiency?by=agent');

@@ -92,18 +92,45 @@ function renderScope() {
 }
 
 let plot = null;
+/** Seconds from one bucket to the next (a month: at most 31 days). */
+const STEP = { hour: 3600, day: 86_400, week: 7 * 86_400, month: 31 * 86_400 };
+
+/**
+ * The API lists only buckets that hold usage; joined as they are, a line would run across an idle
+ * stretch as if money were spent all along. Where buckets are missing, zeros are drawn just after
+ * the last and just before the next.
+ */
+function withIdle(xs, cols, step) {
+  const out = [[], ...cols.map(() => [])];
+  const put = (x, values) => {
+    out[0].push(x);
+    values.forEach((v, k) => out[k + 1].push(v));
+  };
+  xs.forEach((x, i) => {
+    const before = xs[i - 1];
+    if (i > 0 && x - before > step * 1.5) {
+      put(before + step, cols.map(() => 0));
+      if (x - step > before + step) put(x - step, cols.map(() => 0));
+    }
+    put(x, cols.map((c) => c[i]));
+  });
+  return out;
+}
+
 function renderChart(s) {
   const el = $('chart');
   const xs = s.t.map((t) => Date.parse(t.length === 7 ? `${t}-01` : t) / 1000);
-  const data = [xs, ...s.series.map((x) => x.values)];
+  const cols = s.series.map((x) => x.values);
   const series = [{}, ...s.series.map((x, i) => ({ label: x.key, stroke: `hsl(${(i * 47) % 360} 60% 45%)`, width: 2, value: (u, v) => (v == null ? '' : usd(v)) }))];
   if (s.other.some((v) => v > 0)) {
-    data.push(s.other);
+    cols.push(s.other);
     series.push({ label: 'other', stroke: '#999', width: 1, value: (u, v) => (v == null ? '' : usd(v)) });
   }
+  const data = withIdle(xs, cols, STEP[s.bucket]);
   if (plot) plot.destroy();
   el.replaceChildren();
   el.dataset.points = String(xs.length);
+  el.dataset.idle = String(data[0].length - xs.length);
   if (xs.length === 0 || typeof uPlot === 'undefined') return;
   plot = new uPlot({ width: Math.max(300, el.clientWidth || 800), height: 300, series, axes: [{}, { size: 80, values: (u, v) => v.map((n) => usd(n)) }], scales: { x: { time: true } } }, data, el);
 }

@@ -143,14 +143,21 @@ for (const path of endpoints) {
   if (['/', '/uplot.js'].includes(path)) pageBytes += bytes;
   console.log(`| ${path} | ${bytes.toLocaleString('en-US')} | ${first.toFixed(1)} | ${q(one, 50).toFixed(1)} | ${q(one, 95).toFixed(1)} | ${q(four, 95).toFixed(1)} | < ${limit} ms: ${met ? 'met' : 'NOT met'} |`);
 }
-// The page in Chromium, when it is here: ready (data-ready set) over 10 loads, the bytes of the first
-// load, and an appended line until the page shows it.
+// The page in Chromium, when it is here: ready over 10 loads, the bytes of the first load, and an
+// appended line until the page shows it. Ready is read on the page's own clock, from navigation start
+// to the first draw (the mark the page sets with data-ready); the harness's view (from goto() until
+// Playwright finds data-ready) adds Playwright's round trips and its script injected into the page.
+// The loads are made twice: each in a new tab of a fresh profile (a first visit; Chromium also builds
+// each new tab's own address-bar page then, about 200 chrome:// requests on the same two cores), and
+// ten times in one tab (a user coming back: the browser's cache and compiled code kept).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const readyMark = (page: import('playwright-core').Page) => page.evaluate(() => performance.getEntriesByName('ccost-ready')[0]!.startTime);
 let pageLine = `page: not measured (no browser at ${CHROMIUM})`;
 if (existsSync(CHROMIUM)) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   const ready: number[] = [];
+  const harness: number[] = [];
   let firstBytes = 0;
   phase = 'page loads';
   for (let i = 0; i < 10; i++) {
@@ -160,11 +167,19 @@ if (existsSync(CHROMIUM)) {
     const t = performance.now();
     await page.goto(`http://127.0.0.1:${port}/`);
     await page.waitForSelector('body[data-ready="1"]');
-    ready.push(performance.now() - t);
+    harness.push(performance.now() - t);
+    ready.push(await readyMark(page));
     await new Promise((r) => setTimeout(r, 200));
     if (i === 0) firstBytes = bytes;
     if (i < 9) await page.close();
     else {
+      const again: number[] = [];
+      phase = 'page loads in one tab';
+      for (let k = 0; k < 10; k++) {
+        await page.goto(`http://127.0.0.1:${port}/`);
+        await page.waitForSelector('body[data-ready="1"]');
+        again.push(await readyMark(page));
+      }
       const shown: number[] = [];
       phase = 'a new session folder (for the page)';
       const file = await freshSession('-bench-serve-page');
@@ -178,7 +193,7 @@ if (existsSync(CHROMIUM)) {
         await new Promise((r) => setTimeout(r, 300));
       }
       rmSync(dirname(file), { recursive: true, force: true });
-      pageLine = `page: ready p50 ${q(ready, 50).toFixed(0)} ms, p95 ${q(ready, 95).toFixed(0)} ms over 10 loads (target < 1000: ${q(ready, 95) < 1000 ? 'met' : 'NOT met'}); first load ${firstBytes.toLocaleString('en-US')} bytes (target < 300 KB: ${firstBytes < 300_000 ? 'met' : 'NOT met'}); an appended line on the page p50 ${q(shown, 50).toFixed(0)} ms, p95 ${q(shown, 95).toFixed(0)} ms (10 appends; target < 1000: ${q(shown, 95) < 1000 ? 'met' : 'NOT met'})`;
+      pageLine = `page: ready (from navigation start) in a fresh profile p50 ${q(ready, 50).toFixed(0)} ms, p95 ${q(ready, 95).toFixed(0)} ms over 10 loads (target < 1000: ${q(ready, 95) < 1000 ? 'met' : 'NOT met'}; from goto() until Playwright sees it: p50 ${q(harness, 50).toFixed(0)} ms, p95 ${q(harness, 95).toFixed(0)} ms); in one tab p50 ${q(again, 50).toFixed(0)} ms, p95 ${q(again, 95).toFixed(0)} ms over 10 loads (target < 1000: ${q(again, 95) < 1000 ? 'met' : 'NOT met'}); first load ${firstBytes.toLocaleString('en-US')} bytes (target < 300 KB: ${firstBytes < 300_000 ? 'met' : 'NOT met'}); an appended line on the page p50 ${q(shown, 50).toFixed(0)} ms, p95 ${q(shown, 95).toFixed(0)} ms (10 appends; target < 1000: ${q(shown, 95) < 1000 ? 'met' : 'NOT met'})`;
     }
   }
   await browser.close();

@@ -15,13 +15,18 @@ export function winnersByFile(store: LedgerStore, scopeKey: string): Map<number,
   return new Map(store.rollups.scopeWinners(scopeKey).map((w) => [w.fileId as number, decodeFileWinners(w.winners, w.fileId)]));
 }
 
-/** The same, each file's decoded only when asked for (one file's ids in memory at a time, not all 140,000 at 1 GiB). */
+/** The same, each file's read and decoded only when asked for (one file's ids in memory at a time, not all 140,000 at 1 GiB). */
 export function lazyWinners(store: LedgerStore, scopeKey: string): WinnersOf {
-  const encoded = new Map(store.rollups.scopeWinners(scopeKey).map((w) => [w.fileId as number, w.winners]));
   return (fileId) => {
-    const enc = encoded.get(fileId);
-    return enc && decodeFileWinners(enc, fileId);
+    const enc = store.rollups.fileWinners(scopeKey, fileId);
+    return enc ? decodeFileWinners(enc, fileId) : undefined;
   };
+}
+
+/** The counted responses of one file (its segments and its winners read alone: for a few files, not all). */
+export function countedIn(store: LedgerStore, scopeKey: string, fileId: FileId): UsageEvent<FileId>[] {
+  const all = store.log.segmentsOf(fileId).flatMap((s) => decodeEvents(s.events, fileId));
+  return keptEvents(all, lazyWinners(store, scopeKey)(fileId) ?? new Map());
 }
 
 /** The counted responses of some files, file by file in offset order: one file's at a time in memory. */

@@ -56,7 +56,7 @@ export class LiveView {
     // view itself, so that what consumers made of it (costed rows, the server's answers) stands; what
     // the walk found (folders, sizes) is kept all the same.
     const l = this.last;
-    if (l && v.delta?.of === l && v.delta.removed.length === 0 && v.delta.added.length === 0 && v.files === l.files && sameWarnings(v.warnings, l.warnings) && v.basis?.generation === l.basis?.generation) v = l;
+    if (l && v.delta?.of === l && v.delta.removed.length === 0 && v.delta.added.length === 0 && v.delta.files.length === 0 && v.files === l.files && sameWarnings(v.warnings, l.warnings) && v.basis?.generation === l.basis?.generation) v = l;
     // Restat'ed files keep their places; after a walk or a file gone, the places are found again.
     if (!now || now.places === 'new' || found !== now.found || found.files.length !== this.found!.files.length) this.places = new Map(found?.files.map((f, i) => [f.origin.path, i]));
     this.found = found;

@@ -55,6 +55,8 @@ export interface RowDelta {
   of: UsageView;
   removed: readonly RollupRow[];
   added: readonly RollupRow[];
+  /** The ledger files whose counted responses changed (gained, or lost to a better copy elsewhere). */
+  files: readonly FileId[];
 }
 
 export interface ViewBasis {
@@ -260,7 +262,7 @@ function liveDelta(store: LedgerStore, scopeKey: string, dirs: readonly string[]
     }
   }
   const same = { generation, catalog: sync.catalog, files: memory.files, ids: memory.ids, filesGone: memory.gone.size };
-  if (generation === head.generation) return { ...same, how: 'kept', warnings: memory.warnings, goneEvents: memory.goneEvents, inScope: memory.inScope, gone: memory.gone, delta: { of: last, removed: [], added: [] } };
+  if (generation === head.generation) return { ...same, how: 'kept', warnings: memory.warnings, goneEvents: memory.goneEvents, inScope: memory.inScope, gone: memory.gone, delta: { of: last, removed: [], added: [], files: [] } };
   memory.generation = -1;
   let warned = false;
   for (const e of mine) {
@@ -287,7 +289,7 @@ function liveDelta(store: LedgerStore, scopeKey: string, dirs: readonly string[]
   const eventsIn = (rows: readonly RollupRow[]) => rows.reduce((n, r) => n + (memory.gone.has(r.fileIndex) ? r.events : 0), 0);
   memory.goneEvents += eventsIn(fresh) - eventsIn(removed);
   if (warned) memory.warnings = warningsOf(memory.inScope);
-  return { ...same, how: 'updated', warnings: memory.warnings, goneEvents: memory.goneEvents, inScope: memory.inScope, gone: memory.gone, save: up.save, delta: { of: last, removed, added: fresh } };
+  return { ...same, how: 'updated', warnings: memory.warnings, goneEvents: memory.goneEvents, inScope: memory.inScope, gone: memory.gone, save: up.save, delta: { of: last, removed, added: fresh, files: [...up.changed] } };
 }
 
 /**

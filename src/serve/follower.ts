@@ -10,6 +10,7 @@ import type { LedgerStore } from '../ledger/store.js';
 import { scopeKeyOf, type UsageView } from '../ledger/view.js';
 import { TailFeed, type TailEvent } from '../live/tail-feed.js';
 import { TotalsFeed } from '../live/totals-feed.js';
+import { EfficiencyFeed } from './efficiency-feed.js';
 import { costRows, eventCost, sessionKey, type CostedRow, type RollupRow } from '../usage/aggregate.js';
 import { decodeEvents } from '../usage/event-codec.js';
 import { EfficiencyTally, type Efficiency, type EfficiencyBy } from '../usage/efficiency.js';
@@ -29,6 +30,7 @@ export class ServeFollower {
   private readonly live: LiveView;
   private readonly tail: TailFeed;
   private readonly feed: TotalsFeed;
+  private readonly efficiencyFeed: EfficiencyFeed;
   private readonly scopeKey: string;
   private now: Followed | null = null;
   private costed: { view: UsageView; rows: CostedRow[] } | null = null;
@@ -44,6 +46,7 @@ export class ServeFollower {
     this.live = new LiveView(store, dirs, pricing);
     this.tail = new TailFeed(store, this.live, this.scopeKey);
     this.feed = new TotalsFeed(calendar, mode, {});
+    this.efficiencyFeed = new EfficiencyFeed(store, this.scopeKey, pricing);
   }
 
   /** Brings the ledger up to date with the files; the stream starts from here. */
@@ -110,9 +113,15 @@ export class ServeFollower {
     return [...best.values()].sort((a, b) => b.units - a.units || a.event.timestamp - b.event.timestamp).slice(0, limit);
   }
 
+  /** The efficiency report of every response the ledger counts (kept current file by file: serve/efficiency-feed.ts). */
+  efficiencyOfAll(by: EfficiencyBy): Efficiency {
+    this.state();
+    return this.efficiencyFeed.report(by);
+  }
+
   /**
    * The efficiency report (usage/efficiency.ts) of the responses the ledger counts, each message once
-   * (its winning copy), those `keep` accepts: read from the ledger's log file by file, in one read
+   * (its winning copy), those `keep` accepts (a filtered report: made afresh each time): read from the ledger's log file by file, in one read
    * transaction, so that no more than one file's responses are held at a time. Deleted files'
    * responses count, as in every report made from the ledger (`ccost efficiency` reads the files).
    */
@@ -143,6 +152,7 @@ export class ServeFollower {
     // The round's view itself: no file is looked at again.
     const view = await this.live.view(false, new Set());
     const { totals } = this.feed.take(view);
+    this.efficiencyFeed.take(view);
     this.now = { view, totals, generation: view.basis?.generation ?? 0 };
   }
 }

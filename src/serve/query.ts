@@ -253,7 +253,7 @@ export function session(rows: readonly CostedRow[], q: ApiQuery, id: string): Re
  * `efficiency?by=`: which responses the report takes (the same filters as every endpoint, applied to
  * each response as filterRows applies them to its row), and the grouping.
  */
-export function efficiencyQuery(q: ApiQuery): { by: EfficiencyBy; keep: (e: UsageEvent, f: FileOrigin) => boolean } {
+export function efficiencyQuery(q: ApiQuery): { by: EfficiencyBy; keep: (e: UsageEvent, f: FileOrigin) => boolean; all: boolean } {
   const by = choice(q, 'by', EFFICIENCY_BY, 'agent');
   const f = q.filters;
   const [first, last] = q.calendar.quarters(f.since, f.until);
@@ -266,7 +266,7 @@ export function efficiencyQuery(q: ApiQuery): { by: EfficiencyBy; keep: (e: Usag
     if (f.model && (e.model ?? NO_MODEL) !== f.model) return false;
     return !f.host || file.host === f.host;
   };
-  return { by, keep };
+  return { by, keep, all: Object.values(f).every((v) => v === undefined) };
 }
 
 export interface SummaryInputs {

@@ -190,8 +190,8 @@ export class ServeServer {
       case 'sessions':
         return json(sessions(rows(), parseQuery(params, ['order', 'limit'], this.opts.zone)));
       case 'efficiency': {
-        const { by, keep } = efficiencyQuery(parseQuery(params, ['by'], this.opts.zone));
-        return json(this.follower.efficiency(by, keep));
+        const { by, keep, all } = efficiencyQuery(parseQuery(params, ['by'], this.opts.zone));
+        return json(all ? this.follower.efficiencyOfAll(by) : this.follower.efficiency(by, keep));
       }
       case 'stream':
         return this.stream(req, res);

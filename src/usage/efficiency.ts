@@ -64,10 +64,13 @@ export const CHEAPER_MODEL = 'claude-sonnet-4-5';
 /** Findings about less than this many dollars are left out. */
 const MIN_DOLLARS = 0.01;
 
-function groupKey(by: EfficiencyBy, e: UsageEvent, f: FileOrigin): string {
+const NO_MODEL = '(no model)';
+
+/** A response's group (`e` is needed for the model only). */
+function groupKey(by: EfficiencyBy, e: UsageEvent | null, f: FileOrigin): string {
   if (by === 'agent') return agentOf(f);
   if (by === 'team') return f.team ?? '(no team)';
-  if (by === 'model') return e.model ?? '(no model)';
+  if (by === 'model') return e?.model ?? NO_MODEL;
   return f.project;
 }
 
@@ -75,12 +78,64 @@ const KINDS = ['input', 'output', 'write5m', 'write1h', 'read'] as const;
 
 const zero = (): KindCosts => ({ input: 0, output: 0, write5m: 0, write1h: 0, read: 0 });
 
-interface Acc {
-  row: EfficiencyRow;
+/**
+ * What the report is made of, over any set of responses: counts, tokens and money in whole units
+ * (costs exact as integers), so that the sums of two sets added give the sums of their union, in
+ * any order, to the last unit.
+ */
+export interface EfficiencySums {
+  responses: number;
+  outputTokens: number;
+  /** Input, cache writes and cache reads. */
   inputSide: number;
   reads: number;
+  cost: number;
+  byKind: KindCosts;
+  longRequests: number;
+  longExtra: number;
   subagentCost: number;
-  opus: { responses: number; output: number; cost: number; asCheaper: number };
+  opusResponses: number;
+  opusOutput: number;
+  opusCost: number;
+  /** What the Opus responses' tokens would have cost on CHEAPER_MODEL. */
+  opusAsCheaper: number;
+}
+
+export function emptySums(): EfficiencySums {
+  return { responses: 0, outputTokens: 0, inputSide: 0, reads: 0, cost: 0, byKind: zero(), longRequests: 0, longExtra: 0, subagentCost: 0, opusResponses: 0, opusOutput: 0, opusCost: 0, opusAsCheaper: 0 };
+}
+
+/** `into` += `from` (or -= with sign -1). */
+export function addSums(into: EfficiencySums, from: EfficiencySums, sign: 1 | -1 = 1): void {
+  for (const k of ['responses', 'outputTokens', 'inputSide', 'reads', 'cost', 'longRequests', 'longExtra', 'subagentCost', 'opusResponses', 'opusOutput', 'opusCost', 'opusAsCheaper'] as const) into[k] += sign * from[k];
+  for (const k of KINDS) into.byKind[k] += sign * from.byKind[k];
+}
+
+/** The sums of one more response; the model's name when it has no price (the response then costs 0). */
+function addResponse(s: EfficiencySums, e: UsageEvent, pricing: Pricing, cheaper: ReturnType<Pricing['lookup']>): string | null {
+  s.responses++;
+  s.outputTokens += e.outputTokens;
+  s.inputSide += e.inputTokens + e.cacheWrite5mTokens + e.cacheWrite1hTokens + e.cacheReadTokens;
+  s.reads += e.cacheReadTokens;
+  if (e.model === SYNTHETIC_MODEL || e.simple) return null;
+  const price = e.model ? pricing.lookup(e.model) : null;
+  if (!price) return e.model ?? '(no model)';
+  const parts = costParts(e, price);
+  const cost = toUnits(partsTotal(parts));
+  s.cost += cost;
+  for (const k of KINDS) s.byKind[k] += toUnits(parts[k] * parts.fast);
+  if (parts.long) {
+    s.longRequests++;
+    s.longExtra += cost - toUnits(partsTotal(costParts(e, price, false)));
+  }
+  if (e.subagent) s.subagentCost += cost;
+  if (cheaper && e.model && /opus/i.test(e.model)) {
+    s.opusResponses++;
+    s.opusOutput += e.outputTokens;
+    s.opusCost += cost;
+    s.opusAsCheaper += toUnits(partsTotal(costParts(e, cheaper)));
+  }
+  return null;
 }
 
 /** The report over every response at once (the CLI's case). */
@@ -91,11 +146,51 @@ export function efficiency(events: readonly UsageEvent[], files: readonly FileOr
 }
 
 /**
+ * One file's responses, by model: what a report grouped any way is made of (agent, team and project
+ * are the file's; the model is each response's). A server keeps one per file and makes again only
+ * those of files that changed.
+ */
+export interface FileEfficiency {
+  byModel: Map<string, EfficiencySums>;
+  /** Models without a price, and how many of the file's responses each had. */
+  unpriced: Map<string, number>;
+}
+
+export function fileEfficiency(events: Iterable<UsageEvent>, pricing: Pricing): FileEfficiency {
+  const out: FileEfficiency = { byModel: new Map(), unpriced: new Map() };
+  const cheaper = pricing.lookup(CHEAPER_MODEL);
+  for (const e of events) {
+    const model = e.model ?? NO_MODEL;
+    let s = out.byModel.get(model);
+    if (!s) out.byModel.set(model, (s = emptySums()));
+    const unpriced = addResponse(s, e, pricing, cheaper);
+    if (unpriced) out.unpriced.set(unpriced, (out.unpriced.get(unpriced) ?? 0) + 1);
+  }
+  return out;
+}
+
+/** The report over files' sums (each file's responses once). */
+export function efficiencyOfFiles(files: Iterable<{ file: FileOrigin; sums: FileEfficiency }>, by: EfficiencyBy): Efficiency {
+  const groups = new Map<string, EfficiencySums>();
+  const unpriced = new Set<string>();
+  for (const { file, sums } of files) {
+    for (const [model, s] of sums.byModel) {
+      const key = by === 'model' ? model : groupKey(by, null, file);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = emptySums()));
+      addSums(g, s);
+    }
+    for (const m of sums.unpriced.keys()) unpriced.add(m);
+  }
+  return report(by, groups, unpriced);
+}
+
+/**
  * The report made one response at a time, so that a caller can hand them over file by file (the
  * server reads them from the ledger's log) without holding every response at once.
  */
 export class EfficiencyTally {
-  private readonly groups = new Map<string, Acc>();
+  private readonly groups = new Map<string, EfficiencySums>();
   private readonly unpriced = new Set<string>();
   private readonly cheaper: ReturnType<Pricing['lookup']>;
   private done = false;
@@ -109,99 +204,71 @@ export class EfficiencyTally {
 
   /** One deduplicated response, of a file with this origin. */
   add(e: UsageEvent, f: FileOrigin): void {
-    const { by, pricing, cheaper, groups, unpriced } = this;
-    const key = groupKey(by, e, f);
-    let g = groups.get(key);
-    if (!g) {
-      g = {
-        row: { key, cost: 0, responses: 0, costPerResponse: 0, outputTokens: 0, outputTokensPerDollar: null, cacheHitRatio: null, costByKind: zero(), shareByKind: zero(), longContext: { requests: 0, extraCost: 0 }, subagentShare: null },
-        inputSide: 0,
-        reads: 0,
-        subagentCost: 0,
-        opus: { responses: 0, output: 0, cost: 0, asCheaper: 0 },
-      };
-      groups.set(key, g);
-    }
-    const r = g.row;
-    r.responses++;
-    r.outputTokens += e.outputTokens;
-    g.inputSide += e.inputTokens + e.cacheWrite5mTokens + e.cacheWrite1hTokens + e.cacheReadTokens;
-    g.reads += e.cacheReadTokens;
-    if (e.model === SYNTHETIC_MODEL || e.simple) return;
-    const price = e.model ? pricing.lookup(e.model) : null;
-    if (!price) {
-      unpriced.add(e.model ?? '(no model)');
-      return;
-    }
-    // Summed in whole units (exact, in any order), turned into dollars once in result().
-    const parts = costParts(e, price);
-    const cost = toUnits(partsTotal(parts));
-    r.cost += cost;
-    for (const k of KINDS) r.costByKind[k] += toUnits(parts[k] * parts.fast);
-    if (parts.long) {
-      r.longContext.requests++;
-      r.longContext.extraCost += cost - toUnits(partsTotal(costParts(e, price, false)));
-    }
-    if (e.subagent) g.subagentCost += cost;
-    if (cheaper && e.model && /opus/i.test(e.model)) {
-      g.opus.responses++;
-      g.opus.output += e.outputTokens;
-      g.opus.cost += cost;
-      g.opus.asCheaper += toUnits(partsTotal(costParts(e, cheaper)));
-    }
+    const key = groupKey(this.by, e, f);
+    let g = this.groups.get(key);
+    if (!g) this.groups.set(key, (g = emptySums()));
+    const unpriced = addResponse(g, e, this.pricing, this.cheaper);
+    if (unpriced) this.unpriced.add(unpriced);
   }
 
-  /** The rows and findings of what was added (once: the sums become dollars). */
+  /** The rows and findings of what was added (once). */
   result(): Efficiency {
     if (this.done) throw new Error('EfficiencyTally.result() is made once');
     this.done = true;
-    const { by, groups, unpriced } = this;
-    const usd = (units: number) => unitsToUsd(units as CostUnits);
-    for (const g of groups.values()) {
-      const r = g.row;
-      r.cost = usd(r.cost);
-      for (const k of KINDS) r.costByKind[k] = usd(r.costByKind[k]);
-      r.longContext.extraCost = usd(r.longContext.extraCost);
-      g.subagentCost = usd(g.subagentCost);
-      g.opus.cost = usd(g.opus.cost);
-      g.opus.asCheaper = usd(g.opus.asCheaper);
-    }
-
-    const rows: EfficiencyRow[] = [];
-    const findings: Finding[] = [];
-    const money = (n: number) => `$${n.toFixed(2)}`;
-    const pct = (n: number) => `${Math.round(n * 100)}%`;
-    const label = by === 'model' ? 'model' : by;
-    for (const g of groups.values()) {
-      const r = g.row;
-      r.costPerResponse = r.responses ? r.cost / r.responses : 0;
-      r.outputTokensPerDollar = r.cost > 0 ? r.outputTokens / r.cost : null;
-      r.cacheHitRatio = g.inputSide > 0 ? g.reads / g.inputSide : null;
-      if (r.cost > 0) for (const k of KINDS) r.shareByKind[k] = r.costByKind[k] / r.cost;
-      r.subagentShare = r.cost > 0 ? g.subagentCost / r.cost : null;
-      rows.push(r);
-
-      const writes = r.costByKind.write5m + r.costByKind.write1h;
-      if (r.cost > 0 && writes / r.cost >= CACHE_WRITE_SHARE && writes >= MIN_DOLLARS)
-        findings.push({ group: r.key, kind: 'cache-writes', dollars: writes, message: `${label} ${r.key}: ${pct(writes / r.cost)} of its cost (${money(writes)} of ${money(r.cost)}) is cache writes` });
-      if (r.longContext.requests > 0 && r.longContext.extraCost >= MIN_DOLLARS)
-        findings.push({
-          group: r.key,
-          kind: 'long-context',
-          dollars: r.longContext.extraCost,
-          message: `${label} ${r.key}: ${r.longContext.requests} request(s) above 200k tokens cost ${money(r.longContext.extraCost)} more than at normal rates`,
-        });
-      const o = g.opus;
-      if (o.responses > 0 && o.output / o.responses <= SHORT_RESPONSE_TOKENS && o.cost - o.asCheaper >= MIN_DOLLARS)
-        findings.push({
-          group: r.key,
-          kind: 'cheaper-model',
-          dollars: o.cost - o.asCheaper,
-          message: `${label} ${r.key} averages ${Math.round(o.output / o.responses)} output tokens per response on Opus; the same tokens on ${CHEAPER_MODEL} would have cost ${money(o.asCheaper)} instead of ${money(o.cost)}`,
-        });
-    }
-    rows.sort((a, b) => b.cost - a.cost || a.key.localeCompare(b.key));
-    findings.sort((a, b) => b.dollars - a.dollars || a.group.localeCompare(b.group));
-    return { by, rows, findings, unpricedModels: [...unpriced].sort() };
+    return report(this.by, this.groups, this.unpriced);
   }
+}
+
+/** Rows and findings from each group's sums (here the units become dollars, once). */
+function report(by: EfficiencyBy, groups: ReadonlyMap<string, EfficiencySums>, unpriced: ReadonlySet<string>): Efficiency {
+  const usd = (units: number) => unitsToUsd(units as CostUnits);
+  const rows: EfficiencyRow[] = [];
+  const findings: Finding[] = [];
+  const money = (n: number) => `$${n.toFixed(2)}`;
+  const pct = (n: number) => `${Math.round(n * 100)}%`;
+  const label = by === 'model' ? 'model' : by;
+  for (const [key, g] of groups) {
+    const cost = usd(g.cost);
+    const costByKind = zero();
+    const shareByKind = zero();
+    for (const k of KINDS) costByKind[k] = usd(g.byKind[k]);
+    if (cost > 0) for (const k of KINDS) shareByKind[k] = costByKind[k] / cost;
+    const r: EfficiencyRow = {
+      key,
+      cost,
+      responses: g.responses,
+      costPerResponse: g.responses ? cost / g.responses : 0,
+      outputTokens: g.outputTokens,
+      outputTokensPerDollar: cost > 0 ? g.outputTokens / cost : null,
+      cacheHitRatio: g.inputSide > 0 ? g.reads / g.inputSide : null,
+      costByKind,
+      shareByKind,
+      longContext: { requests: g.longRequests, extraCost: usd(g.longExtra) },
+      subagentShare: cost > 0 ? usd(g.subagentCost) / cost : null,
+    };
+    rows.push(r);
+
+    const writes = costByKind.write5m + costByKind.write1h;
+    if (cost > 0 && writes / cost >= CACHE_WRITE_SHARE && writes >= MIN_DOLLARS)
+      findings.push({ group: key, kind: 'cache-writes', dollars: writes, message: `${label} ${key}: ${pct(writes / cost)} of its cost (${money(writes)} of ${money(cost)}) is cache writes` });
+    if (r.longContext.requests > 0 && r.longContext.extraCost >= MIN_DOLLARS)
+      findings.push({
+        group: key,
+        kind: 'long-context',
+        dollars: r.longContext.extraCost,
+        message: `${label} ${key}: ${r.longContext.requests} request(s) above 200k tokens cost ${money(r.longContext.extraCost)} more than at normal rates`,
+      });
+    const opusCost = usd(g.opusCost);
+    const asCheaper = usd(g.opusAsCheaper);
+    if (g.opusResponses > 0 && g.opusOutput / g.opusResponses <= SHORT_RESPONSE_TOKENS && opusCost - asCheaper >= MIN_DOLLARS)
+      findings.push({
+        group: key,
+        kind: 'cheaper-model',
+        dollars: opusCost - asCheaper,
+        message: `${label} ${key} averages ${Math.round(g.opusOutput / g.opusResponses)} output tokens per response on Opus; the same tokens on ${CHEAPER_MODEL} would have cost ${money(asCheaper)} instead of ${money(opusCost)}`,
+      });
+  }
+  rows.sort((a, b) => b.cost - a.cost || a.key.localeCompare(b.key));
+  findings.sort((a, b) => b.dollars - a.dollars || a.group.localeCompare(b.group));
+  return { by, rows, findings, unpricedModels: [...unpriced].sort() };
 }

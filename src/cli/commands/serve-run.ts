@@ -109,6 +109,13 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   }
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   process.stderr.write(`ccost serve: http://${host}:${address.port}/ (metrics at /metrics; Ctrl-C stops)\n`);
+  // The page asks for the findings by agent after its first draw: their sums are read now, while
+  // nobody waits. A fault here is met again, and answered, when the page asks.
+  setImmediate(() => {
+    try {
+      follower.efficiencyOfAll('agent');
+    } catch {}
+  });
   const pending = new PendingChanges();
   pending.take();
   const round = coalesce(

@@ -64,18 +64,28 @@ export function matchesProject(f: FileOrigin, cwd: string | null, want: string):
 
 const instantOf = (c: CostedRow) => c.row.bucket * BUCKET_MS;
 
-export function filterRows(rows: readonly CostedRow[], calendar: Calendar, f: ReportFilters): readonly CostedRow[] {
-  if (!f.since && !f.until && !f.project && !f.agent && !f.team && !f.model && !f.host) return rows;
+/**
+ * The filters as one test of a response, or of a row of responses (which share all four): its quarter
+ * hour, model, working folder and file. Null when nothing is filtered.
+ */
+export type FilterTest = (bucket: number, model: string, cwd: string | null, file: FileOrigin) => boolean;
+
+export function filterTest(calendar: Calendar, f: ReportFilters): FilterTest | null {
+  if (!f.since && !f.until && !f.project && !f.agent && !f.team && !f.model && !f.host) return null;
   const [first, last] = calendar.quarters(f.since, f.until);
-  return rows.filter((p) => {
-    if (p.row.bucket < first || p.row.bucket > last) return false;
-    if (f.project && !matchesProject(p.file, p.row.cwd, f.project)) return false;
-    if (f.agent && agentOf(p.file) !== f.agent) return false;
-    if (f.team && (p.file.team ?? NO_TEAM) !== f.team) return false;
-    if (f.model && p.row.model !== f.model) return false;
-    if (f.host && p.file.host !== f.host) return false;
-    return true;
-  });
+  return (bucket, model, cwd, file) => {
+    if (bucket < first || bucket > last) return false;
+    if (f.project && !matchesProject(file, cwd, f.project)) return false;
+    if (f.agent && agentOf(file) !== f.agent) return false;
+    if (f.team && (file.team ?? NO_TEAM) !== f.team) return false;
+    if (f.model && model !== f.model) return false;
+    return !f.host || file.host === f.host;
+  };
+}
+
+export function filterRows(rows: readonly CostedRow[], calendar: Calendar, f: ReportFilters): readonly CostedRow[] {
+  const test = filterTest(calendar, f);
+  return test ? rows.filter((p) => test(p.row.bucket, p.row.model, p.row.cwd, p.file)) : rows;
 }
 
 /** The key of a file of no team context in team reports and filters. */

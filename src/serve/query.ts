@@ -11,7 +11,7 @@ import { CostSum } from '../usage/money.js';
 import type { LiveTotals } from '../usage/live-totals.js';
 import { evaluate, type AlertRules, type Level } from '../live/alerts.js';
 import type { GuardDoc } from '../live/guard.js';
-import { filterRows, keyFor, matchesProject, NO_TEAM, type ReportFilters } from '../reports/build.js';
+import { filterRows, filterTest, keyFor, NO_TEAM, type ReportFilters } from '../reports/build.js';
 import { Calendar, InvalidTimeZoneError, parseDateArg, validateTimeZone } from '../usage/time.js';
 import type { CostMode, FileOrigin, FileWarnings, TokenTotals, UsageEvent } from '../usage/types.js';
 
@@ -255,18 +255,9 @@ export function session(rows: readonly CostedRow[], q: ApiQuery, id: string): Re
  */
 export function efficiencyQuery(q: ApiQuery): { by: EfficiencyBy; keep: (e: UsageEvent, f: FileOrigin) => boolean; all: boolean } {
   const by = choice(q, 'by', EFFICIENCY_BY, 'agent');
-  const f = q.filters;
-  const [first, last] = q.calendar.quarters(f.since, f.until);
-  const keep = (e: UsageEvent, file: FileOrigin) => {
-    const quarter = Math.floor(e.timestamp / BUCKET_MS);
-    if (quarter < first || quarter > last) return false;
-    if (f.project && !matchesProject(file, e.cwd, f.project)) return false;
-    if (f.agent && agentOf(file) !== f.agent) return false;
-    if (f.team && (file.team ?? NO_TEAM) !== f.team) return false;
-    if (f.model && (e.model ?? NO_MODEL) !== f.model) return false;
-    return !f.host || file.host === f.host;
-  };
-  return { by, keep, all: Object.values(f).every((v) => v === undefined) };
+  const test = filterTest(q.calendar, q.filters);
+  const keep = (e: UsageEvent, file: FileOrigin) => !test || test(Math.floor(e.timestamp / BUCKET_MS), e.model ?? NO_MODEL, e.cwd, file);
+  return { by, keep, all: test === null };
 }
 
 export interface SummaryInputs {

@@ -4,7 +4,7 @@
  * calculated from the price table (recorded costs have no split by token kind), and every finding
  * names the dollars at stake, computed, never guessed.
  */
-import { agentOf, SYNTHETIC_MODEL } from './aggregate.js';
+import { agentOf, NO_MODEL, SYNTHETIC_MODEL } from './aggregate.js';
 import { costParts, partsTotal, type Pricing } from './pricing.js';
 import { toUnits, unitsToUsd, type CostUnits } from './money.js';
 import type { FileOrigin, UsageEvent } from './types.js';
@@ -63,8 +63,6 @@ const SHORT_RESPONSE_TOKENS = 1000;
 export const CHEAPER_MODEL = 'claude-sonnet-4-5';
 /** Findings about less than this many dollars are left out. */
 const MIN_DOLLARS = 0.01;
-
-const NO_MODEL = '(no model)';
 
 /** A response's group (`e` is needed for the model only). */
 function groupKey(by: EfficiencyBy, e: UsageEvent | null, f: FileOrigin): string {

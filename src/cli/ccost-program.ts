@@ -14,6 +14,8 @@ import { watchCommand } from './commands/watch.js';
 import { doctorCommand } from './commands/doctor.js';
 import { efficiencyCommand } from './commands/efficiency.js';
 import { serveCommand } from './commands/serve.js';
+import { exportCommand } from './commands/export.js';
+import { ledgerCommand } from './commands/ledger.js';
 
 export function buildProgram(): Command {
   const program = newProgram('ccost', 'Claude Code cost monitor: reports spend per day, session, project, agent (container), team and model; watches, tails and alerts');
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   watchCommand(program);
   efficiencyCommand(program);
   serveCommand(program);
+  exportCommand(program);
+  ledgerCommand(program);
   doctorCommand(program);
   return program;
 }

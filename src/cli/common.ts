@@ -12,7 +12,10 @@ import type { SeenStats } from '../sessions/recent-stats.js';
 import { defaultLedgerPath } from '../ledger/default-path.js';
 import { LedgerError, LedgerStore } from '../ledger/store.js';
 import { FAULT_WORDS, ledgerFault, moveAside, type LedgerFault } from '../ledger/faults.js';
-import { viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
+import { scopeKeyOf, viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
+import { countedEvents, lazyWinners } from '../ledger/counted.js';
+import { loadUsage } from '../sessions/load.js';
+import type { CountedResponse } from '../reports/export-events.js';
 import { LiveView } from '../ledger/live-view.js';
 import { costRows, type CostedRow } from '../usage/aggregate.js';
 import type { LiveTotals } from '../usage/live-totals.js';
@@ -139,6 +142,41 @@ export async function loadView(dirs: string[], ledger: string | boolean, live?: 
     process.stderr.write(`note: ${what}; this report is from the session files (without responses of session files deleted since)\n`);
     return viewFromFiles(dirs, pricing);
   }
+}
+
+/**
+ * Every response the reports count (each message once, its winning copy), with its file: read back
+ * from the ledger once it is current, so that deleted files' responses are there as in the reports;
+ * from the files with --no-ledger, or when the ledger fails (a note then says what is missing).
+ */
+export async function loadCounted(dirs: string[], ledger: string | boolean): Promise<{ responses: CountedResponse[]; warnings: FileWarnings[] }> {
+  if (ledger !== false) {
+    const view = await loadView(dirs, ledger);
+    const store = view.basis && view.ledger ? openLedgers.get(view.ledger.path) : undefined;
+    if (!store || !view.basis) return { ...fromFiles(await loadUsage(dirs)), warnings: view.warnings };
+    const ids = view.basis.fileIds;
+    const place = new Map(ids.map((id, at) => [id, at]));
+    const responses: CountedResponse[] = [];
+    try {
+      store.db.transaction(() => {
+        for (const { fileId, events } of countedEvents(store, new Set(ids), lazyWinners(store, scopeKeyOf(dirs)))) {
+          const file = view.files[place.get(fileId)!]!;
+          for (const event of events) responses.push({ event, file });
+        }
+      })();
+      return { responses, warnings: view.warnings };
+    } catch (err) {
+      const what = ledgerFaultNote(err, store);
+      if (what === null) throw err;
+      process.stderr.write(`note: ${what}; this export is from the session files (without responses of session files deleted since)\n`);
+    }
+  }
+  const loaded = await loadUsage(dirs);
+  return { ...fromFiles(loaded), warnings: loaded.warnings };
+}
+
+function fromFiles(loaded: Awaited<ReturnType<typeof loadUsage>>): { responses: CountedResponse[] } {
+  return { responses: loaded.events.map((event) => ({ event, file: loaded.files[event.fileIndex]! })) };
 }
 
 const openLedgers = new Map<string, LedgerStore>();

@@ -17,6 +17,9 @@ export function newProgram(name: string, description: string): Command {
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
+/** An operation that was tried and failed for a reason outside ccost (a full disk, a damaged file): one line, exit 1. */
+export class OperationFailed extends Error {}
+
 /** Runs the program; errors of `usageErrors` classes (and a missing engine) exit 2, failed engine operations 1. */
 export async function runCli(name: string, program: Command, argv: string[], usageErrors: ErrorClass[]): Promise<number> {
   exitQuietlyOnClosedPipe();
@@ -32,7 +35,7 @@ export async function runCli(name: string, program: Command, argv: string[], usa
       process.stderr.write(`${name}: ${(err as Error).message}\n`);
       return 2;
     }
-    if (err instanceof EngineError) {
+    if (err instanceof EngineError || err instanceof OperationFailed) {
       process.stderr.write(`${name}: ${err.message}\n`);
       return 1;
     }

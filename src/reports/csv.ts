@@ -3,8 +3,9 @@
  */
 import type { Report } from './build.js';
 
-function field(v: string | number): string {
-  const s = String(v);
+/** One field, quoted when it holds a comma, a quote or a line break (null: empty). */
+export function csvField(v: string | number | null): string {
+  const s = v === null ? '' : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
@@ -15,12 +16,12 @@ export function renderCsv(r: Report, breakdown: boolean): string {
     const t = row.totals;
     lines.push(
       [row.key, breakdown ? '*' : row.modelsUsed.join(' '), t.inputTokens, t.outputTokens, t.cacheCreationTokens, t.cacheReadTokens, t.totalTokens, t.totalCost, row.agents.join(' '), row.projects.join(' ')]
-        .map(field)
+        .map(csvField)
         .join(','),
     );
     if (breakdown)
       for (const b of row.modelBreakdowns)
-        lines.push([row.key, b.modelName, b.inputTokens, b.outputTokens, b.cacheCreationTokens, b.cacheReadTokens, b.totalTokens, b.cost, '', ''].map(field).join(','));
+        lines.push([row.key, b.modelName, b.inputTokens, b.outputTokens, b.cacheCreationTokens, b.cacheReadTokens, b.totalTokens, b.cost, '', ''].map(csvField).join(','));
   }
   return lines.join('\n') + '\n';
 }

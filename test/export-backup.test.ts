@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -209,4 +209,15 @@ test('ledger backup onto a full disk: exit 1, one line, nothing left behind', { 
   assert.match(r.stderr, /disk is full; nothing was written/);
   assert.doesNotMatch(r.stderr, /\n\s+at |SqliteError/);
   assert.deepEqual(readdirSync(disk.dir), ['filler']);
+});
+
+test('ledger backup: what a killed backup left is removed by the next; a running one is left alone', () => {
+  const ledger = join(root, 'k.db');
+  assert.equal(ccost(['daily', '--dir', data('killed'), '--ledger', ledger]).code, 0);
+  const gone = spawnSync(process.execPath, ['-e', '0']).pid!;
+  const out = join(root, 'k-copy.db');
+  for (const name of [`${out}.partial-${gone}`, `${out}.partial-${gone}-journal`, `${out}.partial-${process.pid}`]) writeFileSync(name, 'half');
+  const r = ccost(['ledger', 'backup', out, '--ledger', ledger]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(readdirSync(root).filter((n) => n.startsWith('k-copy.db')).sort(), ['k-copy.db', `k-copy.db.partial-${process.pid}`]);
 });

@@ -5,7 +5,8 @@
  * checked, and only then given its name: a killed or failed backup leaves no file that looks whole.
  */
 import Database from 'better-sqlite3';
-import { renameSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 export interface BackupResult {
   pages: number;
@@ -33,6 +34,7 @@ export async function backupLedger(from: string, to: string): Promise<BackupResu
     throw new BackupError(`${from} is not a ledger ccost can read (${(err as Error).message})`, true);
   }
   const partial = `${to}.partial-${process.pid}`;
+  removeDeadPartials(to);
   try {
     src.pragma('busy_timeout = 5000');
     // Every step after the first copies all that is left: one step reads one consistent state while
@@ -58,5 +60,31 @@ export async function backupLedger(from: string, to: string): Promise<BackupResu
     throw new BackupError(`cannot write the backup ${to}: ${why}; nothing was written`, false);
   } finally {
     src.close();
+  }
+}
+
+/** What a killed backup to `to` left (its process gone): removed, so that killed runs do not pile up. */
+function removeDeadPartials(to: string): void {
+  const prefix = `${basename(to)}.partial-`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(to));
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)/.exec(name.slice(prefix.length))?.[1]);
+    if (!pid || alive(pid)) continue;
+    rmSync(join(dirname(to), name), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

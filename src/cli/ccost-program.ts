@@ -16,6 +16,7 @@ import { efficiencyCommand } from './commands/efficiency.js';
 import { serveCommand } from './commands/serve.js';
 import { exportCommand } from './commands/export.js';
 import { ledgerCommand } from './commands/ledger.js';
+import { syncCommand } from './commands/sync.js';
 
 export function buildProgram(): Command {
   const program = newProgram('ccost', 'Claude Code cost monitor: reports spend per day, session, project, agent (container), team and model; watches, tails and alerts');
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   serveCommand(program);
   exportCommand(program);
   ledgerCommand(program);
+  syncCommand(program);
   doctorCommand(program);
   return program;
 }

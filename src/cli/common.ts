@@ -16,6 +16,8 @@ import { scopeKeyOf, viewFromFiles, viewFromLedger, type UsageView } from '../le
 import { countedEvents, lazyWinners } from '../ledger/counted.js';
 import { loadUsage } from '../sessions/load.js';
 import type { CountedResponse } from '../reports/export-events.js';
+import { failure, FleetRefused, FleetUnavailable } from '../fleet/connect.js';
+import { OperationFailed } from './run.js';
 import { LiveView } from '../ledger/live-view.js';
 import { costRows, type CostedRow } from '../usage/aggregate.js';
 import type { LiveTotals } from '../usage/live-totals.js';
@@ -152,7 +154,7 @@ export async function loadView(dirs: string[], ledger: string | boolean, live?: 
 export async function loadCounted(dirs: string[], ledger: string | boolean): Promise<{ responses: CountedResponse[]; warnings: FileWarnings[] }> {
   if (ledger !== false) {
     const view = await loadView(dirs, ledger);
-    const store = view.basis && view.ledger ? openLedgers.get(view.ledger.path) : undefined;
+    const store = openedLedger(view);
     if (!store || !view.basis) return { ...fromFiles(await loadUsage(dirs)), warnings: view.warnings };
     const ids = view.basis.fileIds;
     const place = new Map(ids.map((id, at) => [id, at]));
@@ -177,6 +179,17 @@ export async function loadCounted(dirs: string[], ledger: string | boolean): Pro
 
 function fromFiles(loaded: Awaited<ReturnType<typeof loadUsage>>): { responses: CountedResponse[] } {
   return { responses: loaded.events.map((event) => ({ event, file: loaded.files[event.fileIndex]! })) };
+}
+
+/** A fleet database's failure as the CLI says it: out of reach exits 75 (try again later), a refusal 2. */
+export function fleetFailure(err: unknown, url: string): Error {
+  const e = failure(err, url);
+  return e instanceof FleetUnavailable ? new OperationFailed(e.message, 75) : e instanceof FleetRefused ? new UsageError(e.message) : e;
+}
+
+/** The ledger a view was made from, open in this process; null for a view from the files (--no-ledger, or a fault). */
+export function openedLedger(view: UsageView): LedgerStore | null {
+  return (view.basis && view.ledger && openLedgers.get(view.ledger.path)) || null;
 }
 
 const openLedgers = new Map<string, LedgerStore>();

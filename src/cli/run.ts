@@ -17,8 +17,18 @@ export function newProgram(name: string, description: string): Command {
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
-/** An operation that was tried and failed for a reason outside ccost (a full disk, a damaged file): one line, exit 1. */
-export class OperationFailed extends Error {}
+/**
+ * An operation that was tried and failed for a reason outside ccost (a full disk, a damaged file):
+ * one line, exit 1, or `exitCode` (75, EX_TEMPFAIL: a database that is down; try again later).
+ */
+export class OperationFailed extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
 
 /** Runs the program; errors of `usageErrors` classes (and a missing engine) exit 2, failed engine operations 1. */
 export async function runCli(name: string, program: Command, argv: string[], usageErrors: ErrorClass[]): Promise<number> {
@@ -37,7 +47,7 @@ export async function runCli(name: string, program: Command, argv: string[], usa
     }
     if (err instanceof EngineError || err instanceof OperationFailed) {
       process.stderr.write(`${name}: ${err.message}\n`);
-      return 1;
+      return err instanceof OperationFailed ? err.exitCode : 1;
     }
     // Anything else is a fault of ours: one line to the user, the stack on request.
     const e = err instanceof Error ? err : new Error(String(err));

@@ -153,6 +153,15 @@ export class FileLog extends Tables {
     return rows.map(toSegment);
   }
 
+  /**
+   * The segments after (gen, file, start), in that order, each with the generation that added it:
+   * what a fleet sync has not sent yet. Read as they are used (a first sync reads the whole log).
+   */
+  *segmentsAfter(gen: number, fileId: number, start: number): Generator<StoredSegment & { gen: number }> {
+    const rows = this.sql(`SELECT gen, file_id, start, count, nums, strs FROM segments WHERE (gen, file_id, start) > (?, ?, ?) AND count > 0 ORDER BY gen, file_id, start`).iterate(gen, fileId, start) as IterableIterator<SegmentRow & { gen: number }>;
+    for (const row of rows) yield { ...toSegment(row), gen: row.gen };
+  }
+
   /** All segments of one file, in offset order. */
   segmentsOf(fileId: number): StoredSegment[] {
     return (this.sql(`SELECT file_id, start, count, nums, strs FROM segments WHERE file_id = ? ORDER BY start`).all(fileId) as SegmentRow[]).map(toSegment);

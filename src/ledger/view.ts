@@ -74,7 +74,7 @@ export function scopeKeyOf(dirs: readonly string[]): string {
 /** Changes when prices or pricing rules change, so cached costs are recomputed. */
 const PRICING_RULES_VERSION = '1';
 let priceHash: string | null = null;
-function pricingHash(): string {
+export function pricingHash(): string {
   return (priceHash ??= createHash('sha1').update(PRICING_RULES_VERSION).update(readFileSync(PRICES_PATH)).digest('hex'));
 }
 

@@ -2,13 +2,18 @@
  * The tabular reports: daily, weekly, monthly, session, project, agent, model.
  */
 import { Command, Option } from 'commander';
-import { unpricedModels } from '../../usage/aggregate.js';
+import { costRows, unpricedModels, type CostedRow } from '../../usage/aggregate.js';
+import type { CostMode } from '../../usage/types.js';
+import type { UsageView } from '../../ledger/view.js';
+import { connectFleet } from '../../fleet/connect.js';
+import { fleetView, type FleetHost } from '../../fleet/fleet-view.js';
 import { Calendar, type Weekday } from '../../usage/time.js';
 import { buildReport, type ReportKind } from '../../reports/build.js';
 import { reportJson } from '../../reports/json.js';
-import { addSourceOptions, dateArg, dirsOf, loadCostedRows, rememberOutput, warningsText, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
+import { addSourceOptions, dateArg, dirsOf, fleetFailure, loadCostedRows, rememberOutput, warningsText, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
 
 interface ReportOptions extends SourceOptions {
+  from?: string;
   json?: boolean;
   csv?: boolean;
   since?: string;
@@ -41,6 +46,7 @@ export function reportCommand(program: Command, kind: ReportKind): void {
     .option('-b, --breakdown', 'show per-model rows')
     .addOption(new Option('-o, --order <order>', 'row order').choices(['asc', 'desc']))
     .addOption(new Option('--start-of-week <day>', 'first day of a week for the weekly report').choices(WEEKDAYS).default('monday'))
+    .option('--from <url>', "report over the fleet: every host's synced spend in this PostgreSQL (see ccost sync), instead of this host's files")
     .action((opts: ReportOptions) => runReport(kind, opts));
 }
 
@@ -48,7 +54,8 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
   if (opts.json && opts.csv) throw new UsageError('choose one of --json and --csv');
   if (opts.since && opts.until && opts.since > opts.until) throw new UsageError(`--since ${opts.since} is after --until ${opts.until}`);
   const tz = timeZoneOf(opts);
-  const { view, rows } = await loadCostedRows(opts);
+  const fleet = opts.from ? await fleetRows(opts.from, opts.mode) : null;
+  const { view, rows } = fleet ?? (await loadCostedRows(opts));
   const report = buildReport({
     kind,
     rows,
@@ -61,12 +68,12 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
   let out: string;
   let err = '';
   if (opts.json) {
-    out = JSON.stringify({ ...reportJson(report), ledger: view.ledger }, null, 2) + '\n';
+    out = JSON.stringify({ ...reportJson(report), ...(fleet ? { fleet: { hosts: fleet.hosts } } : { ledger: view.ledger }) }, null, 2) + '\n';
   } else if (opts.csv) {
     const { renderCsv } = await import('../../reports/csv.js');
     out = renderCsv(report, Boolean(opts.breakdown));
   } else {
-    if (view.files.length === 0) err += `No session files found in: ${dirsOf(opts).join(', ')}\n`;
+    if (view.files.length === 0) err += fleet ? 'No host has synced any usage to this fleet database yet (ccost sync --to URL)\n' : `No session files found in: ${dirsOf(opts).join(', ')}\n`;
     // Loaded only here: the table library costs more start-up time than a warm JSON report.
     const { renderTable } = await import('../../reports/table.js');
     const tty = Boolean(process.stdout.isTTY);
@@ -77,5 +84,20 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
     err += `note: ${view.ledger.eventsFromGoneFiles} counted response(s) come from ${view.ledger.filesGone} file(s) no longer on disk (kept in the ledger)\n`;
   process.stdout.write(out);
   if (err) process.stderr.write(err);
-  rememberOutput(opts.ledger, view, out, err);
+  // A fleet report depends on other hosts: never replayed from this host's ledger.
+  if (!fleet) rememberOutput(opts.ledger, view, out, err);
+}
+
+/** The fleet's rows (fleet/fleet-view.ts), costed as local rows are. */
+async function fleetRows(url: string, mode: CostMode): Promise<{ view: UsageView; rows: CostedRow[]; hosts: FleetHost[] }> {
+  let client;
+  try {
+    client = await connectFleet(url);
+    const { view, hosts } = await fleetView(client);
+    return { view, hosts, rows: costRows(view.rows, view.files, mode) };
+  } catch (err) {
+    throw fleetFailure(err, url);
+  } finally {
+    await client?.end().catch(() => {});
+  }
 }

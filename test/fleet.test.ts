@@ -1,0 +1,242 @@
+/**
+ * #17: hosts push their ledgers to one PostgreSQL (ccost sync) and any host reports over the fleet
+ * (--from). Three hosts whose data overlap (one message on two hosts: partial and final, sidechain and
+ * not, an exact tie), lines without an id, <synthetic> and an unpriced model. Every report over the
+ * fleet equals the report over the three hosts' folders read together (--no-ledger) and the reference
+ * implementation on their union, whatever the order and however often the hosts sync, also after a
+ * sync killed half-way; PostgreSQL orders rank keys as JavaScript does.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { rankKey } from '../src/fleet/rank-key.js';
+import { ccost, ccostJson } from './helpers/cli.js';
+import { CCOST, PRICES } from './helpers/paths.js';
+import { startPostgres } from './helpers/postgres.js';
+import { reference } from './helpers/reference.js';
+import { rng } from './helpers/rng.js';
+
+const root = mkdtempSync(join(tmpdir(), 'ccost-fleet-'));
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+const server = await startPostgres('the fleet tests');
+const skip = 'skip' in server ? server.skip : false;
+
+const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-6', 'claude-haiku-4-5-20251001'];
+
+function line(o: { id?: string; ts: number; model?: string; output: number; input?: number; session: string; sidechain?: boolean; read?: number }): string {
+  return JSON.stringify({
+    type: 'assistant',
+    timestamp: new Date(o.ts).toISOString(),
+    sessionId: o.session,
+    isSidechain: o.sidechain ?? false,
+    message: { ...(o.id ? { id: o.id } : {}), model: o.model ?? MODELS[0], usage: { input_tokens: o.input ?? 100, output_tokens: o.output, cache_read_input_tokens: o.read ?? 1000 } },
+  });
+}
+
+const T0 = Date.UTC(2025, 9, 1, 8);
+
+/** Host n's Claude data folder: its own agents' work, and the copies the hosts share. */
+function host(n: number): string {
+  const dir = join(root, `h${n}`);
+  const r = rng(100 + n);
+  const own = join(dir, 'projects', `ccbox-agent${n}--w`);
+  const shared = join(dir, 'projects', '-w-shared');
+  for (const d of [own, shared]) mkdirSync(d, { recursive: true });
+  writeFileSync(join(own, '.ccbox.json'), JSON.stringify({ instance: `agent${n}`, context: n === 3 ? 'team-blue' : 'team-red', mode: 'isolated' }));
+  const lines: string[] = [];
+  for (let i = 0; i < 60; i++) {
+    const ts = T0 + Math.floor(r() * 20 * 86_400_000);
+    lines.push(line({ id: i % 9 === 8 ? undefined : `msg_h${n}_${i % 45}`, ts, model: i % 13 === 0 ? 'claude-not-priced-9' : i % 17 === 0 ? '<synthetic>' : MODELS[i % 3], output: 1 + Math.floor(r() * 800), read: Math.floor(r() * 9000), session: `h${n}-s${i % 4}` }));
+  }
+  writeFileSync(join(own, 'work.jsonl'), lines.join('\n') + '\n');
+  // Shared between hosts (the same transcripts copied about): a partial copy on host 1 and the final one
+  // on host 2; a sidechain copy on host 1, the main one on host 3; an exact tie on hosts 1 and 2.
+  const copies: string[] = [];
+  if (n === 1) copies.push(line({ id: 'msg_partial', ts: T0, output: 10, session: 'shared' }), line({ id: 'msg_side', ts: T0 + 60_000, output: 300, session: 'shared', sidechain: true }));
+  if (n === 2) copies.push(line({ id: 'msg_partial', ts: T0, output: 700, session: 'shared' }));
+  if (n === 3) copies.push(line({ id: 'msg_side', ts: T0 + 60_000, output: 300, session: 'shared' }));
+  if (n !== 3) copies.push(line({ id: 'msg_tie', ts: T0 + 120_000, output: 55, session: 'shared' }));
+  copies.push(line({ ts: T0 + 180_000 + n, output: 5, session: 'shared' }));
+  writeFileSync(join(shared, 'shared.jsonl'), copies.join('\n') + '\n');
+  return dir;
+}
+
+const hosts = [1, 2, 3].map(host);
+const ledgers = hosts.map((_, i) => join(root, `h${i + 1}.db`));
+
+async function database(name: string): Promise<string> {
+  const url = (server as { url: string }).url;
+  const c = new pg.Client({ connectionString: url });
+  c.on('error', () => {});
+  await c.connect();
+  await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await c.query(`CREATE DATABASE ${name}`);
+  await c.end();
+  return url.replace(/\/postgres$/, `/${name}`);
+}
+
+function sync(url: string, i: number, extra: string[] = []): Promise<{ code: number; stderr: string }> {
+  return new Promise((done) => {
+    const c = spawn(process.execPath, [CCOST, 'sync', '--to', url, '--dir', hosts[i]!, '--ledger', ledgers[i]!, '--host-name', `h${i + 1}`, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    c.stderr.on('data', (d: Buffer) => (stderr += d));
+    c.on('exit', (code) => done({ code: code ?? -1, stderr }));
+  });
+}
+
+const KINDS = ['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model'] as const;
+/** A report's JSON without what says where it came from (the ledger, or the fleet's hosts). */
+const bare = (j: Record<string, unknown>) => {
+  const { ledger, fleet, ...rest } = j;
+  void ledger;
+  void fleet;
+  return rest;
+};
+
+async function counts(url: string): Promise<{ events: number; rollup: string }> {
+  const c = new pg.Client({ connectionString: url });
+  // The server may go away under it (the restart test): the query fails, the caller tries again.
+  c.on('error', () => {});
+  await c.connect();
+  const events = Number((await c.query('SELECT count(*) AS n FROM ccost_events')).rows[0].n);
+  const rollup = JSON.stringify((await c.query('SELECT * FROM ccost_rollup ORDER BY bucket, host_id, file_id, model, session_id, cwd, subagent')).rows);
+  await c.end();
+  return { events, rollup };
+}
+
+test('every report over the fleet = the three hosts read together = the reference; syncs at once, again and again, change nothing', { skip }, async () => {
+  const url = await database('fleet_a');
+  const union = hosts.flatMap((h) => ['--dir', h]);
+  const ref = reference(hosts, PRICES).totals;
+  let first: { events: number; rollup: string } | null = null;
+  for (let round = 0; round < 3; round++) {
+    const runs = await Promise.all(hosts.map((_, i) => sync(url, i)));
+    for (const r of runs) assert.equal(r.code, 0, r.stderr);
+    const now = await counts(url);
+    if (first) assert.deepEqual(now, first, `round ${round}: rows unchanged`);
+    first ??= now;
+  }
+  for (const kind of KINDS) {
+    const fleet = ccostJson([kind, '--from', url, '-z', 'America/New_York']);
+    const local = ccostJson([kind, ...union, '--no-ledger', '-z', 'America/New_York']);
+    assert.deepEqual(bare(fleet), bare(local), kind);
+    assert.deepEqual(fleet.fleet.hosts.map((h: { name: string }) => h.name), ['h1', 'h2', 'h3']);
+  }
+  const totals = ccostJson(['daily', '--from', url]).totals;
+  for (const k of ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens', 'totalTokens'] as const) assert.equal(totals[k], ref[k], `reference ${k}`);
+  assert.ok(Math.abs(totals.totalCost - ref.totalCost) <= 1e-9 * Math.max(1, ref.totalCost), `reference cost ${ref.totalCost}`);
+  // The final copy of the shared message counted, not the partial one: 700 output tokens, host 2's.
+  const session = ccostJson(['session', '--from', url]).sessions.find((s: { sessionId: string }) => s.sessionId === 'shared');
+  assert.ok(session.outputTokens >= 700 + 300 + 55 && session.outputTokens < 700 + 300 + 55 + 10 + 20, `shared session output ${session.outputTokens}`);
+});
+
+test('another order of syncs, in batches of 7, gives the same bytes', { skip }, async () => {
+  const a = await database('fleet_b');
+  const b = await database('fleet_c');
+  for (const i of [0, 1, 2]) assert.equal((await sync(a, i)).code, 0);
+  for (const i of [2, 0, 1]) assert.equal((await sync(b, i, ['--batch', '7'])).code, 0);
+  for (const kind of KINDS) assert.deepEqual(bare(ccostJson([kind, '--from', b])), bare(ccostJson([kind, '--from', a])), kind);
+});
+
+test('a sync killed half-way, then run again, counts nothing twice and loses nothing', { skip }, async () => {
+  const clean = await database('fleet_clean');
+  for (const i of [0, 1, 2]) assert.equal((await sync(clean, i)).code, 0);
+  const want = await counts(clean);
+  // Host 1 with more to send: batches of 5, killed at growing delays until a kill lands mid-run.
+  let landed = false;
+  for (let attempt = 0; attempt < 12 && !landed; attempt++) {
+    const url = await database('fleet_kill');
+    const c = spawn(process.execPath, [CCOST, 'sync', '--to', url, '--dir', hosts[0]!, '--ledger', ledgers[0]!, '--host-name', 'h1', '--batch', '5'], { stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, 150 + attempt * 60));
+    c.kill('SIGKILL');
+    await new Promise((r) => c.on('exit', r));
+    const partial = await counts(url).catch(() => ({ events: 0, rollup: '' }));
+    landed = partial.events > 0 && partial.events < 60;
+    for (const i of [0, 1, 2]) assert.equal((await sync(url, i)).code, 0);
+    assert.deepEqual(await counts(url), want, `attempt ${attempt}`);
+  }
+  assert.ok(landed, 'one kill landed between batches');
+});
+
+test('PostgreSQL orders rank keys as JavaScript does', { skip }, async () => {
+  const r = rng(5);
+  const keys = Array.from({ length: 300 }, () =>
+    rankKey({ tokens: Math.floor(r() * 4), sidechain: r() < 0.5, timestamp: 1_700_000_000_000 + Math.floor(r() * 3), offset: Math.floor(r() * 3) }, ['h', 'h2', 'ab'][Math.floor(r() * 3)]!, ['/a', '/a/b', '/é', '/b'][Math.floor(r() * 4)]!),
+  );
+  const c = new pg.Client({ connectionString: (server as { url: string }).url });
+  await c.connect();
+  const { rows } = await c.query<{ k: Buffer }>('SELECT k FROM unnest($1::bytea[]) AS k ORDER BY k DESC', [keys]);
+  await c.end();
+  assert.deepEqual(rows.map((x) => x.k.toString('hex')), [...keys].sort((a, b) => Buffer.compare(b, a)).map((k) => k.toString('hex')));
+});
+
+test('refusals and faults: no URL, a database down (exit 75), a newer schema (exit 2), a second sync of one host', { skip }, async () => {
+  const none = ccost(['sync', '--dir', hosts[0]!, '--ledger', ledgers[0]!], { CCOST_FLEET_URL: '' });
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /--to/);
+  const down = ccost(['sync', '--to', 'postgres://someone:secret@127.0.0.1:1/nothing', '--dir', hosts[0]!, '--ledger', ledgers[0]!]);
+  assert.equal(down.code, 75, down.stderr);
+  assert.match(down.stderr, /cannot reach the fleet database at postgres:\/\/someone@127\.0\.0\.1:1\/nothing/);
+  assert.doesNotMatch(down.stderr, /secret|\n\s+at /);
+  const report = ccost(['daily', '--from', 'postgres://someone:secret@127.0.0.1:1/nothing']);
+  assert.equal(report.code, 75);
+  assert.doesNotMatch(report.stderr, /secret/);
+
+  const newer = await database('fleet_newer');
+  assert.equal((await sync(newer, 0)).code, 0);
+  const c = new pg.Client({ connectionString: newer });
+  await c.connect();
+  await c.query(`UPDATE ccost_meta SET value = '99' WHERE key = 'schema_version'`);
+  const refused = await sync(newer, 0);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /schema version 99, newer than this ccost's/);
+  await c.query(`UPDATE ccost_meta SET value = '1' WHERE key = 'schema_version'`);
+  // Another sync of host 1 holds its lock: this one says so and leaves.
+  const hostId = (new Database(ledgers[0]!, { readonly: true }).prepare(`SELECT value FROM meta WHERE key = 'fleet_host_id'`).get() as { value: string }).value;
+  await c.query('SELECT pg_advisory_lock(743100003, hashtext($1))', [hostId]);
+  const second = await sync(newer, 0);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /another sync of this host is running/);
+  await c.end();
+});
+
+test('sync --watch: sends what agents append, and carries on after PostgreSQL restarts', { skip }, async () => {
+  const pgs = server as { url: string; stop(): void; start(): void };
+  const url = await database('fleet_watch');
+  const dir = join(root, 'watched');
+  mkdirSync(join(dir, 'projects', '-w'), { recursive: true });
+  const file = join(dir, 'projects', '-w', 's.jsonl');
+  writeFileSync(file, line({ id: 'msg_w0', ts: T0, output: 1, session: 'w' }) + '\n');
+  const watch = spawn(process.execPath, [CCOST, 'sync', '--to', url, '--watch', '--interval', '0.3', '--dir', dir, '--ledger', join(root, 'w.db')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  watch.stderr.on('data', (d: Buffer) => (log += d));
+  const eventually = async (n: number) => {
+    for (let i = 0; i < 100; i++) {
+      const got = await counts(url).catch(() => null);
+      if (got?.events === n) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.fail(`${n} events never arrived: ${log}`);
+  };
+  try {
+    await eventually(1);
+    appendFileSync(file, line({ id: 'msg_w1', ts: T0 + 1000, output: 2, session: 'w' }) + '\n');
+    await eventually(2);
+    pgs.stop();
+    appendFileSync(file, line({ id: 'msg_w2', ts: T0 + 2000, output: 3, session: 'w' }) + '\n');
+    await new Promise((r) => setTimeout(r, 1500));
+    pgs.start();
+    await eventually(3);
+    assert.match(log, /cannot reach the fleet database/);
+    assert.equal(watch.exitCode, null, 'still running');
+  } finally {
+    watch.kill('SIGINT');
+  }
+  assert.deepEqual(bare(ccostJson(['daily', '--from', url])).totals, ccostJson(['daily', '--dir', dir, '--no-ledger']).totals);
+});

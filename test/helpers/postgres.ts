@@ -1,0 +1,69 @@
+/**
+ * A PostgreSQL of the test's own: `initdb -A trust` and `pg_ctl` as user postgres in a temporary
+ * folder, listening on 127.0.0.1 and a socket in that folder only, stopped when the test file ends.
+ * CI installs Debian's postgresql; where it (or root, to run as postgres) is missing, the reason to
+ * skip, said loudly.
+ */
+import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Postgres {
+  url: string;
+  stop(): void;
+  start(): void;
+}
+
+function binDir(): string | null {
+  const base = '/usr/lib/postgresql';
+  if (!existsSync(base)) return null;
+  const versions = readdirSync(base).filter((v) => existsSync(join(base, v, 'bin', 'initdb'))).sort((a, b) => Number(b) - Number(a));
+  return versions.length ? join(base, versions[0]!, 'bin') : null;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => done(port));
+    });
+  });
+}
+
+export async function startPostgres(forWhat: string): Promise<Postgres | { skip: string }> {
+  const why = (reason: string) => {
+    const skip = `SKIPPED LOUDLY: ${forWhat}: ${reason}`;
+    console.warn(skip);
+    return { skip };
+  };
+  const bin = binDir();
+  if (!bin) return why("no PostgreSQL server here (Debian's postgresql package; .ci/run installs it)");
+  if (process.getuid?.() !== 0) return why('initdb runs as user postgres, which needs root to switch to (CI runs as root)');
+  const uid = Number(spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  const gid = Number(spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).stdout.trim());
+  if (!uid) return why('no postgres user');
+  const dir = mkdtempSync(join(tmpdir(), 'ccost-pg-'));
+  chownSync(dir, uid, gid);
+  const asPostgres = (args: string[]) => spawnSync('runuser', ['-u', 'postgres', '--', ...args], { encoding: 'utf8' });
+  const init = asPostgres([join(bin, 'initdb'), '-A', 'trust', '-U', 'postgres', '-D', join(dir, 'data')]);
+  if (init.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return why(`initdb failed: ${init.stderr.trim().split('\n').pop()}`);
+  }
+  const port = await freePort();
+  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=50`;
+  const start = () => {
+    const r = asPostgres([join(bin, 'pg_ctl'), '-D', join(dir, 'data'), '-o', opts, '-l', join(dir, 'log'), '-w', 'start']);
+    if (r.status !== 0) throw new Error(`pg_ctl start: ${r.stderr}`);
+  };
+  const stop = () => void asPostgres([join(bin, 'pg_ctl'), '-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
+  start();
+  test.after(() => {
+    stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop, start };
+}

@@ -153,9 +153,11 @@ test('a sync killed half-way, then run again, counts nothing twice and loses not
   for (let attempt = 0; attempt < 12 && !landed; attempt++) {
     const url = await database('fleet_kill');
     const c = spawn(process.execPath, [CCOST, 'sync', '--to', url, '--dir', hosts[0]!, '--ledger', ledgers[0]!, '--host-name', 'h1', '--batch', '5'], { stdio: 'ignore' });
+    // Listened for from the start: a sync that ends before the kill has already exited.
+    const exited = new Promise((r) => c.on('exit', r));
     await new Promise((r) => setTimeout(r, 150 + attempt * 60));
     c.kill('SIGKILL');
-    await new Promise((r) => c.on('exit', r));
+    await exited;
     const partial = await counts(url).catch(() => ({ events: 0, rollup: '' }));
     landed = partial.events > 0 && partial.events < 60;
     for (const i of [0, 1, 2]) assert.equal((await sync(url, i)).code, 0);

@@ -49,8 +49,9 @@ async function runSync(opts: SyncOptions): Promise<void> {
       if (r) process.stderr.write(`${process.stderr.isTTY && r.batches ? '\r\x1b[K' : ''}ccost sync: ${r.events.toLocaleString('en-US')} response(s) sent in ${r.batches} batch(es) to ${describe(url)}\n`);
     } catch (err) {
       // --watch rides out a database that is down; anything else ends it.
-      if (!opts.watch || !(failure(err, url) instanceof FleetUnavailable)) throw fleetFailure(err, url);
-      process.stderr.write(`ccost sync: ${failure(err, url).message}; trying again in ${opts.interval} s\n`);
+      const e = failure(err, url);
+      if (!opts.watch || !(e instanceof FleetUnavailable)) throw fleetFailure(e, url);
+      process.stderr.write(`ccost sync: ${e.message}; trying again in ${opts.interval} s\n`);
     }
     if (!opts.watch) return;
     await sleep(opts.interval * 1000);

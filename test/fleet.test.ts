@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -18,7 +18,7 @@ import { rankKey } from '../src/fleet/rank-key.js';
 import { ccost, ccostJson } from './helpers/cli.js';
 import { CCOST, PRICES } from './helpers/paths.js';
 import { startPostgres } from './helpers/postgres.js';
-import { reference } from './helpers/reference.js';
+import { reference, referenceCost, referenceDedup, referenceRecords } from './helpers/reference.js';
 import { rng } from './helpers/rng.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ccost-fleet-'));
@@ -134,6 +134,54 @@ test('every report over the fleet = the three hosts read together = the referenc
   // The final copy of the shared message counted, not the partial one: 700 output tokens, host 2's.
   const session = ccostJson(['session', '--from', url]).sessions.find((s: { sessionId: string }) => s.sessionId === 'shared');
   assert.ok(session.outputTokens >= 700 + 300 + 55 && session.outputTokens < 700 + 300 + 55 + 10 + 20, `shared session output ${session.outputTokens}`);
+});
+
+test('ccost host over the fleet: each host what it counts after the fleet\'s dedup (= the reference, ties to the smallest host id); --host filters; fleet status', { skip }, async () => {
+  const url = await database('fleet_hosts');
+  for (const i of [0, 1, 2]) assert.equal((await sync(url, i)).code, 0);
+  const ids = ledgers.map((l) => {
+    const db = new Database(l, { readonly: true });
+    const id = (db.prepare(`SELECT value FROM meta WHERE key = 'fleet_host_id'`).get() as { value: string }).value;
+    db.close();
+    return id;
+  });
+  // The reference's dedup breaks ties on the path: a path led by its host's id gives the fleet's order.
+  const hostOf = (path: string) => hosts.findIndex((h) => path.startsWith(h + '/'));
+  const records = referenceRecords(hosts).records.map((r) => ({ ...r, path: `${ids[hostOf(r.path)]}/${r.path}` }));
+  const prices = JSON.parse(readFileSync(PRICES, 'utf8'));
+  const want = hosts.map(() => ({ outputTokens: 0, cacheReadTokens: 0, totalCost: 0, responses: 0 }));
+  for (const r of referenceDedup(records)) {
+    const w = want[hostOf(r.path.slice(r.path.indexOf('/') + 1))]!;
+    w.outputTokens += r.output;
+    w.cacheReadTokens += r.read;
+    w.totalCost += referenceCost(r, prices) ?? 0;
+    w.responses++;
+  }
+  const rows = ccostJson(['host', '--from', url]).rows as Array<{ host: string; outputTokens: number; cacheReadTokens: number; totalCost: number }>;
+  assert.deepEqual(rows.map((r) => r.host).sort(), ['h1', 'h2', 'h3']);
+  const status = ccostJson(['fleet', 'status', '--from', url]);
+  assert.deepEqual(status.hosts.map((h: { name: string }) => h.name), ['h1', 'h2', 'h3']);
+  for (const [i, w] of want.entries()) {
+    const row = rows.find((r) => r.host === `h${i + 1}`)!;
+    assert.equal(row.outputTokens, w.outputTokens, `h${i + 1} output`);
+    assert.equal(row.cacheReadTokens, w.cacheReadTokens, `h${i + 1} cache read`);
+    assert.ok(Math.abs(row.totalCost - w.totalCost) <= 1e-9, `h${i + 1} cost ${row.totalCost} vs ${w.totalCost}`);
+    const only = ccostJson(['daily', '--from', url, '--host', `h${i + 1}`]).totals;
+    assert.equal(only.outputTokens, w.outputTokens, `daily --host h${i + 1}`);
+    const h = status.hosts[i];
+    assert.equal(h.hostId, ids[i]);
+    assert.equal(h.responses, w.responses, `h${i + 1} responses`);
+    assert.ok(h.lagSeconds >= 0 && h.lagSeconds < 120 && !h.pricingDiffers, JSON.stringify(h));
+  }
+  // A host on another price table is pointed out.
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  await c.query(`UPDATE ccost_hosts SET pricing_version = 'older' WHERE name = 'h3'`);
+  await c.end();
+  const text = ccost(['fleet', 'status', '--from', url]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /h3 .*other \(older\)/);
+  assert.match(text.stdout, /2 different tables/);
 });
 
 test('another order of syncs, in batches of 7, gives the same bytes', { skip }, async () => {

@@ -17,6 +17,7 @@ import { serveCommand } from './commands/serve.js';
 import { exportCommand } from './commands/export.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { syncCommand } from './commands/sync.js';
+import { fleetCommand } from './commands/fleet.js';
 
 export function buildProgram(): Command {
   const program = newProgram('ccost', 'Claude Code cost monitor: reports spend per day, session, project, agent (container), team and model; watches, tails and alerts');
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   exportCommand(program);
   ledgerCommand(program);
   syncCommand(program);
+  fleetCommand(program);
   doctorCommand(program);
   return program;
 }

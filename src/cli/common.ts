@@ -16,7 +16,8 @@ import { scopeKeyOf, viewFromFiles, viewFromLedger, type UsageView } from '../le
 import { countedEvents, lazyWinners } from '../ledger/counted.js';
 import { loadUsage } from '../sessions/load.js';
 import type { CountedResponse } from '../reports/export-events.js';
-import { failure, FleetRefused, FleetUnavailable } from '../fleet/connect.js';
+import type pg from 'pg';
+import { connectFleet, failure, FleetRefused, FleetUnavailable } from '../fleet/connect.js';
 import { OperationFailed } from './run.js';
 import { LiveView } from '../ledger/live-view.js';
 import { costRows, type CostedRow } from '../usage/aggregate.js';
@@ -182,6 +183,26 @@ function fromFiles(loaded: Awaited<ReturnType<typeof loadUsage>>): { responses: 
 }
 
 /** A fleet database's failure as the CLI says it: out of reach exits 75 (try again later), a refusal 2. */
+/** The fleet database's URL: the option, else $CCOST_FLEET_URL. */
+export function fleetUrl(given: string | undefined, option: string): string {
+  const url = given ?? process.env.CCOST_FLEET_URL;
+  if (!url) throw new UsageError(`say where the fleet database is: ${option} postgres://user@host:port/database, or $CCOST_FLEET_URL`);
+  return url;
+}
+
+/** Work on the fleet database, connected and migrated; its failures in the fleet's terms (fleetFailure). */
+export async function withFleet<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  let client: pg.Client | undefined;
+  try {
+    client = await connectFleet(url);
+    return await work(client);
+  } catch (err) {
+    throw fleetFailure(err, url);
+  } finally {
+    await client?.end().catch(() => {});
+  }
+}
+
 export function fleetFailure(err: unknown, url: string): Error {
   const e = failure(err, url);
   return e instanceof FleetUnavailable ? new OperationFailed(e.message, 75) : e instanceof FleetRefused ? new UsageError(e.message) : e;

@@ -7,7 +7,7 @@ import type { Calendar } from '../usage/time.js';
 import type { FileOrigin, FileWarnings, TokenTotals } from '../usage/types.js';
 import { encodeCwd } from '../sessions/attribution.js';
 
-export const REPORT_KINDS = ['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model'] as const;
+export const REPORT_KINDS = ['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model', 'host'] as const;
 export type ReportKind = (typeof REPORT_KINDS)[number];
 
 export interface ReportFilters {
@@ -110,6 +110,8 @@ export function keyFor(kind: ReportKind, calendar: Calendar): (c: CostedRow) => 
       return (c) => c.file.team ?? NO_TEAM;
     case 'model':
       return (c) => c.row.model;
+    case 'host':
+      return (c) => c.file.host;
   }
 }
 

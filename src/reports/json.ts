@@ -13,6 +13,7 @@ const ARRAY_NAME = {
   agent: 'rows',
   team: 'rows',
   model: 'rows',
+  host: 'rows',
 } as const;
 
 const KEY_NAME = {
@@ -24,6 +25,7 @@ const KEY_NAME = {
   agent: 'agent',
   team: 'team',
   model: 'model',
+  host: 'host',
 } as const;
 
 export function reportJson(r: Report): Record<string, unknown> {
@@ -73,6 +75,12 @@ function rowJson(r: Report, row: ReportRow): Record<string, unknown> {
       break;
     case 'model':
       out.agents = row.agents;
+      break;
+    case 'host':
+      out.agents = row.agents;
+      out.projects = row.projects;
+      out.sessions = g.sessions.size;
+      out.lastActivity = new Date(g.lastTimestamp).toISOString();
       break;
     case 'team':
       out.agents = row.agents;

@@ -23,6 +23,7 @@ const TITLES = {
   agent: 'Agent',
   team: 'Team',
   model: 'Model',
+  host: 'Host',
 } as const;
 
 interface Layout {
@@ -107,6 +108,7 @@ function titleOf(r: Report): string {
     agent: 'Claude Code cost by agent',
     team: 'Claude Code cost by team context',
     model: 'Claude Code cost by model',
+    host: 'Claude Code cost by host',
   } as const;
   return names[r.kind];
 }

@@ -5,15 +5,15 @@ import { Command, Option } from 'commander';
 import { costRows, unpricedModels, type CostedRow } from '../../usage/aggregate.js';
 import type { CostMode } from '../../usage/types.js';
 import type { UsageView } from '../../ledger/view.js';
-import { connectFleet } from '../../fleet/connect.js';
 import { fleetView, type FleetHost } from '../../fleet/fleet-view.js';
 import { Calendar, type Weekday } from '../../usage/time.js';
 import { buildReport, type ReportKind } from '../../reports/build.js';
 import { reportJson } from '../../reports/json.js';
-import { addSourceOptions, dateArg, dirsOf, fleetFailure, loadCostedRows, rememberOutput, warningsText, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
+import { addSourceOptions, dateArg, dirsOf, loadCostedRows, withFleet, rememberOutput, warningsText, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
 
 interface ReportOptions extends SourceOptions {
   from?: string;
+  host?: string;
   json?: boolean;
   csv?: boolean;
   since?: string;
@@ -34,6 +34,7 @@ export const DESCRIPTIONS: Record<ReportKind, string> = {
   agent: 'cost and tokens per agent: container instance, or "host" for the host\'s own sessions',
   team: 'cost and tokens per team context (from the containers\' metadata; "(no team)" for the rest)',
   model: 'cost and tokens per model',
+  host: 'cost and tokens per host (this machine, or every host that synced with --from)',
 };
 
 export function reportCommand(program: Command, kind: ReportKind): void {
@@ -46,6 +47,7 @@ export function reportCommand(program: Command, kind: ReportKind): void {
     .option('-b, --breakdown', 'show per-model rows')
     .addOption(new Option('-o, --order <order>', 'row order').choices(['asc', 'desc']))
     .addOption(new Option('--start-of-week <day>', 'first day of a week for the weekly report').choices(WEEKDAYS).default('monday'))
+    .option('--host <name>', 'only this host (its name in `ccost host`; useful with --from)')
     .option('--from <url>', "report over the fleet: every host's synced spend in this PostgreSQL (see ccost sync), instead of this host's files")
     .action((opts: ReportOptions) => runReport(kind, opts));
 }
@@ -62,7 +64,7 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
     unpricedModels: unpricedModels(view.rows, opts.mode),
     warnings: view.warnings,
     calendar: new Calendar(tz, WEEKDAYS.indexOf(opts.startOfWeek) as Weekday),
-    filters: { since: opts.since, until: opts.until, project: opts.project, agent: opts.agent },
+    filters: { since: opts.since, until: opts.until, project: opts.project, agent: opts.agent, host: opts.host },
     order: opts.order,
   });
   let out: string;
@@ -89,15 +91,9 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
 }
 
 /** The fleet's rows (fleet/fleet-view.ts), costed as local rows are. */
-async function fleetRows(url: string, mode: CostMode): Promise<{ view: UsageView; rows: CostedRow[]; hosts: FleetHost[] }> {
-  let client;
-  try {
-    client = await connectFleet(url);
+function fleetRows(url: string, mode: CostMode): Promise<{ view: UsageView; rows: CostedRow[]; hosts: FleetHost[] }> {
+  return withFleet(url, async (client) => {
     const { view, hosts } = await fleetView(client);
     return { view, hosts, rows: costRows(view.rows, view.files, mode) };
-  } catch (err) {
-    throw fleetFailure(err, url);
-  } finally {
-    await client?.end().catch(() => {});
-  }
+  });
 }

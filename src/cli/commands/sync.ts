@@ -14,7 +14,7 @@ import { LOCK } from '../../fleet/schema.js';
 import { embeddedPricing } from '../../usage/prices-file.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperationFailed } from '../run.js';
-import { addSourceOptions, dirsOf, fleetFailure, loadView, openedLedger, positiveNumber, UsageError, type SourceOptions } from '../common.js';
+import { addSourceOptions, dirsOf, fleetFailure, fleetUrl, loadView, openedLedger, positiveNumber, UsageError, type SourceOptions } from '../common.js';
 
 interface SyncOptions extends SourceOptions {
   to?: string;
@@ -39,8 +39,7 @@ export function syncCommand(program: Command): void {
 }
 
 async function runSync(opts: SyncOptions): Promise<void> {
-  const url = opts.to ?? process.env.CCOST_FLEET_URL;
-  if (!url) throw new UsageError('say where the fleet database is: --to postgres://user@host:port/database, or $CCOST_FLEET_URL');
+  const url = fleetUrl(opts.to, '--to');
   if (opts.ledger === false) throw new UsageError('sync pushes the ledger; with --no-ledger there is nothing to push');
   const batch = Math.max(1, Math.floor(opts.batch));
   for (;;) {

@@ -128,6 +128,10 @@ test('every report over the fleet = the three hosts read together = the referenc
     assert.deepEqual(bare(fleet), bare(local), kind);
     assert.deepEqual(fleet.fleet.hosts.map((h: { name: string }) => h.name), ['h1', 'h2', 'h3']);
   }
+  const now = ['--now', new Date(T0 + 10 * 86_400_000).toISOString()];
+  const blocks = ccostJson(['blocks', '--from', url, ...now]);
+  assert.ok(blocks.blocks.length > 3, 'blocks over the fleet');
+  assert.deepEqual(bare(blocks), bare(ccostJson(['blocks', ...union, '--no-ledger', ...now])), 'blocks');
   const totals = ccostJson(['daily', '--from', url]).totals;
   for (const k of ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens', 'totalTokens'] as const) assert.equal(totals[k], ref[k], `reference ${k}`);
   assert.ok(Math.abs(totals.totalCost - ref.totalCost) <= 1e-9 * Math.max(1, ref.totalCost), `reference cost ${ref.totalCost}`);

@@ -17,7 +17,8 @@ import { countedEvents, lazyWinners } from '../ledger/counted.js';
 import { loadUsage } from '../sessions/load.js';
 import type { CountedResponse } from '../reports/export-events.js';
 import type pg from 'pg';
-import { connectFleet, failure, FleetRefused, FleetUnavailable } from '../fleet/connect.js';
+import { FleetRefused, FleetUnavailable } from '../fleet/errors.js';
+import { fleetView, type FleetHost } from '../fleet/fleet-view.js';
 import { OperationFailed } from './run.js';
 import { LiveView } from '../ledger/live-view.js';
 import { costRows, type CostedRow } from '../usage/aggregate.js';
@@ -190,21 +191,25 @@ export function fleetUrl(given: string | undefined, option: string): string {
   return url;
 }
 
-/** Work on the fleet database, connected and migrated; its failures in the fleet's terms (fleetFailure). */
+/**
+ * Work on the fleet database, connected and migrated; its failures as exits (fleetExit). The client
+ * library loads here, not with every command.
+ */
 export async function withFleet<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const { connectFleet, failure } = await import('../fleet/connect.js');
   let client: pg.Client | undefined;
   try {
     client = await connectFleet(url);
     return await work(client);
   } catch (err) {
-    throw fleetFailure(err, url);
+    throw fleetExit(failure(err, url));
   } finally {
     await client?.end().catch(() => {});
   }
 }
 
-export function fleetFailure(err: unknown, url: string): Error {
-  const e = failure(err, url);
+/** A fleet failure as an exit: unreachable 75 (try again later), refused 2. */
+export function fleetExit(e: Error): Error {
   return e instanceof FleetUnavailable ? new OperationFailed(e.message, 75) : e instanceof FleetRefused ? new UsageError(e.message) : e;
 }
 
@@ -254,6 +259,30 @@ function openLedger(path: string): LedgerStore {
 export async function loadCostedRows(opts: SourceOptions): Promise<{ view: UsageView; rows: CostedRow[] }> {
   const view = await loadView(dirsOf(opts), opts.ledger);
   return { view, rows: costRows(view.rows, view.files, opts.mode) };
+}
+
+export interface FleetOptions {
+  from?: string;
+  host?: string;
+}
+
+/** `--from URL`: report over the fleet's database instead of this host's files; `--host`: one host's part. */
+export function addFleetOptions(cmd: Command): Command {
+  return cmd
+    .option('--from <url>', "report over the fleet: every host's synced spend in this PostgreSQL (see ccost sync), instead of this host's files")
+    .option('--host <name>', 'only this host (its name in `ccost host`; useful with --from)');
+}
+
+/**
+ * The rows a report is made from: this host's, or with --from the fleet's (fleet/fleet-view.ts),
+ * costed alike; `fleet` names the hosts that synced (null for a local report).
+ */
+export async function loadReportRows(opts: SourceOptions & FleetOptions): Promise<{ view: UsageView; rows: CostedRow[]; fleet: { hosts: FleetHost[] } | null }> {
+  if (!opts.from) return { ...(await loadCostedRows(opts)), fleet: null };
+  return withFleet(opts.from, async (client) => {
+    const { view, hosts } = await fleetView(client);
+    return { view, rows: costRows(view.rows, view.files, opts.mode), fleet: { hosts } };
+  });
 }
 
 /**

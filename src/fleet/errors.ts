@@ -1,4 +1,4 @@
-/** What goes wrong with the fleet's database, as the CLI tells it apart (cli/common.ts fleetFailure). */
+/** What goes wrong with the fleet's database, as the CLI tells it apart (cli/common.ts fleetExit). */
 
 /** The database cannot be reached, for now (down, restarting, too many connections): try again later. */
 export class FleetUnavailable extends Error {}

@@ -6,9 +6,9 @@ import { filterRows } from '../../reports/build.js';
 import { blocksJson, renderBlocks } from '../../reports/blocks.js';
 import { buildBlocks, resolveTokenLimit } from '../../usage/blocks.js';
 import { Calendar } from '../../usage/time.js';
-import { addSourceOptions, loadCostedRows, reportWarnings, timeZoneOf, type SourceOptions } from '../common.js';
+import { addFleetOptions, addSourceOptions, loadReportRows, reportWarnings, timeZoneOf, type FleetOptions, type SourceOptions } from '../common.js';
 
-interface BlocksOptions extends SourceOptions {
+interface BlocksOptions extends SourceOptions, FleetOptions {
   json?: boolean;
   active?: boolean;
   recent?: boolean;
@@ -24,7 +24,7 @@ function tokenLimitArg(v: string): string {
 
 export function blocksCommand(program: Command): void {
   const cmd = program.command('blocks').description('5-hour billing windows: usage per block, the active block with burn rate and projection');
-  addSourceOptions(cmd)
+  addFleetOptions(addSourceOptions(cmd))
     .option('-j, --json', 'print JSON')
     .option('--active', 'only the active block')
     .option('--recent', 'only blocks of the last 3 days')
@@ -35,8 +35,8 @@ export function blocksCommand(program: Command): void {
 async function runBlocks(opts: BlocksOptions): Promise<void> {
   const tz = timeZoneOf(opts);
   const now = opts.now ?? Date.now();
-  const { view, rows } = await loadCostedRows(opts);
-  const selected = filterRows(rows, new Calendar(tz), { project: opts.project, agent: opts.agent });
+  const { view, rows, fleet } = await loadReportRows(opts);
+  const selected = filterRows(rows, new Calendar(tz), { project: opts.project, agent: opts.agent, host: opts.host });
   let blocks = buildBlocks(selected, now);
   const all = blocks.filter((b) => b.kind !== 'gap');
   const limit = resolveTokenLimit(opts.tokenLimit, blocks);
@@ -45,7 +45,7 @@ async function runBlocks(opts: BlocksOptions): Promise<void> {
   // A gap means something only between two blocks that are both shown.
   while (blocks[0]?.kind === 'gap') blocks = blocks.slice(1);
   while (blocks[blocks.length - 1]?.kind === 'gap') blocks = blocks.slice(0, -1);
-  if (opts.json) process.stdout.write(JSON.stringify(blocksJson(blocks, limit), null, 2) + '\n');
+  if (opts.json) process.stdout.write(JSON.stringify({ ...blocksJson(blocks, limit), ...(fleet ? { fleet } : {}) }, null, 2) + '\n');
   else {
     const tty = Boolean(process.stdout.isTTY);
     // "No usage blocks found" would be wrong when there are blocks, only none that is active (or recent).

@@ -5,15 +5,12 @@ import { Command, Option } from 'commander';
 import { costRows, unpricedModels, type CostedRow } from '../../usage/aggregate.js';
 import type { CostMode } from '../../usage/types.js';
 import type { UsageView } from '../../ledger/view.js';
-import { fleetView, type FleetHost } from '../../fleet/fleet-view.js';
 import { Calendar, type Weekday } from '../../usage/time.js';
 import { buildReport, type ReportKind } from '../../reports/build.js';
 import { reportJson } from '../../reports/json.js';
-import { addSourceOptions, dateArg, dirsOf, loadCostedRows, withFleet, rememberOutput, warningsText, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
+import { addSourceOptions, dateArg, dirsOf, loadReportRows, addFleetOptions, type FleetOptions, rememberOutput, warningsText, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
 
-interface ReportOptions extends SourceOptions {
-  from?: string;
-  host?: string;
+interface ReportOptions extends SourceOptions, FleetOptions {
   json?: boolean;
   csv?: boolean;
   since?: string;
@@ -46,18 +43,15 @@ export function reportCommand(program: Command, kind: ReportKind): void {
     .option('-u, --until <date>', 'last day to include (YYYY-MM-DD or YYYYMMDD, in --timezone)', dateArg)
     .option('-b, --breakdown', 'show per-model rows')
     .addOption(new Option('-o, --order <order>', 'row order').choices(['asc', 'desc']))
-    .addOption(new Option('--start-of-week <day>', 'first day of a week for the weekly report').choices(WEEKDAYS).default('monday'))
-    .option('--host <name>', 'only this host (its name in `ccost host`; useful with --from)')
-    .option('--from <url>', "report over the fleet: every host's synced spend in this PostgreSQL (see ccost sync), instead of this host's files")
-    .action((opts: ReportOptions) => runReport(kind, opts));
+    .addOption(new Option('--start-of-week <day>', 'first day of a week for the weekly report').choices(WEEKDAYS).default('monday'));
+  addFleetOptions(cmd).action((opts: ReportOptions) => runReport(kind, opts));
 }
 
 async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
   if (opts.json && opts.csv) throw new UsageError('choose one of --json and --csv');
   if (opts.since && opts.until && opts.since > opts.until) throw new UsageError(`--since ${opts.since} is after --until ${opts.until}`);
   const tz = timeZoneOf(opts);
-  const fleet = opts.from ? await fleetRows(opts.from, opts.mode) : null;
-  const { view, rows } = fleet ?? (await loadCostedRows(opts));
+  const { view, rows, fleet } = await loadReportRows(opts);
   const report = buildReport({
     kind,
     rows,
@@ -70,7 +64,7 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
   let out: string;
   let err = '';
   if (opts.json) {
-    out = JSON.stringify({ ...reportJson(report), ...(fleet ? { fleet: { hosts: fleet.hosts } } : { ledger: view.ledger }) }, null, 2) + '\n';
+    out = JSON.stringify({ ...reportJson(report), ...(fleet ? { fleet } : { ledger: view.ledger }) }, null, 2) + '\n';
   } else if (opts.csv) {
     const { renderCsv } = await import('../../reports/csv.js');
     out = renderCsv(report, Boolean(opts.breakdown));
@@ -88,12 +82,4 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
   if (err) process.stderr.write(err);
   // A fleet report depends on other hosts: never replayed from this host's ledger.
   if (!fleet) rememberOutput(opts.ledger, view, out, err);
-}
-
-/** The fleet's rows (fleet/fleet-view.ts), costed as local rows are. */
-function fleetRows(url: string, mode: CostMode): Promise<{ view: UsageView; rows: CostedRow[]; hosts: FleetHost[] }> {
-  return withFleet(url, async (client) => {
-    const { view, hosts } = await fleetView(client);
-    return { view, hosts, rows: costRows(view.rows, view.files, mode) };
-  });
 }

@@ -48,7 +48,7 @@ export interface Truth {
 const MODELS = ['claude-sonnet-4-5-20250929', 'claude-opus-4-6', 'claude-haiku-4-5-20251001', 'claude-sonnet-4-6', 'claude-opus-4-5-20251101'];
 const WEIGHTS = [0.35, 0.2, 0.2, 0.15, 0.1];
 
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -71,9 +71,9 @@ interface Usage {
   read: number;
 }
 
-type Prices = Record<string, Record<string, number>>;
+export type Prices = Record<string, Record<string, number>>;
 
-function priceOf(prices: Prices, model: string, u: Usage): number {
+export function priceOf(prices: Prices, model: string, u: Usage): number {
   const p = prices[model];
   if (!p) return 0;
   const long = u.input + u.w5 + u.w1 + u.read > 200_000;

@@ -33,12 +33,24 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** For a test file: started now, stopped and removed when the file's tests end. */
 export async function startPostgres(forWhat: string): Promise<Postgres | { skip: string }> {
-  const why = (reason: string) => {
-    const skip = `SKIPPED LOUDLY: ${forWhat}: ${reason}`;
+  const pg = await launchPostgres({ fsync: false });
+  if ('reason' in pg) {
+    const skip = `SKIPPED LOUDLY: ${forWhat}: ${pg.reason}`;
     console.warn(skip);
     return { skip };
-  };
+  }
+  test.after(() => pg.remove());
+  return pg;
+}
+
+/**
+ * A server in a temporary folder (the caller removes it); the reason when there can be none here.
+ * Tests turn fsync off (speed); a benchmark keeps PostgreSQL's default.
+ */
+export async function launchPostgres(o: { fsync: boolean }): Promise<(Postgres & { remove(): void }) | { reason: string }> {
+  const why = (reason: string) => ({ reason });
   const bin = binDir();
   if (!bin) return why("no PostgreSQL server here (Debian's postgresql package; .ci/run installs it)");
   if (process.getuid?.() !== 0) return why('initdb runs as user postgres, which needs root to switch to (CI runs as root)');
@@ -54,16 +66,16 @@ export async function startPostgres(forWhat: string): Promise<Postgres | { skip:
     return why(`initdb failed: ${init.stderr.trim().split('\n').pop()}`);
   }
   const port = await freePort();
-  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c fsync=off -c max_connections=50`;
+  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir}${o.fsync ? '' : ' -c fsync=off'} -c max_connections=50`;
   const start = () => {
     const r = asPostgres([join(bin, 'pg_ctl'), '-D', join(dir, 'data'), '-o', opts, '-l', join(dir, 'log'), '-w', 'start']);
     if (r.status !== 0) throw new Error(`pg_ctl start: ${r.stderr}`);
   };
   const stop = () => void asPostgres([join(bin, 'pg_ctl'), '-D', join(dir, 'data'), '-m', 'immediate', '-w', 'stop']);
   start();
-  test.after(() => {
+  const remove = () => {
     stop();
     rmSync(dir, { recursive: true, force: true });
-  });
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop, start };
+  };
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop, start, remove };
 }

@@ -70,6 +70,21 @@ function host(n: number): string {
 const hosts = [1, 2, 3].map(host);
 const ledgers = hosts.map((_, i) => join(root, `h${i + 1}.db`));
 
+// A burst in one quarter hour, appended in three parts with the ledger brought up to date after each:
+// the ledger logs three segments, so its rollup row gains copies in separate batches (--batch 7). The
+// first part holds the earliest and the latest response, so its row's first and last timestamps must
+// survive the later batches. The kill test gets more batches to land between, too.
+const BURST_MINUTES = [0, 9, 5, 1, 2, 3, 4, 6, 7, 8];
+if (!skip) {
+  for (const [i, dir] of hosts.entries()) {
+    const work = join(dir, 'projects', `ccbox-agent${i + 1}--w`, 'work.jsonl');
+    for (const part of [[0, 1, 2], [3, 4, 5, 6], [7, 8, 9]]) {
+      ccost(['daily', '--dir', dir, '--ledger', ledgers[i]!]);
+      appendFileSync(work, part.map((k) => line({ id: `msg_h${i + 1}_burst${k}`, ts: T0 + 5 * 86_400_000 + BURST_MINUTES[k]! * 60_000, output: 10 + k, session: `h${i + 1}-burst` }) + '\n').join(''));
+    }
+  }
+}
+
 async function database(name: string): Promise<string> {
   const url = (server as { url: string }).url;
   const c = new pg.Client({ connectionString: url });
@@ -194,29 +209,53 @@ test('another order of syncs, in batches of 7, gives the same bytes', { skip }, 
   for (const i of [0, 1, 2]) assert.equal((await sync(a, i)).code, 0);
   for (const i of [2, 0, 1]) assert.equal((await sync(b, i, ['--batch', '7'])).code, 0);
   for (const kind of KINDS) assert.deepEqual(bare(ccostJson([kind, '--from', b])), bare(ccostJson([kind, '--from', a])), kind);
+  // The rollup rows themselves, first and last timestamps included, whatever the batches.
+  assert.equal((await counts(b)).rollup, (await counts(a)).rollup);
 });
 
 test('a sync killed half-way, then run again, counts nothing twice and loses nothing', { skip }, async () => {
   const clean = await database('fleet_clean');
   for (const i of [0, 1, 2]) assert.equal((await sync(clean, i)).code, 0);
   const want = await counts(clean);
+  const alone = await database('fleet_h1');
+  assert.equal((await sync(alone, 0)).code, 0);
+  const h1Events = (await counts(alone)).events;
   // Host 1 with more to send: batches of 5, killed at growing delays until a kill lands mid-run.
   let landed = false;
   for (let attempt = 0; attempt < 12 && !landed; attempt++) {
     const url = await database('fleet_kill');
     const c = spawn(process.execPath, [CCOST, 'sync', '--to', url, '--dir', hosts[0]!, '--ledger', ledgers[0]!, '--host-name', 'h1', '--batch', '5'], { stdio: 'ignore' });
     // Listened for from the start: a sync that ends before the kill has already exited.
-    const exited = new Promise((r) => c.on('exit', r));
-    await new Promise((r) => setTimeout(r, 150 + attempt * 60));
+    let ended = false;
+    const exited = new Promise((r) => c.on('exit', () => r((ended = true))));
+    // Killed as soon as a first batch is seen committed (later attempts wait a little longer).
+    await until(url, () => ended, attempt * 15);
     c.kill('SIGKILL');
     await exited;
     const partial = await counts(url).catch(() => ({ events: 0, rollup: '' }));
-    landed = partial.events > 0 && partial.events < 60;
+    landed = partial.events > 0 && partial.events < h1Events;
     for (const i of [0, 1, 2]) assert.equal((await sync(url, i)).code, 0);
     assert.deepEqual(await counts(url), want, `attempt ${attempt}`);
   }
   assert.ok(landed, 'one kill landed between batches');
 });
+
+/** Resolves `extra` ms after the fleet at `url` first holds an event, or once `gone()`. */
+async function until(url: string, gone: () => boolean, extra: number): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  c.on('error', () => {});
+  await c.connect();
+  try {
+    while (!gone()) {
+      const n = await c.query('SELECT count(*) AS n FROM ccost_events').then((r) => Number(r.rows[0].n), () => 0);
+      if (n > 0) break;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  } finally {
+    await c.end().catch(() => {});
+  }
+  await new Promise((r) => setTimeout(r, extra));
+}
 
 test('PostgreSQL orders rank keys as JavaScript does', { skip }, async () => {
   const r = rng(5);

@@ -80,35 +80,51 @@ async function pushFiles(client: Client, hostId: string, files: Array<{ id: File
   });
 }
 
-const ROW_KEY = 'bucket, host_id, file_id, model, session_id, cwd, subagent';
+const ROW_KEY = ['bucket', 'host_id', 'file_id', 'model', 'session_id', 'cwd', 'subagent'] as const;
+const SUMS = ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_read_tokens', 'total_tokens', 'cost_auto', 'cost_calculate', 'cost_display'] as const;
+const FLAGS = ['unpriced_auto', 'unpriced_calculate'] as const;
+const cols = (alias: string, names: readonly string[]) => names.map((n) => `${alias}.${n}`).join(', ');
+/** The rollup columns made from events under `alias`, grouped by the row key. */
+const ROLLUP_OF = (alias: string) => `${cols(alias, ROW_KEY)}, ${SUMS.map((f) => `sum(${alias}.${f})`).join(', ')}, ${FLAGS.map((f) => `bool_or(${alias}.${f})`).join(', ')}, count(*), min(${alias}.ts), max(${alias}.ts)`;
 
 async function mergeBatch(client: Client, hostId: string, lines: string[], last: { gen: number; fileId: number; start: number }): Promise<void> {
   await client.query(`CREATE TEMP TABLE ccost_batch (LIKE ccost_events) ON COMMIT DROP`);
   await copyRows(client, `ccost_batch (${EVENT_FIELDS.join(', ')})`, lines);
   // One merge at a time across the fleet: each sees every merge before it, so the rollup rows it
-  // sums again are exact. The COPY above, the slow part, runs alongside other hosts'.
+  // changes are exact. The COPY above, the slow part, runs alongside other hosts'.
   await client.query('SELECT pg_advisory_xact_lock($1)', [LOCK.merge]);
-  await client.query(`CREATE TEMP TABLE ccost_best ON COMMIT DROP AS SELECT DISTINCT ON (event_key) * FROM ccost_batch ORDER BY event_key, rank_key DESC`);
+  // The copies that beat the stored one (or are the first), with the stored copy's row when there was one.
   await client.query(
-    `CREATE TEMP TABLE ccost_touched ON COMMIT DROP AS
-       SELECT e.bucket, e.host_id, e.file_id, e.model, e.session_id, e.cwd, e.subagent FROM ccost_events e JOIN ccost_best b ON b.event_key = e.event_key WHERE b.rank_key > e.rank_key
-       UNION
-       SELECT b.bucket, b.host_id, b.file_id, b.model, b.session_id, b.cwd, b.subagent FROM ccost_best b LEFT JOIN ccost_events e ON e.event_key = b.event_key WHERE e.event_key IS NULL OR b.rank_key > e.rank_key`,
+    `CREATE TEMP TABLE ccost_win ON COMMIT DROP AS
+       SELECT b.*, e.event_key IS NOT NULL AS replaces, ${ROW_KEY.map((k) => `e.${k} AS old_${k}`).join(', ')}
+       FROM (SELECT DISTINCT ON (event_key) * FROM ccost_batch ORDER BY event_key, rank_key DESC) b
+       LEFT JOIN ccost_events e ON e.event_key = b.event_key
+       WHERE e.event_key IS NULL OR b.rank_key > e.rank_key`,
   );
   const set = EVENT_FIELDS.filter((f) => f !== 'event_key');
   await client.query(
-    `INSERT INTO ccost_events SELECT * FROM ccost_best ORDER BY event_key
+    `INSERT INTO ccost_events SELECT ${EVENT_FIELDS.join(', ')} FROM ccost_win ORDER BY event_key
      ON CONFLICT (event_key) DO UPDATE SET (${set.join(', ')}) = (${set.map((f) => `excluded.${f}`).join(', ')}) WHERE excluded.rank_key > ccost_events.rank_key`,
   );
-  await client.query(`DELETE FROM ccost_rollup r USING ccost_touched t WHERE (r.${ROW_KEY.split(', ').join(', r.')}) = (t.${ROW_KEY.split(', ').join(', t.')})`);
+  // A row that lost a copy (and the row its better copy went to) is summed again from the events:
+  // its first and last timestamps cannot be taken back by a difference. Rare: only messages on two hosts.
   await client.query(
-    `INSERT INTO ccost_rollup
-       SELECT e.bucket, e.host_id, e.file_id, e.model, e.session_id, e.cwd, e.subagent,
-              sum(e.input_tokens), sum(e.output_tokens), sum(e.cache_creation_tokens), sum(e.cache_read_tokens), sum(e.total_tokens),
-              sum(e.cost_auto), sum(e.cost_calculate), sum(e.cost_display), bool_or(e.unpriced_auto), bool_or(e.unpriced_calculate),
-              count(*), min(e.ts), max(e.ts)
-       FROM ccost_events e JOIN ccost_touched t ON (e.${ROW_KEY.split(', ').join(', e.')}) = (t.${ROW_KEY.split(', ').join(', t.')})
-       GROUP BY e.bucket, e.host_id, e.file_id, e.model, e.session_id, e.cwd, e.subagent`,
+    `CREATE TEMP TABLE ccost_resum ON COMMIT DROP AS
+       SELECT ${ROW_KEY.map((k) => `old_${k} AS ${k}`).join(', ')} FROM ccost_win WHERE replaces
+       UNION SELECT ${ROW_KEY.join(', ')} FROM ccost_win WHERE replaces`,
+  );
+  const onKey = (a: string, b: string) => `(${cols(a, ROW_KEY)}) = (${cols(b, ROW_KEY)})`;
+  await client.query(`DELETE FROM ccost_rollup r USING ccost_resum t WHERE ${onKey('r', 't')}`);
+  await client.query(`INSERT INTO ccost_rollup SELECT ${ROLLUP_OF('e')} FROM ccost_events e JOIN ccost_resum t ON ${onKey('e', 't')} GROUP BY ${cols('e', ROW_KEY)}`);
+  // Every other row only gains copies: their sums are added in.
+  await client.query(
+    `INSERT INTO ccost_rollup SELECT ${ROLLUP_OF('w')} FROM ccost_win w
+       WHERE NOT w.replaces AND NOT EXISTS (SELECT 1 FROM ccost_resum t WHERE ${onKey('t', 'w')})
+       GROUP BY ${cols('w', ROW_KEY)} ORDER BY ${cols('w', ROW_KEY)}
+     ON CONFLICT (${ROW_KEY.join(', ')}) DO UPDATE SET
+       ${[...SUMS, 'events'].map((f) => `${f} = ccost_rollup.${f} + excluded.${f}`).join(', ')},
+       ${FLAGS.map((f) => `${f} = ccost_rollup.${f} OR excluded.${f}`).join(', ')},
+       first_ts = least(ccost_rollup.first_ts, excluded.first_ts), last_ts = greatest(ccost_rollup.last_ts, excluded.last_ts)`,
   );
   await client.query(`UPDATE ccost_hosts SET sent_gen = $2, sent_file = $3, sent_start = $4 WHERE host_id = $1`, [hostId, last.gen, last.fileId, last.start]);
 }

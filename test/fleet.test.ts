@@ -143,6 +143,18 @@ test('every report over the fleet = the three hosts read together = the referenc
     assert.deepEqual(bare(fleet), bare(local), kind);
     assert.deepEqual(fleet.fleet.hosts.map((h: { name: string }) => h.name), ['h1', 'h2', 'h3']);
   }
+  // The fleet sums rows to what each report reads (per local day, without sessions or folders where
+  // nothing counts them); with dates, a zone 45 minutes off the hour, the week starting on Sunday and
+  // each filter, every report still equals the folders' own.
+  const day = (n: number) => new Date(T0 + n * 86_400_000).toISOString().slice(0, 10);
+  const filters = [['--since', day(3), '--until', day(12)], ['--until', day(6), '--start-of-week', 'sunday'], ['--project', '/w'], ['--agent', 'agent2'], ['--until', day(2), '--project', '-w-shared']];
+  for (const kind of KINDS)
+    for (const f of filters) {
+      const args = [kind, ...f.filter((a, i) => kind === 'weekly' || (a !== '--start-of-week' && f[i - 1] !== '--start-of-week')), '-z', 'Asia/Kathmandu'];
+      const local = ccostJson([...args, ...union, '--no-ledger']);
+      assert.ok(local.totals.totalTokens > 0, `${args.join(' ')}: some usage`);
+      assert.deepEqual(bare(ccostJson([...args, '--from', url])), bare(local), args.join(' '));
+    }
   const now = ['--now', new Date(T0 + 10 * 86_400_000).toISOString()];
   const blocks = ccostJson(['blocks', '--from', url, ...now]);
   assert.ok(blocks.blocks.length > 3, 'blocks over the fleet');

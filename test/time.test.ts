@@ -102,3 +102,26 @@ test('the system zone: $TZ, else UTC where /etc/localtime links to UTC, else wha
   assert.equal(systemTimeZone({ TZ: '/etc/localtime' }, '/somewhere/else'), intl);
   assert.equal(systemTimeZone({}, null), intl);
 });
+
+test('dayStarts(first, last) is the first quarter of each local day over the range, also across DST and a skipped day', () => {
+  const Q = 15 * 60_000;
+  const cases: Array<[string, string, number]> = [
+    ['America/New_York', '2025-03-07', 6],
+    ['Asia/Kathmandu', '2025-10-01', 3],
+    ['Australia/Lord_Howe', '2025-04-04', 4],
+    ['Pacific/Apia', '2011-12-28', 5], // 2011-12-30 never happened there
+    ['UTC', '2025-01-30', 3],
+  ];
+  for (const [zone, from, days] of cases) {
+    const c = new Calendar(zone);
+    // From mid-day: the first start lies before the range.
+    const first = Math.floor(Date.parse(`${from}T12:00:00Z`) / Q);
+    const last = first + days * 96;
+    const want: number[] = [];
+    for (let q = first - 2 * 96; q <= last; q++) if (c.day(q * Q) !== c.day((q - 1) * Q)) want.push(q);
+    // Brute force: every quarter whose day differs from the one before, keeping the last start at or before `first`.
+    const before = want.filter((q) => q <= first);
+    const expected = [before[before.length - 1]!, ...want.filter((q) => q > first)];
+    assert.deepEqual(c.dayStarts(first, last), expected, zone);
+  }
+});

@@ -26,6 +26,7 @@ import type { LiveTotals } from '../usage/live-totals.js';
 import { TotalsFeed } from '../live/totals-feed.js';
 import { FOLLOW_CADENCE, FolderWatch, type PendingChanges } from '../sessions/folder-watch.js';
 import type { Calendar } from '../usage/time.js';
+import type { RowNeeds } from '../reports/build.js';
 import { embeddedPricing } from '../usage/prices-file.js';
 import { InvalidTimeZoneError, parseDateArg, systemTimeZone, validateTimeZone } from '../usage/time.js';
 import type { CostMode, FileWarnings } from '../usage/types.js';
@@ -274,13 +275,24 @@ export function addFleetOptions(cmd: Command): Command {
 }
 
 /**
+ * What a report reads of the rows (null: all of them, as blocks do), in which calendar and days: a
+ * fleet database sums the rest away before sending rows.
+ */
+export interface ReportShape {
+  needs: RowNeeds | null;
+  calendar: Calendar;
+  since?: string;
+  until?: string;
+}
+
+/**
  * The rows a report is made from: this host's, or with --from the fleet's (fleet/fleet-view.ts),
  * costed alike; `fleet` names the hosts that synced (null for a local report).
  */
-export async function loadReportRows(opts: SourceOptions & FleetOptions): Promise<{ view: UsageView; rows: CostedRow[]; fleet: { hosts: FleetHost[] } | null }> {
+export async function loadReportRows(opts: SourceOptions & FleetOptions, shape: ReportShape): Promise<{ view: UsageView; rows: CostedRow[]; fleet: { hosts: FleetHost[] } | null }> {
   if (!opts.from) return { ...(await loadCostedRows(opts)), fleet: null };
   return withFleet(opts.from, async (client) => {
-    const { view, hosts } = await fleetView(client);
+    const { view, hosts } = await fleetView(client, { range: shape.calendar.quarters(shape.since, shape.until), needs: shape.needs, calendar: shape.calendar });
     return { view, rows: costRows(view.rows, view.files, opts.mode), fleet: { hosts } };
   });
 }

@@ -117,6 +117,30 @@ export function keyFor(kind: ReportKind, calendar: Calendar): (c: CostedRow) => 
 
 const TIME_KINDS = new Set<ReportKind>(['daily', 'weekly', 'monthly']);
 
+/**
+ * What a report (with these filters) reads of a row besides its file, model and sums: rows that
+ * differ only in what it does not read may be summed first (a fleet database does it, so that
+ * fewer rows cross the network). `time`: the local day (daily, weekly, monthly) or nothing (the
+ * date filter is then the caller's to apply, by the quarters of `calendar.quarters`).
+ */
+export interface RowNeeds {
+  time: 'day' | 'none';
+  session: boolean;
+  cwd: boolean;
+  subagent: boolean;
+}
+
+export function rowNeeds(kind: ReportKind, filters: ReportFilters): RowNeeds {
+  return {
+    time: TIME_KINDS.has(kind) ? 'day' : 'none',
+    // Session counts (rowJson) and the session report's key.
+    session: kind === 'session' || kind === 'project' || kind === 'agent' || kind === 'team' || kind === 'host',
+    // projectPaths, and --project, which also matches the working folder.
+    cwd: kind === 'session' || kind === 'project' || filters.project !== undefined,
+    subagent: kind === 'session',
+  };
+}
+
 export function buildReport(input: BuildInput): Report {
   const selected = filterRows(input.rows, input.calendar, input.filters);
   let groups = groupBy(selected, keyFor(input.kind, input.calendar));

@@ -110,6 +110,16 @@ export class Calendar {
     return [since ? first(since, false) : -Infinity, until ? first(until, true) - 1 : Infinity];
   }
 
+  /**
+   * The first quarter hour of each local day that holds a quarter in first..last, in order (the
+   * first may lie before `first`): the days as quarter ranges, for grouping rows by day elsewhere.
+   */
+  dayStarts(first: number, last: number): number[] {
+    const out: number[] = [];
+    for (let q = this.quarters(this.day(first * QUARTER_HOUR), undefined)[0]; q <= last; q = this.quarters(undefined, this.day(q * QUARTER_HOUR))[1] + 1) out.push(q);
+    return out;
+  }
+
   /** Local date of the first day of the instant's week. */
   week(ms: number): string {
     return weekOf(this.day(ms), this.weekStart);

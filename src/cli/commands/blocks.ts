@@ -35,8 +35,9 @@ export function blocksCommand(program: Command): void {
 async function runBlocks(opts: BlocksOptions): Promise<void> {
   const tz = timeZoneOf(opts);
   const now = opts.now ?? Date.now();
-  const { view, rows, fleet } = await loadReportRows(opts);
-  const selected = filterRows(rows, new Calendar(tz), { project: opts.project, agent: opts.agent, host: opts.host });
+  const calendar = new Calendar(tz);
+  const { view, rows, fleet } = await loadReportRows(opts, { needs: null, calendar });
+  const selected = filterRows(rows, calendar, { project: opts.project, agent: opts.agent, host: opts.host });
   let blocks = buildBlocks(selected, now);
   const all = blocks.filter((b) => b.kind !== 'gap');
   const limit = resolveTokenLimit(opts.tokenLimit, blocks);

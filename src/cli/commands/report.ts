@@ -6,7 +6,7 @@ import { costRows, unpricedModels, type CostedRow } from '../../usage/aggregate.
 import type { CostMode } from '../../usage/types.js';
 import type { UsageView } from '../../ledger/view.js';
 import { Calendar, type Weekday } from '../../usage/time.js';
-import { buildReport, type ReportKind } from '../../reports/build.js';
+import { buildReport, rowNeeds, type ReportKind } from '../../reports/build.js';
 import { reportJson } from '../../reports/json.js';
 import { addSourceOptions, dateArg, dirsOf, loadReportRows, addFleetOptions, type FleetOptions, rememberOutput, warningsText, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
 
@@ -51,16 +51,10 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
   if (opts.json && opts.csv) throw new UsageError('choose one of --json and --csv');
   if (opts.since && opts.until && opts.since > opts.until) throw new UsageError(`--since ${opts.since} is after --until ${opts.until}`);
   const tz = timeZoneOf(opts);
-  const { view, rows, fleet } = await loadReportRows(opts);
-  const report = buildReport({
-    kind,
-    rows,
-    unpricedModels: unpricedModels(view.rows, opts.mode),
-    warnings: view.warnings,
-    calendar: new Calendar(tz, WEEKDAYS.indexOf(opts.startOfWeek) as Weekday),
-    filters: { since: opts.since, until: opts.until, project: opts.project, agent: opts.agent, host: opts.host },
-    order: opts.order,
-  });
+  const calendar = new Calendar(tz, WEEKDAYS.indexOf(opts.startOfWeek) as Weekday);
+  const filters = { since: opts.since, until: opts.until, project: opts.project, agent: opts.agent, host: opts.host };
+  const { view, rows, fleet } = await loadReportRows(opts, { needs: rowNeeds(kind, filters), calendar, since: opts.since, until: opts.until });
+  const report = buildReport({ kind, rows, unpricedModels: unpricedModels(view.rows, opts.mode), warnings: view.warnings, calendar, filters, order: opts.order });
   let out: string;
   let err = '';
   if (opts.json) {

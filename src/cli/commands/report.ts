@@ -63,7 +63,7 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
     const { renderCsv } = await import('../../reports/csv.js');
     out = renderCsv(report, Boolean(opts.breakdown));
   } else {
-    if (view.files.length === 0) err += fleet ? 'No host has synced any usage to this fleet database yet (ccost sync --to URL)\n' : `No session files found in: ${dirsOf(opts).join(', ')}\n`;
+    if (fleet ? fleet.hosts.length === 0 : view.files.length === 0) err += fleet ? 'No host has synced any usage to this fleet database yet (ccost sync --to URL)\n' : `No session files found in: ${dirsOf(opts).join(', ')}\n`;
     // Loaded only here: the table library costs more start-up time than a warm JSON report.
     const { renderTable } = await import('../../reports/table.js');
     const tty = Boolean(process.stdout.isTTY);

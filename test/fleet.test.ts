@@ -108,9 +108,10 @@ function sync(url: string, i: number, extra: string[] = []): Promise<{ code: num
 const KINDS = ['daily', 'weekly', 'monthly', 'session', 'project', 'agent', 'team', 'model'] as const;
 /** A report's JSON without what says where it came from (the ledger, or the fleet's hosts). */
 const bare = (j: Record<string, unknown>) => {
-  const { ledger, fleet, ...rest } = j;
+  const { ledger, fleet, prices, ...rest } = j;
   void ledger;
   void fleet;
+  void prices;
   return rest;
 };
 

@@ -18,6 +18,7 @@ import { exportCommand } from './commands/export.js';
 import { ledgerCommand } from './commands/ledger.js';
 import { syncCommand } from './commands/sync.js';
 import { fleetCommand } from './commands/fleet.js';
+import { choosePricesFile, PricesFileError } from '../usage/prices-file.js';
 
 export function buildProgram(): Command {
   const program = newProgram('ccost', 'Claude Code cost monitor: reports spend per day, session, project, agent (container), team and model; watches, tails and alerts');
@@ -33,6 +34,8 @@ export function buildProgram(): Command {
   syncCommand(program);
   fleetCommand(program);
   doctorCommand(program);
+  // Before any command reads a price: --prices of the command that runs.
+  program.hook('preAction', (_, action) => choosePricesFile((action.opts() as { prices?: string }).prices));
   return program;
 }
 
@@ -40,7 +43,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[], seen?: SeenStats): Promise<number> {
   setInvocation(argv, seen);
   try {
-    return await runCli('ccost', buildProgram(), argv, [UsageError]);
+    return await runCli('ccost', buildProgram(), argv, [UsageError, PricesFileError]);
   } finally {
     settleLedgers();
   }

@@ -27,7 +27,7 @@ import { TotalsFeed } from '../live/totals-feed.js';
 import { FOLLOW_CADENCE, FolderWatch, type PendingChanges } from '../sessions/folder-watch.js';
 import type { Calendar } from '../usage/time.js';
 import type { RowNeeds } from '../reports/build.js';
-import { embeddedPricing } from '../usage/prices-file.js';
+import { activePricing } from '../usage/prices-file.js';
 import { InvalidTimeZoneError, parseDateArg, systemTimeZone, validateTimeZone } from '../usage/time.js';
 import type { CostMode, FileWarnings } from '../usage/types.js';
 
@@ -75,7 +75,8 @@ export function addSourceOptions(cmd: Command): Command {
     .option('-p, --project <name>', 'only this project (encoded folder name or real path)')
     .option('-a, --agent <instance>', 'only this agent (container instance, or "host")')
     .addOption(new Option('-m, --mode <mode>', 'cost mode: auto (recorded cost if present, else calculated), calculate, display').choices(['auto', 'calculate', 'display']).default('auto'))
-    .option('-O, --offline', 'accepted for ccusage compatibility: prices are always embedded')
+    .option('-O, --offline', 'accepted for ccusage compatibility: prices are always local')
+    .option('--prices <file>', 'price overrides (LiteLLM format: negotiated rates, new models) over the shipped table (default: ~/.config/ccorc/prices.json, if it exists)')
     .option('-v, --verbose', 'list every file with skipped lines or read errors')
     .option('--ledger <path>', 'the ledger (SQLite) that keeps counted usage and checkpoints (default: $CCORC_LEDGER, else ~/.cache/ccorc/ledger.db)')
     .option('--no-ledger', 'read the session files alone; write nothing')
@@ -115,7 +116,7 @@ interface LiveSlot {
 }
 
 export async function loadView(dirs: string[], ledger: string | boolean, live?: LiveSlot): Promise<UsageView> {
-  const pricing = embeddedPricing();
+  const pricing = activePricing();
   if (ledger === false) return viewFromFiles(dirs, pricing);
   const path = typeof ledger === 'string' ? ledger : defaultLedgerPath();
   let store: LedgerStore;

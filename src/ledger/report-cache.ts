@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultLedgerPath } from './default-path.js';
 import { SCHEMA_VERSION } from './schema-version.js';
+import { overridesPathOf } from '../usage/prices-file.js';
 import { SeenStats } from '../sessions/recent-stats.js';
 // Types only: a replay must not load the walk and the scanner it never uses.
 import type { Discovery } from '../sessions/discover.js';
@@ -98,7 +99,9 @@ function computeKey(argv: readonly string[], env: NodeJS.ProcessEnv): string | n
     zone = null;
   }
   const own = ownCode();
-  const envPart = ['HOME', 'CLAUDE_CONFIG_DIR', 'CCORC_LEDGER', 'XDG_CACHE_HOME', 'TZ', 'NO_COLOR', 'FORCE_COLOR'].map((k) => env[k] ?? null);
+  const envPart = ['HOME', 'CLAUDE_CONFIG_DIR', 'CCORC_LEDGER', 'XDG_CACHE_HOME', 'XDG_CONFIG_HOME', 'TZ', 'NO_COLOR', 'FORCE_COLOR'].map((k) => env[k] ?? null);
+  // The user's price overrides shape every cost: a changed (or new, or removed) file is another report.
+  own.push(statMark(overridesPathOf(argv, env)));
   const tty = process.stdout.isTTY ? [true, process.stdout.columns ?? 0] : [false, 0];
   return JSON.stringify([FORMAT, argv, process.cwd(), envPart, tty, hostname(), zone, own]);
 }

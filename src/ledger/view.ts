@@ -4,8 +4,6 @@
  * digit: rows come in one order (canonicalRowOrder), whichever way they were made. The ledger's rows
  * are kept as they are, brought up to date with events only added since, or rebuilt.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { discover, type DirListing, type Discovery, type ListingCache } from '../sessions/discover.js';
 import { loadUsage } from '../sessions/load.js';
 import { bindRows, canonicalRowOrder, mergeRows, reboundRow, rollup, type RollupRow } from '../usage/aggregate.js';
@@ -17,7 +15,7 @@ import {
   addToWinners, buildIndex, hashId, decodeFileWinners, encodeFileWinners, encodeWinnerList, keptEvents, type EncodedFileWinners, type FileWinners,
 } from '../usage/winners.js';
 import { decodeEvents } from '../usage/event-codec.js';
-import { PRICES_PATH } from '../usage/prices-file.js';
+import { activePrices } from '../usage/prices-file.js';
 import type { Pricing } from '../usage/pricing.js';
 import { bindEvents, type FileId, type FileOrigin, type FilePos, type FileWarnings, type UsageEvent } from '../usage/types.js';
 import type { LedgerStore } from './store.js';
@@ -71,11 +69,9 @@ export function scopeKeyOf(dirs: readonly string[]): string {
   return JSON.stringify([...dirs].sort());
 }
 
-/** Changes when prices or pricing rules change, so cached costs are recomputed. */
-const PRICING_RULES_VERSION = '1';
-let priceHash: string | null = null;
+/** Changes when prices (the shipped table or the user's overrides) or pricing rules change, so cached costs are recomputed. */
 export function pricingHash(): string {
-  return (priceHash ??= createHash('sha1').update(PRICING_RULES_VERSION).update(readFileSync(PRICES_PATH)).digest('hex'));
+  return activePrices().hash;
 }
 
 export async function viewFromFiles(dirs: readonly string[], pricing: Pricing, threads?: number): Promise<UsageView> {

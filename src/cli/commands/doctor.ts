@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { discover } from '../../sessions/discover.js';
 import { unpricedModels } from '../../usage/aggregate.js';
-import { loadPriceTable, PRICES_PATH } from '../../usage/prices-file.js';
+import { activePrices, loadPriceTable, PRICES_PATH } from '../../usage/prices-file.js';
 import { addSourceOptions, dirsOf, loadCostedRows, type SourceOptions } from '../common.js';
 import { defaultLedgerPath } from '../../ledger/default-path.js';
 
@@ -25,7 +25,7 @@ export function doctorCommand(program: Command): void {
       unpricedModels: unpricedModels(view.rows, opts.mode),
       // With its write-ahead log: until a checkpoint, what was written last sits there, not in the file.
       ledger: ledgerPath ? { path: ledgerPath, bytes: sizeOf(ledgerPath) + sizeOf(`${ledgerPath}-wal`), ...view.ledger } : null,
-      prices: { path: PRICES_PATH, models: Object.keys(loadPriceTable()).length },
+      prices: { path: PRICES_PATH, models: Object.keys(loadPriceTable()).length, overrides: activePrices().source.overrides, overriddenModels: activePrices().source.overriddenModels },
     };
     if (opts.json) {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -36,7 +36,7 @@ export function doctorCommand(program: Command): void {
     for (const d of report.dataDirs) w(`  ${d.path}  ${d.hasProjects ? 'ok' : d.exists ? 'no projects/ folder' : 'missing'}`);
     w(`Session files: ${report.sessionFiles} (${(report.bytes / 2 ** 20).toFixed(1)} MiB), agents: ${report.agents.join(', ') || '-'}`);
     w(report.ledger ? `Ledger: ${report.ledger.path} (${(report.ledger.bytes / 2 ** 20).toFixed(1)} MiB, ${view.ledger?.files ?? 0} files, ${view.ledger?.filesGone ?? 0} gone from disk)` : 'Ledger: off (--no-ledger)');
-    w(`Prices: ${report.prices.models} models from ${report.prices.path}`);
+    w(`Prices: ${report.prices.models} models from ${report.prices.path}${report.prices.overrides ? `; ${report.prices.overriddenModels.length} set by ${report.prices.overrides} (${report.prices.overriddenModels.join(', ')})` : ''}`);
     w(`Models without a price: ${report.unpricedModels.join(', ') || 'none'}`);
     if (report.warnings.length === 0) w('Skipped input: none');
     else {

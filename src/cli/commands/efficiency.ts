@@ -8,7 +8,7 @@ import { Command, Option } from 'commander';
 import { loadUsage } from '../../sessions/load.js';
 import { agentOf } from '../../usage/aggregate.js';
 import { efficiency, EFFICIENCY_BY, type Efficiency, type EfficiencyBy } from '../../usage/efficiency.js';
-import { embeddedPricing } from '../../usage/prices-file.js';
+import { activePricing } from '../../usage/prices-file.js';
 import { Calendar } from '../../usage/time.js';
 import type { FileOrigin } from '../../usage/types.js';
 import { matchesProject } from '../../reports/build.js';
@@ -40,7 +40,7 @@ export async function efficiencyOf(opts: EfficiencyOptions, by: EfficiencyBy, ke
     if (opts.project && !matchesProject(f, e.cwd, opts.project)) return false;
     return !opts.agent || agentOf(f) === opts.agent;
   });
-  return { report: efficiency(events, loaded.files, embeddedPricing(), by), warnings: warningsText(loaded.warnings, Boolean(opts.verbose)) };
+  return { report: efficiency(events, loaded.files, activePricing(), by), warnings: warningsText(loaded.warnings, Boolean(opts.verbose)) };
 }
 
 export function efficiencyCommand(program: Command): void {

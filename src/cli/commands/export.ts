@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { once } from 'node:events';
 import { filterTest } from '../../reports/build.js';
 import { csvLines, exportRows, jsonLines } from '../../reports/export-events.js';
-import { embeddedPricing } from '../../usage/prices-file.js';
+import { activePricing } from '../../usage/prices-file.js';
 import { Calendar } from '../../usage/time.js';
 import { addSourceOptions, dateArg, dirsOf, loadCounted, timeZoneOf, UsageError, warningsText, type SourceOptions } from '../common.js';
 
@@ -36,7 +36,7 @@ async function runExport(opts: ExportOptions): Promise<void> {
   if (opts.since && opts.until && opts.since > opts.until) throw new UsageError(`--since ${opts.since} is after --until ${opts.until}`);
   const calendar = new Calendar(timeZoneOf(opts));
   const { responses, warnings } = await loadCounted(dirsOf(opts), opts.ledger);
-  const rows = exportRows(responses, opts.mode, embeddedPricing(), filterTest(calendar, { since: opts.since, until: opts.until, project: opts.project, agent: opts.agent }));
+  const rows = exportRows(responses, opts.mode, activePricing(), filterTest(calendar, { since: opts.since, until: opts.until, project: opts.project, agent: opts.agent }));
   for (const piece of opts.json ? jsonLines(rows) : csvLines(rows)) if (!process.stdout.write(piece)) await once(process.stdout, 'drain');
   const text = warningsText(warnings, Boolean(opts.verbose));
   if (text) process.stderr.write(text);

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { costRows, unpricedModels, type CostedRow } from '../../usage/aggregate.js';
 import type { CostMode } from '../../usage/types.js';
 import type { UsageView } from '../../ledger/view.js';
+import { activePrices } from '../../usage/prices-file.js';
 import { Calendar, type Weekday } from '../../usage/time.js';
 import { buildReport, rowNeeds, type ReportKind } from '../../reports/build.js';
 import { reportJson } from '../../reports/json.js';
@@ -58,7 +59,8 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
   let out: string;
   let err = '';
   if (opts.json) {
-    out = JSON.stringify({ ...reportJson(report), ...(fleet ? { fleet } : { ledger: view.ledger }) }, null, 2) + '\n';
+    // A fleet's costs are as each host priced them (ccost fleet status names hosts on another table).
+    out = JSON.stringify({ ...reportJson(report), ...(fleet ? { fleet } : { ledger: view.ledger, prices: activePrices().source }) }, null, 2) + '\n';
   } else if (opts.csv) {
     const { renderCsv } = await import('../../reports/csv.js');
     out = renderCsv(report, Boolean(opts.breakdown));
@@ -70,6 +72,8 @@ async function runReport(kind: ReportKind, opts: ReportOptions): Promise<void> {
     out = renderTable(report, { width: tty ? process.stdout.columns || 80 : 80, color: tty && !process.env.NO_COLOR, breakdown: Boolean(opts.breakdown) }) + '\n';
   }
   err += warningsText(view.warnings, Boolean(opts.verbose));
+  const prices = activePrices().source;
+  if (!fleet && prices.overrides && !opts.json) err += `note: prices of ${prices.overriddenModels.join(', ')} from ${prices.overrides}, the rest from the shipped table\n`;
   if (view.ledger && view.ledger.filesGone > 0 && !opts.json && !opts.csv)
     err += `note: ${view.ledger.eventsFromGoneFiles} counted response(s) come from ${view.ledger.filesGone} file(s) no longer on disk (kept in the ledger)\n`;
   process.stdout.write(out);

@@ -12,7 +12,7 @@ import { ServeFollower } from '../../serve/follower.js';
 import { Metrics } from '../../serve/metrics.js';
 import { isLoopback, ServeServer, type StaticFile } from '../../serve/server.js';
 import { PendingChanges } from '../../sessions/folder-watch.js';
-import { embeddedPricing } from '../../usage/prices-file.js';
+import { activePricing } from '../../usage/prices-file.js';
 import { Calendar } from '../../usage/time.js';
 import { dirsOf, followerLedger, followFolders, ledgerFaultNote, temporaryLedger, timeZoneOf, UsageError, type SourceOptions } from '../common.js';
 import { tailRecord } from './tail.js';
@@ -62,7 +62,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   }
   const zone = timeZoneOf(opts);
   const calendar = new Calendar(zone);
-  const pricing = embeddedPricing();
+  const pricing = activePricing();
   const dirs = dirsOf(opts);
   process.stderr.write(`ccost serve: reading the session files in ${dirs.join(', ')}...\n`);
   const followerOn = (store: LedgerStore) => new ServeFollower(store, dirs, pricing, opts.mode, calendar);

@@ -10,7 +10,7 @@ import type { LedgerStore } from '../../ledger/store.js';
 import { connectFleet, describe, failure, FleetUnavailable } from '../../fleet/connect.js';
 import { pushLedger, type PushResult } from '../../fleet/push.js';
 import { LOCK } from '../../fleet/schema.js';
-import { embeddedPricing } from '../../usage/prices-file.js';
+import { activePricing } from '../../usage/prices-file.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperationFailed } from '../run.js';
 import { dirsOf, fleetExit, fleetUrl, loadView, openedLedger, UsageError, type SourceOptions } from '../common.js';
@@ -57,7 +57,7 @@ async function syncOnce(url: string, opts: SyncOptions, batch: number): Promise<
       process.stderr.write('ccost sync: another sync of this host is running; it sends what there is\n');
       return null;
     }
-    const pricing = embeddedPricing();
+    const pricing = activePricing();
     return await pushLedger(store, client, {
       hostId,
       hostName: opts.hostName ?? hostname(),

@@ -12,7 +12,7 @@ import { PendingChanges } from '../../sessions/folder-watch.js';
 import { agentOf, eventCost } from '../../usage/aggregate.js';
 import { unitsToUsd } from '../../usage/money.js';
 import type { Pricing } from '../../usage/pricing.js';
-import { embeddedPricing } from '../../usage/prices-file.js';
+import { activePricing } from '../../usage/prices-file.js';
 import type { CostMode } from '../../usage/types.js';
 import { formatCost, formatInt, shortModel } from '../../reports/format.js';
 import { addSourceOptions, dirsOf, followerLedger, followFolders, ledgerFaultNote, temporaryLedger, type SourceOptions } from '../common.js';
@@ -59,7 +59,7 @@ export function tailRecord(t: TailEvent, mode: CostMode, pricing: Pricing): Reco
 }
 
 async function runTail(opts: TailOptions): Promise<void> {
-  const pricing = embeddedPricing();
+  const pricing = activePricing();
   const dirs = dirsOf(opts);
   const print = (events: TailEvent[]) => {
     const lines = events

@@ -345,4 +345,8 @@ test('sync --watch: sends what agents append, and carries on after PostgreSQL re
     watch.kill('SIGINT');
   }
   assert.deepEqual(bare(ccostJson(['daily', '--from', url])).totals, ccostJson(['daily', '--dir', dir, '--no-ledger']).totals);
+  // Sync brings only the ledger's log up to date; a report on that ledger then catches its rows up.
+  const kept = ccostJson(['daily', '--dir', dir, '--ledger', join(root, 'w.db')]);
+  assert.notEqual(kept.ledger.rollups, 'replayed');
+  assert.deepEqual(kept.daily, ccostJson(['daily', '--dir', dir, '--no-ledger']).daily);
 });

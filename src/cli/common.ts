@@ -12,7 +12,7 @@ import type { SeenStats } from '../sessions/recent-stats.js';
 import { defaultLedgerPath } from '../ledger/default-path.js';
 import { LedgerError, LedgerStore } from '../ledger/store.js';
 import { FAULT_WORDS, ledgerFault, moveAside, type LedgerFault } from '../ledger/faults.js';
-import { scopeKeyOf, viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
+import { catchUpLedger, scopeKeyOf, viewFromFiles, viewFromLedger, type UsageView } from '../ledger/view.js';
 import { countedEvents, lazyWinners } from '../ledger/counted.js';
 import { loadUsage } from '../sessions/load.js';
 import type { CountedResponse } from '../reports/export-events.js';
@@ -147,6 +147,31 @@ export async function loadView(dirs: string[], ledger: string | boolean, live?: 
     }
     process.stderr.write(`note: ${what}; this report is from the session files (without responses of session files deleted since)\n`);
     return viewFromFiles(dirs, pricing);
+  }
+}
+
+/**
+ * The ledger (the user's, or --ledger's) with its log brought up to date from the session files, for
+ * work that reads the log alone (sync); null, after a note saying why, when it cannot be used.
+ */
+export async function currentLedger(dirs: string[], ledger: string | boolean): Promise<LedgerStore | null> {
+  if (ledger === false) return null;
+  const path = typeof ledger === 'string' ? ledger : defaultLedgerPath();
+  let store: LedgerStore;
+  try {
+    store = openLedger(path);
+  } catch (err) {
+    process.stderr.write(`note: ${openFailure(err, path)}\n`);
+    return null;
+  }
+  try {
+    await catchUpLedger(store, dirs);
+    return store;
+  } catch (err) {
+    const what = ledgerFaultNote(err, store);
+    if (what === null) throw err;
+    process.stderr.write(`note: ${what}\n`);
+    return null;
   }
 }
 

@@ -147,14 +147,25 @@ export interface LiveInputs {
   listings?: ListingCache;
 }
 
+/** The session files found in `dirs`, with the ledger's cached folder listings (which it keeps up to date). */
+function discoverWith(store: LedgerStore, dirs: readonly string[], scopeKey: string, listings?: ListingCache, seen?: SeenStats): Discovery {
+  const cache = listings ?? loadListings(store, scopeKey);
+  const found = discover(dirs, undefined, cache, seen);
+  saveListings(store, scopeKey, cache, found.listings);
+  return found;
+}
+
+/**
+ * The ledger's log brought up to date with the session files, and nothing more: no rollups, no view
+ * (fleet sync pushes from the log; the next report brings the rollups up to date from it).
+ */
+export async function catchUpLedger(store: LedgerStore, dirs: readonly string[], seen?: SeenStats): Promise<void> {
+  await syncLedger(store, discoverWith(store, dirs, scopeKeyOf(dirs), undefined, seen).files, dirs);
+}
+
 export async function viewFromLedger(store: LedgerStore, dirs: readonly string[], pricing: Pricing, threads?: number, seen?: SeenStats, live: LiveInputs = {}): Promise<UsageView> {
   const scopeKey = scopeKeyOf(dirs);
-  let found = live.found;
-  if (!found) {
-    const listings = live.listings ?? loadListings(store, scopeKey);
-    found = discover(dirs, undefined, listings, seen);
-    saveListings(store, scopeKey, listings, found.listings);
-  }
+  const found = live.found ?? discoverWith(store, dirs, scopeKey, live.listings, seen);
   // Files the sync reads whole go straight into a running dedup and rollup, so that memory holds
   // winners' ranks and rows, never every event (files it read from a checkpoint are counted from the
   // ledger, if all has to be counted again).

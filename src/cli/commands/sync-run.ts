@@ -13,7 +13,7 @@ import { LOCK } from '../../fleet/schema.js';
 import { activePricing } from '../../usage/prices-file.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperationFailed } from '../run.js';
-import { dirsOf, fleetExit, fleetUrl, loadView, openedLedger, UsageError, type SourceOptions } from '../common.js';
+import { currentLedger, dirsOf, fleetExit, fleetUrl, UsageError, type SourceOptions } from '../common.js';
 
 export interface SyncOptions extends SourceOptions {
   to?: string;
@@ -46,8 +46,7 @@ export async function runSync(opts: SyncOptions): Promise<void> {
 
 /** One sync; null when another sync of this host holds it. */
 async function syncOnce(url: string, opts: SyncOptions, batch: number): Promise<PushResult | null> {
-  const view = await loadView(dirsOf(opts), opts.ledger);
-  const store = openedLedger(view);
+  const store = await currentLedger(dirsOf(opts), opts.ledger);
   if (!store) throw new OperationFailed('the ledger could not be used (see the note above): nothing was sent');
   const hostId = hostIdOf(store);
   const client = await connectFleet(url);

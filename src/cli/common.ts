@@ -18,6 +18,7 @@ import { loadUsage } from '../sessions/load.js';
 import type { CountedResponse } from '../reports/export-events.js';
 import type pg from 'pg';
 import { FleetRefused, FleetUnavailable } from '../fleet/errors.js';
+import type { FleetConnection } from '../fleet/connect.js';
 import { fleetView, type FleetHost } from '../fleet/fleet-view.js';
 import { OperationFailed } from './run.js';
 import { LiveView } from '../ledger/live-view.js';
@@ -224,14 +225,15 @@ export function fleetUrl(given: string | undefined, option: string): string {
  */
 export async function withFleet<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
   const { connectFleet, failure } = await import('../fleet/connect.js');
-  let client: pg.Client | undefined;
+  let fleet: FleetConnection | undefined;
   try {
-    client = await connectFleet(url);
-    return await work(client);
+    fleet = await connectFleet(url);
+    const { client } = fleet;
+    return await fleet.step(() => work(client));
   } catch (err) {
     throw fleetExit(failure(err, url));
   } finally {
-    await client?.end().catch(() => {});
+    await fleet?.close();
   }
 }
 

@@ -27,18 +27,59 @@ export function unreachable(err: unknown): boolean {
   return UNREACHABLE.has(code) || /Connection terminated|connect ETIMEDOUT|server closed the connection/i.test(String((err as Error)?.message));
 }
 
-/** Connected, with the fleet's tables made or brought up to date. `sslmode` in the URL is honoured by pg. */
-export async function connectFleet(url: string): Promise<pg.Client> {
+/** A step of work with the database, held to the connection's time limit (see connectFleet). */
+export type Step = <T>(work: () => Promise<T>) => Promise<T>;
+
+export interface FleetConnection {
+  client: pg.Client;
+  /** Runs `work` within the time limit; past it the connection is dropped and the step fails as FleetUnavailable. */
+  step: Step;
+  /** Ends the connection (never waits long on a dead one). */
+  close(): Promise<void>;
+}
+
+/**
+ * Connected, with the fleet's tables made or brought up to date. `sslmode` in the URL is honoured by
+ * pg. A link that is cut drops packets and refuses nothing, so every step is given `timeoutMs`: past
+ * it the socket is dropped. The server is told the same limit for this session: a session left idle
+ * in a transaction (its host gone mid-batch, holding the fleet's merge lock) ends after it, and so,
+ * by keepalives, does one whose host went quiet between batches (holding its host lock).
+ */
+export async function connectFleet(url: string, timeoutMs = 60_000): Promise<FleetConnection> {
   if (!/^postgres(ql)?:\/\//.test(url)) throw new FleetRefused(`${describe(url)} is not a PostgreSQL URL (postgres://user@host:port/database)`);
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, keepAlive: true, keepAliveInitialDelayMillis: timeoutMs });
   // An error on an idle connection (the server restarted) is met again by the next query.
   client.on('error', () => {});
+  const seconds = Math.max(1, Math.round(timeoutMs / 1000));
+  const step: Step = async (work) => {
+    let fired = false;
+    const timer = setTimeout(() => {
+      fired = true;
+      (client as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    }, timeoutMs);
+    try {
+      return await work();
+    } catch (err) {
+      if (fired) throw new FleetUnavailable(`no answer from the fleet database at ${describe(url)} within ${seconds} s (a network or server that hangs); nothing after the last finished batch was kept`);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const close = async () => {
+    await Promise.race([client.end().catch(() => {}), new Promise((r) => setTimeout(r, 1000).unref())]);
+  };
   try {
-    await client.connect();
-    await migrate(client);
-    return client;
+    await step(async () => {
+      await client.connect();
+      await client.query(
+        `SET idle_in_transaction_session_timeout = '${seconds}s'; SET tcp_keepalives_idle = ${seconds}; SET tcp_keepalives_interval = ${Math.max(1, Math.ceil(seconds / 3))}; SET tcp_keepalives_count = 3`,
+      );
+      await migrate(client);
+    });
+    return { client, step, close };
   } catch (err) {
-    await client.end().catch(() => {});
+    await close();
     throw failure(err, url);
   }
 }

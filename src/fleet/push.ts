@@ -17,6 +17,7 @@ import type { Pricing } from '../usage/pricing.js';
 import { eventTokens, type FileId, type FileOrigin, type FilePos, type UsageEvent } from '../usage/types.js';
 import { rankKey } from './rank-key.js';
 import { EVENT_FIELDS, LOCK } from './schema.js';
+import type { Step } from './connect.js';
 
 export interface PushResult {
   /** Copies sent, and the batches they went in. */
@@ -31,6 +32,8 @@ export interface PushOptions {
   /** Pricing table version (a hash), kept per host so that `fleet status` can tell hosts apart. */
   pricingVersion: string;
   batch: number;
+  /** Runs each exchange with the database (a batch, the files) within the connection's time limit. */
+  step?: Step;
   onBatch?: (sent: number) => void;
 }
 
@@ -38,17 +41,18 @@ export interface PushOptions {
 const RETRY_CODES = new Set(['40P01', '40001']);
 
 export async function pushLedger(store: LedgerStore, client: Client, o: PushOptions): Promise<PushResult> {
-  await client.query(`INSERT INTO ccost_hosts (host_id, name, pricing_version) VALUES ($1, $2, $3) ON CONFLICT (host_id) DO UPDATE SET name = excluded.name, pricing_version = excluded.pricing_version`, [o.hostId, o.hostName, o.pricingVersion]);
+  const step: Step = o.step ?? ((work) => work());
+  await step(() => client.query(`INSERT INTO ccost_hosts (host_id, name, pricing_version) VALUES ($1, $2, $3) ON CONFLICT (host_id) DO UPDATE SET name = excluded.name, pricing_version = excluded.pricing_version`, [o.hostId, o.hostName, o.pricingVersion]));
   const files = new Map(store.log.catalog().map((f) => [f.id as number, f]));
-  await pushFiles(client, o.hostId, [...files.values()].map((f) => ({ id: f.id, path: f.path, origin: f.origin })));
-  const { rows } = await client.query<{ sent_gen: string; sent_file: string; sent_start: string }>(`SELECT sent_gen, sent_file, sent_start FROM ccost_hosts WHERE host_id = $1`, [o.hostId]);
+  await step(() => pushFiles(client, o.hostId, [...files.values()].map((f) => ({ id: f.id, path: f.path, origin: f.origin }))));
+  const { rows } = await step(() => client.query<{ sent_gen: string; sent_file: string; sent_start: string }>(`SELECT sent_gen, sent_file, sent_start FROM ccost_hosts WHERE host_id = $1`, [o.hostId]));
   const cursor = rows[0]!;
   let batch: string[] = [];
   let last: { gen: number; fileId: number; start: number } | null = null;
   const result: PushResult = { events: 0, batches: 0 };
   const flush = async () => {
     if (!last) return;
-    await inTransaction(client, () => mergeBatch(client, o.hostId, batch, last!));
+    await step(() => inTransaction(client, () => mergeBatch(client, o.hostId, batch, last!)));
     result.events += batch.length;
     result.batches++;
     o.onBatch?.(result.events);
@@ -63,7 +67,7 @@ export async function pushLedger(store: LedgerStore, client: Client, o: PushOpti
     if (batch.length >= o.batch) await flush();
   }
   if (batch.length > 0) await flush();
-  await client.query(`UPDATE ccost_hosts SET last_sync_at = now() WHERE host_id = $1`, [o.hostId]);
+  await step(() => client.query(`UPDATE ccost_hosts SET last_sync_at = now() WHERE host_id = $1`, [o.hostId]));
   return result;
 }
 

@@ -6,13 +6,14 @@
  */
 import { test } from 'node:test';
 import { spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface Postgres {
   url: string;
+  port: number;
   stop(): void;
   start(): void;
 }
@@ -34,8 +35,8 @@ async function freePort(): Promise<number> {
 }
 
 /** For a test file: started now, stopped and removed when the file's tests end. */
-export async function startPostgres(forWhat: string): Promise<Postgres | { skip: string }> {
-  const pg = await launchPostgres({ fsync: false });
+export async function startPostgres(forWhat: string, o: NetworkOptions = {}): Promise<Postgres | { skip: string }> {
+  const pg = await launchPostgres({ fsync: false, ...o });
   if ('reason' in pg) {
     const skip = `SKIPPED LOUDLY: ${forWhat}: ${pg.reason}`;
     console.warn(skip);
@@ -45,11 +46,17 @@ export async function startPostgres(forWhat: string): Promise<Postgres | { skip:
   return pg;
 }
 
+/** Addresses to listen on besides 127.0.0.1 (a test's own hosts, in its network namespaces), and the network trusted on them. */
+export interface NetworkOptions {
+  listen?: string[];
+  trust?: string;
+}
+
 /**
  * A server in a temporary folder (the caller removes it); the reason when there can be none here.
  * Tests turn fsync off (speed); a benchmark keeps PostgreSQL's default.
  */
-export async function launchPostgres(o: { fsync: boolean }): Promise<(Postgres & { remove(): void }) | { reason: string }> {
+export async function launchPostgres(o: { fsync: boolean } & NetworkOptions): Promise<(Postgres & { remove(): void }) | { reason: string }> {
   const why = (reason: string) => ({ reason });
   const bin = binDir();
   if (!bin) return why("no PostgreSQL server here (Debian's postgresql package; .ci/run installs it)");
@@ -65,8 +72,9 @@ export async function launchPostgres(o: { fsync: boolean }): Promise<(Postgres &
     rmSync(dir, { recursive: true, force: true });
     return why(`initdb failed: ${init.stderr.trim().split('\n').pop()}`);
   }
+  if (o.trust) appendFileSync(join(dir, 'data', 'pg_hba.conf'), `host all all ${o.trust} trust\n`);
   const port = await freePort();
-  const opts = `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir}${o.fsync ? '' : ' -c fsync=off'} -c max_connections=50`;
+  const opts = `-c listen_addresses=${['127.0.0.1', ...(o.listen ?? [])].join(',')} -p ${port} -k ${dir}${o.fsync ? '' : ' -c fsync=off'} -c max_connections=50`;
   const start = () => {
     const r = asPostgres([join(bin, 'pg_ctl'), '-D', join(dir, 'data'), '-o', opts, '-l', join(dir, 'log'), '-w', 'start']);
     if (r.status !== 0) throw new Error(`pg_ctl start: ${r.stderr}`);
@@ -77,5 +85,5 @@ export async function launchPostgres(o: { fsync: boolean }): Promise<(Postgres &
     stop();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop, start, remove };
+  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, stop, start, remove };
 }

@@ -20,6 +20,8 @@ export interface SyncOptions extends SourceOptions {
   watch?: boolean;
   interval: number;
   batch: number;
+  /** Seconds connecting, or one batch, may take. */
+  timeout: number;
   hostName?: string;
 }
 
@@ -49,9 +51,9 @@ async function syncOnce(url: string, opts: SyncOptions, batch: number): Promise<
   const store = await currentLedger(dirsOf(opts), opts.ledger);
   if (!store) throw new OperationFailed('the ledger could not be used (see the note above): nothing was sent');
   const hostId = hostIdOf(store);
-  const client = await connectFleet(url);
+  const { client, step, close } = await connectFleet(url, opts.timeout * 1000);
   try {
-    const { rows } = await client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [LOCK.host, hostId]);
+    const { rows } = await step(() => client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [LOCK.host, hostId]));
     if (!rows[0]!.got) {
       process.stderr.write('ccost sync: another sync of this host is running; it sends what there is\n');
       return null;
@@ -63,10 +65,11 @@ async function syncOnce(url: string, opts: SyncOptions, batch: number): Promise<
       pricing,
       pricingVersion: pricingHash(),
       batch,
+      step,
       onBatch: process.stderr.isTTY ? (sent) => process.stderr.write(`\rccost sync: ${sent.toLocaleString('en-US')} sent`) : undefined,
     });
   } finally {
-    await client.end().catch(() => {});
+    await close();
   }
 }
 

@@ -13,6 +13,7 @@ export function syncCommand(program: Command): void {
     .option('-w, --watch', 'sync again every --interval seconds, and keep retrying while the database is down')
     .option('--interval <seconds>', 'seconds between syncs with --watch', positiveNumber, 60)
     .option('--batch <events>', 'responses per transaction', positiveNumber, 5000)
+    .option('--timeout <seconds>', 'how long connecting, or one batch, may take before the sync gives up (exit 75; --watch tries again): a cut link drops packets and nothing else would end the wait', positiveNumber, 60)
     .option('--host-name <name>', "this host's name in fleet reports (default: the machine's host name)");
   addSourceOptions(cmd).action(async (opts) => (await import('./sync-run.js')).runSync(opts));
 }

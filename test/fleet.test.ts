@@ -226,6 +226,25 @@ test('another order of syncs, in batches of 7, gives the same bytes', { skip }, 
   assert.equal((await counts(b)).rollup, (await counts(a)).rollup);
 });
 
+test('a changed attribution (a .ccbox.json edited) reaches the fleet with the next sync, though no response is new', { skip }, async () => {
+  const url = await database('fleet_attr');
+  for (const i of [0, 1, 2]) assert.equal((await sync(url, i)).code, 0);
+  const meta = join(hosts[2]!, 'projects', 'ccbox-agent3--w', '.ccbox.json');
+  const before = readFileSync(meta, 'utf8');
+  try {
+    writeFileSync(meta, JSON.stringify({ instance: 'agent3', context: 'team-green', mode: 'isolated' }));
+    const again = await sync(url, 2);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /0 response\(s\) sent/);
+    const union = hosts.flatMap((h) => ['--dir', h]);
+    const fleet = ccostJson(['team', '--from', url]);
+    assert.ok(fleet.rows.some((r: { team: string }) => r.team === 'team-green'), 'the new team is there');
+    assert.deepEqual(bare(fleet), bare(ccostJson(['team', ...union, '--no-ledger'])));
+  } finally {
+    writeFileSync(meta, before);
+  }
+});
+
 test('a sync killed half-way, then run again, counts nothing twice and loses nothing', { skip }, async () => {
   const clean = await database('fleet_clean');
   for (const i of [0, 1, 2]) assert.equal((await sync(clean, i)).code, 0);

@@ -6,6 +6,7 @@
  * anywhere, a rerun sends again at most the batch that was not committed, and a copy sent twice is
  * not better than itself, so nothing counts twice.
  */
+import { createHash } from 'node:crypto';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
@@ -44,9 +45,12 @@ export async function pushLedger(store: LedgerStore, client: Client, o: PushOpti
   const step: Step = o.step ?? ((work) => work());
   await step(() => client.query(`INSERT INTO ccost_hosts (host_id, name, pricing_version) VALUES ($1, $2, $3) ON CONFLICT (host_id) DO UPDATE SET name = excluded.name, pricing_version = excluded.pricing_version`, [o.hostId, o.hostName, o.pricingVersion]));
   const files = new Map(store.log.catalog().map((f) => [f.id as number, f]));
-  await step(() => pushFiles(client, o.hostId, [...files.values()].map((f) => ({ id: f.id, path: f.path, origin: f.origin }))));
-  const { rows } = await step(() => client.query<{ sent_gen: string; sent_file: string; sent_start: string }>(`SELECT sent_gen, sent_file, sent_start FROM ccost_hosts WHERE host_id = $1`, [o.hostId]));
+  const { rows } = await step(() => client.query<{ sent_gen: string; sent_file: string; sent_start: string; files_digest: string | null }>(`SELECT sent_gen, sent_file, sent_start, files_digest FROM ccost_hosts WHERE host_id = $1`, [o.hostId]));
   const cursor = rows[0]!;
+  const list = [...files.values()].map((f) => ({ id: f.id, path: f.path, origin: f.origin }));
+  const digest = createHash('sha1').update(JSON.stringify(list)).digest('hex');
+  // Every file's path and attribution (13,000 files: ~0.3 s), only when one changed since the last sync.
+  if (digest !== cursor.files_digest) await step(() => pushFiles(client, o.hostId, list, digest));
   let batch: string[] = [];
   let last: { gen: number; fileId: number; start: number } | null = null;
   const result: PushResult = { events: 0, batches: 0 };
@@ -72,7 +76,7 @@ export async function pushLedger(store: LedgerStore, client: Client, o: PushOpti
 }
 
 /** Every file of the ledger with its path and attribution (attribution may change: a report uses the latest). */
-async function pushFiles(client: Client, hostId: string, files: Array<{ id: FileId; path: string; origin: FileOrigin }>): Promise<void> {
+async function pushFiles(client: Client, hostId: string, files: Array<{ id: FileId; path: string; origin: FileOrigin }>, digest: string): Promise<void> {
   await inTransaction(client, async () => {
     await client.query(`CREATE TEMP TABLE ccost_new_files (file_id bigint, path text, origin jsonb) ON COMMIT DROP`);
     await copyRows(client, 'ccost_new_files (file_id, path, origin)', files.map((f) => [String(f.id), text(f.path), text(JSON.stringify(f.origin))].join('\t') + '\n'));
@@ -81,6 +85,7 @@ async function pushFiles(client: Client, hostId: string, files: Array<{ id: File
        ON CONFLICT (host_id, file_id) DO UPDATE SET path = excluded.path, origin = excluded.origin WHERE (ccost_files.path, ccost_files.origin) IS DISTINCT FROM (excluded.path, excluded.origin)`,
       [hostId],
     );
+    await client.query(`UPDATE ccost_hosts SET files_digest = $2 WHERE host_id = $1`, [hostId, digest]);
   });
 }
 

@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS ccost_hosts (
   last_sync_at timestamptz,
   pricing_version text
 );
+-- A digest of the files (paths and attribution) the host last sent: unchanged, they are not sent again.
+ALTER TABLE ccost_hosts ADD COLUMN IF NOT EXISTS files_digest text;
 CREATE TABLE IF NOT EXISTS ccost_files (
   host_id uuid NOT NULL,
   file_id bigint NOT NULL,

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultLedgerPath } from './default-path.js';
 import { SCHEMA_VERSION } from './schema-version.js';
-import { overridesPathOf } from '../usage/prices-file.js';
+import { overridesPathOf } from '../usage/prices-path.js';
 import { SeenStats } from '../sessions/recent-stats.js';
 // Types only: a replay must not load the walk and the scanner it never uses.
 import type { Discovery } from '../sessions/discover.js';

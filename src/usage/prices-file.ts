@@ -7,10 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pricing, type ModelPrice, type PriceTable } from './pricing.js';
+import { defaultOverridesPath } from './prices-path.js';
 
 export const PRICES_PATH = fileURLToPath(new URL('../../../data/claude-model-prices.json', import.meta.url));
 
@@ -47,20 +46,6 @@ let active: ActivePrices | null = null;
 export function choosePricesFile(path: string | undefined): void {
   chosen = path;
   active = null;
-}
-
-/** The default override file. */
-export function defaultOverridesPath(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'ccorc', 'prices.json');
-}
-
-/** The override file a run with these arguments reads (ledger/report-cache.ts keys replays on it). */
-export function overridesPathOf(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--prices' && i + 1 < argv.length) return argv[i + 1]!;
-    if (argv[i]!.startsWith('--prices=')) return argv[i]!.slice('--prices='.length);
-  }
-  return defaultOverridesPath(env);
 }
 
 export function activePrices(): ActivePrices {

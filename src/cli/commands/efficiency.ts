@@ -56,6 +56,7 @@ export function efficiencyCommand(program: Command): void {
     .option('-a, --agent <instance>', 'only this agent')
     .option('-j, --json', 'print JSON')
     .option('--verbose', 'every file with skipped lines')
+    .option('--prices <file>', 'price overrides over the shipped table (default: ~/.config/ccorc/prices.json, if it exists)')
     .action(async (o: EfficiencyOptions & { by: EfficiencyBy; json?: boolean }) => {
       const { report, warnings } = await efficiencyOf(o, o.by);
       process.stdout.write(o.json ? JSON.stringify(report, null, 2) + '\n' : renderEfficiency(report) + '\n');

@@ -58,21 +58,23 @@ const SUMS = ['input_tokens', 'output_tokens', 'cache_creation_tokens', 'cache_r
 export async function fleetView(client: Client, q: FleetQuery): Promise<{ view: UsageView; hosts: FleetHost[] }> {
   const hosts = (await client.query<{ host_id: string; name: string; last_sync_at: Date | null }>(`SELECT host_id, name, last_sync_at FROM ccost_hosts ORDER BY name, host_id`)).rows;
   const nameOf = new Map(hosts.map((h) => [h.host_id, h.name]));
-  const fileRows = (await client.query<{ host_id: string; file_id: string; origin: FileOrigin }>(`SELECT host_id, file_id, origin FROM ccost_files ORDER BY host_id, file_id`)).rows;
   // A report's sums in memory: a hash of its groups, not a sort spilled to disk (4 MiB by default);
   // compiling the query costs more than it saves.
   await client.query(`SET work_mem = '128MB'; SET jit = off`);
   const records = (await client.query<RollupRecord>(await rollupQuery(client, q))).rows;
-  // Only the files that rows name, in (host, file id) order.
-  const used = new Set(records.map((r) => `${r.host_id}:${r.file_id}`));
+  // Only the files that rows name (a week's report names few of a fleet's 40,000), in (host, file id) order.
+  const used = new Map<string, [string, string]>();
+  for (const r of records) used.set(`${r.host_id}:${r.file_id}`, [r.host_id, r.file_id]);
+  const pairs = [...used.values()];
+  const fileRows = (await client.query<{ host_id: string; file_id: string; origin: FileOrigin }>(
+    `SELECT f.host_id, f.file_id, f.origin FROM ccost_files f JOIN unnest($1::uuid[], $2::bigint[]) AS u(host_id, file_id) USING (host_id, file_id) ORDER BY f.host_id, f.file_id`,
+    [pairs.map((p) => p[0]), pairs.map((p) => p[1])],
+  )).rows;
   const place = new Map<string, number>();
-  const files: FileOrigin[] = [];
-  for (const f of fileRows) {
-    const key = `${f.host_id}:${f.file_id}`;
-    if (!used.has(key)) continue;
-    place.set(key, files.length);
-    files.push({ ...f.origin, host: nameOf.get(f.host_id) ?? f.origin.host });
-  }
+  const files: FileOrigin[] = fileRows.map((f, i) => {
+    place.set(`${f.host_id}:${f.file_id}`, i);
+    return { ...f.origin, host: nameOf.get(f.host_id) ?? f.origin.host };
+  });
   const rows: RollupRow[] = [];
   for (const r of records) {
     const at = place.get(`${r.host_id}:${r.file_id}`);

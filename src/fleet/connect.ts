@@ -21,6 +21,8 @@ export function describe(url: string): string {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', '57P01', '57P02', '57P03', '53300']);
 
+const TRANSIENT = new Set(['40P01', '40001']);
+
 /** Whether an error means the database is (for now) out of reach rather than refusing us. */
 export function unreachable(err: unknown): boolean {
   const code = String((err as { code?: unknown })?.code ?? '');
@@ -89,6 +91,8 @@ export function failure(err: unknown, url: string): Error {
   if (err instanceof FleetUnavailable || err instanceof FleetRefused) return err;
   const msg = (err as Error)?.message ?? String(err);
   if (unreachable(err)) return new FleetUnavailable(`cannot reach the fleet database at ${describe(url)}: ${msg}`);
+  // A deadlock or a serialization failure that outlived the retries: nothing was kept; try again.
+  if (TRANSIENT.has(String((err as { code?: unknown })?.code))) return new FleetUnavailable(`the fleet database at ${describe(url)} was busy (${msg}); nothing of that step was kept, try again`);
   if (err instanceof pg.DatabaseError) return new FleetRefused(`the fleet database at ${describe(url)} refused: ${msg}`);
   return err instanceof Error ? err : new Error(msg);
 }

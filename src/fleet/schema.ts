@@ -51,8 +51,6 @@ CREATE TABLE IF NOT EXISTS ccost_hosts (
   last_sync_at timestamptz,
   pricing_version text
 );
--- A digest of the files (paths and attribution) the host last sent: unchanged, they are not sent again.
-ALTER TABLE ccost_hosts ADD COLUMN IF NOT EXISTS files_digest text;
 CREATE TABLE IF NOT EXISTS ccost_files (
   host_id uuid NOT NULL,
   file_id bigint NOT NULL,
@@ -89,18 +87,44 @@ CREATE TABLE IF NOT EXISTS ccost_rollup (
 );
 `;
 
+/**
+ * Columns added to tables made by an earlier ccost (same schema version: older ccosts ignore them).
+ * Apart from DDL: a statement of its own holds no lock of another table while it waits for this one.
+ */
+const ADDED = `
+-- A digest of the files (paths and attribution) the host last sent: unchanged, they are not sent again.
+ALTER TABLE ccost_hosts ADD COLUMN IF NOT EXISTS files_digest text;
+`;
+
 /** The columns of an event row, in table order (COPY writes them so). */
 export const EVENT_FIELDS = ['event_key', ...EVENT_COLUMNS.trim().split(',\n').map((l) => l.trim().split(' ')[0]!)] as const;
 
 export async function migrate(client: ClientBase): Promise<void> {
   await client.query('SELECT pg_advisory_lock($1)', [LOCK.schema]);
   try {
-    await client.query(DDL);
-    const { rows } = await client.query<{ value: string }>(`SELECT value FROM ccost_meta WHERE key = 'schema_version'`);
-    const found = rows[0] ? Number(rows[0].value) : null;
+    const found = await schemaVersion(client);
     if (found !== null && found > SCHEMA_VERSION) throw new FleetRefused(`the fleet database has schema version ${found}, newer than this ccost's (${SCHEMA_VERSION}): update ccost on this host`);
+    // DDL locks tables even when it has nothing to do: ALTER TABLE ccost_hosts (exclusive) and then
+    // CREATE INDEX on ccost_events, while another host's batch held ccost_events and wanted
+    // ccost_hosts for its cursor, deadlocked (three first syncs at once, once in a dozen). So DDL runs
+    // only for what is missing.
+    if (found === null) await client.query(DDL);
+    if (!(await hasColumn(client, 'ccost_hosts', 'files_digest'))) await client.query(ADDED);
     if (found === null) await client.query(`INSERT INTO ccost_meta (key, value) VALUES ('schema_version', $1)`, [String(SCHEMA_VERSION)]);
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [LOCK.schema]);
   }
+}
+
+/** The fleet database's schema version; null before the tables are made. */
+async function schemaVersion(client: ClientBase): Promise<number | null> {
+  const { rows } = await client.query<{ made: boolean }>(`SELECT to_regclass('ccost_meta') IS NOT NULL AS made`);
+  if (!rows[0]!.made) return null;
+  const version = (await client.query<{ value: string }>(`SELECT value FROM ccost_meta WHERE key = 'schema_version'`)).rows[0];
+  return version ? Number(version.value) : null;
+}
+
+async function hasColumn(client: ClientBase, table: string, column: string): Promise<boolean> {
+  const { rows } = await client.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2`, [table, column]);
+  return rows.length > 0;
 }

@@ -58,6 +58,14 @@ export class FileLog extends Tables {
     return rows.map(toEntry);
   }
 
+  /**
+   * Every file's id, path, data folder and attribution as stored (JSON, unparsed): what fleet sync
+   * compares with what it sent last, cheaply (parsing 13,000 origins costs ~60 ms).
+   */
+  storedOrigins(): StoredOrigin[] {
+    return this.sql(`SELECT id, path, data_dir, origin FROM files ORDER BY id`).raw().all() as StoredOrigin[];
+  }
+
   fingerprint(id: number): { head: Buffer; tail: Buffer } {
     return (this.sql(`SELECT head, tail FROM fingerprints WHERE file_id = ?`).get(id) as { head: Buffer; tail: Buffer } | undefined) ?? { head: Buffer.alloc(0), tail: Buffer.alloc(0) };
   }
@@ -193,11 +201,20 @@ function originJson(o: FileOrigin): string {
   return JSON.stringify(stored);
 }
 
+/** A file's attribution as stored: id, path, data folder, the origin's other fields as JSON. */
+export type StoredOrigin = [id: FileId, path: string, dataDir: string, origin: string];
+
+/** The origin of a stored file (path and data folder are columns of their own, not in the JSON). */
+export function originOf(path: string, dataDir: string, json: string): FileOrigin {
+  const origin = JSON.parse(json) as FileOrigin;
+  origin.path = path;
+  origin.dataDir = dataDir;
+  return origin;
+}
+
 function toEntry(r: FileRow): FileEntry {
   const path = r[1];
-  const origin = JSON.parse(r[9]) as FileOrigin;
-  origin.path = path;
-  origin.dataDir = r[2];
+  const origin = originOf(path, r[2], r[9]);
   return {
     id: r[0] as FileId,
     path,

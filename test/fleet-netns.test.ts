@@ -206,3 +206,34 @@ test('a link cut mid-sync: the sync gives up in bounded time (exit 75), the othe
   assert.equal(await eventCount(db), want);
   assert.deepEqual(ccostJson(['daily', '--from', db]), { ...ccostJson(['daily', '--from', clean]), fleet: ccostJson(['daily', '--from', db]).fleet });
 });
+
+test('sync --watch rides out a cut link: it gives up on the round, tries again, and sends what came meanwhile once the link is back', { skip }, async () => {
+  const data = hostData(1);
+  const db = await database('netns_watch');
+  const watch = spawn('ip', ['netns', 'exec', ns(1), process.execPath, CCOST, 'sync', '--to', urlFrom(1, db), '--dir', data.dir, '--ledger', data.ledger, '--host-name', 'h1', '--watch', '--interval', '0.5', '--timeout', '2'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  watch.stderr!.on('data', (d: Buffer) => (log += d));
+  const eventually = async (n: number, what: string) => {
+    for (let i = 0; i < 150; i++) {
+      if ((await eventCount(db)) === n) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.fail(`${what}: ${n} responses never arrived: ${log}`);
+  };
+  try {
+    await eventually(240, 'before the cut');
+    link(1, false);
+    const more = JSON.stringify({ type: 'assistant', timestamp: '2025-10-09T09:00:00.000Z', sessionId: 'h1-late', message: { id: 'msg_late', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 1, output_tokens: 2 } } });
+    writeFileSync(join(data.dir, 'projects', '-w-p0', 'late.jsonl'), more + '\n');
+    // Rounds that cannot reach the database give up after 2 s each and say so.
+    for (let i = 0; i < 100 && !/no answer from the fleet database|cannot reach the fleet database/.test(log); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.match(log, /no answer from the fleet database|cannot reach the fleet database/);
+    assert.equal(watch.exitCode, null, 'still watching');
+    link(1, true);
+    await eventually(241, 'after the link came back');
+    assert.equal(watch.exitCode, null, 'still watching');
+  } finally {
+    link(1, true);
+    watch.kill('SIGKILL');
+  }
+});

@@ -219,6 +219,9 @@ export function fleetUrl(given: string | undefined, option: string): string {
   return url;
 }
 
+/** How long a report's work with the fleet database may take before it is given up (exit 75). */
+const REPORT_TIMEOUT_MS = 300_000;
+
 /**
  * Work on the fleet database, connected and migrated; its failures as exits (fleetExit). The client
  * library loads here, not with every command.
@@ -227,7 +230,8 @@ export async function withFleet<T>(url: string, work: (client: pg.Client) => Pro
   const { connectFleet, failure } = await import('../fleet/connect.js');
   let fleet: FleetConnection | undefined;
   try {
-    fleet = await connectFleet(url);
+    // A report reads a large fleet for seconds (4-6 s at 10 million responses); a cut link still ends it.
+    fleet = await connectFleet(url, REPORT_TIMEOUT_MS);
     const { client } = fleet;
     return await fleet.step(() => work(client));
   } catch (err) {

@@ -314,6 +314,33 @@ test('connecting takes no lock on the tables once they are made (it deadlocked w
   assert.equal(r.code, 0, r.stderr);
 });
 
+test('a damaged ledger: the sync says so in one line (exit 1), sends nothing more, and the ledger is moved aside', { skip }, async () => {
+  const url = await database('fleet_damaged');
+  const ledger = join(root, 'damaged.db');
+  assert.equal(ccost(['daily', '--dir', hosts[0]!, '--ledger', ledger]).code, 0);
+  ccost(['ledger', 'backup', `${ledger}.copy`, '--ledger', ledger]);
+  for (const s of ['', '-wal', '-shm']) rmSync(ledger + s, { force: true });
+  // Junk over the log's segment pages alone (their roots): a sync with nothing new to read from the
+  // files does not touch them until it pushes (where it met them, the error was "unexpected").
+  const copy = new Database(`${ledger}.copy`, { readonly: true });
+  const pages = copy.prepare(`SELECT rootpage FROM sqlite_master WHERE name IN ('segments', 'segments_gen')`).pluck().all() as number[];
+  const pageSize = copy.pragma('page_size', { simple: true }) as number;
+  copy.close();
+  const bytes = readFileSync(`${ledger}.copy`);
+  for (const p of pages) for (let i = (p - 1) * pageSize; i < p * pageSize; i++) bytes[i] = (i * 131) & 0xff;
+  writeFileSync(ledger, bytes);
+  const r = await new Promise<{ code: number; stderr: string }>((done) => {
+    const c = spawn(process.execPath, [CCOST, 'sync', '--to', url, '--dir', hosts[0]!, '--ledger', ledger, '--host-name', 'h1'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    c.stderr.on('data', (d: Buffer) => (stderr += d));
+    c.on('exit', (code) => done({ code: code ?? -1, stderr }));
+  });
+  assert.equal(r.code, 1, r.stderr);
+  assert.doesNotMatch(r.stderr, /unexpected error|\n\s+at /);
+  assert.match(r.stderr, /damaged\.db .*(damaged|corrupt)/i);
+  assert.match(r.stderr, /moved it to/);
+});
+
 test('PostgreSQL orders rank keys as JavaScript does', { skip }, async () => {
   const r = rng(5);
   const keys = Array.from({ length: 300 }, () =>

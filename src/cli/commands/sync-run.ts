@@ -13,7 +13,7 @@ import { LOCK } from '../../fleet/schema.js';
 import { activePricing } from '../../usage/prices-file.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperationFailed } from '../run.js';
-import { currentLedger, dirsOf, fleetExit, fleetUrl, UsageError, type SourceOptions } from '../common.js';
+import { currentLedger, dirsOf, fleetExit, fleetUrl, ledgerFaultNote, UsageError, type SourceOptions } from '../common.js';
 
 export interface SyncOptions extends SourceOptions {
   to?: string;
@@ -59,15 +59,22 @@ async function syncOnce(url: string, opts: SyncOptions, batch: number): Promise<
       return null;
     }
     const pricing = activePricing();
-    return await pushLedger(store, client, {
-      hostId,
-      hostName: opts.hostName ?? hostname(),
-      pricing,
-      pricingVersion: pricingHash(),
-      batch,
-      step,
-      onBatch: process.stderr.isTTY ? (sent) => process.stderr.write(`\rccost sync: ${sent.toLocaleString('en-US')} sent`) : undefined,
-    });
+    try {
+      return await pushLedger(store, client, {
+        hostId,
+        hostName: opts.hostName ?? hostname(),
+        pricing,
+        pricingVersion: pricingHash(),
+        batch,
+        step,
+        onBatch: process.stderr.isTTY ? (sent) => process.stderr.write(`\rccost sync: ${sent.toLocaleString('en-US')} sent`) : undefined,
+      });
+    } catch (err) {
+      // The ledger's log failed while being read for the push (a damaged page the catch-up did not touch).
+      const what = ledgerFaultNote(err, store);
+      if (what === null) throw err;
+      throw new OperationFailed(`${what}; nothing more was sent (what earlier batches sent stays in the fleet)`);
+    }
   } finally {
     await close();
   }

@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { defaultLedgerPath } from './default-path.js';
 import { SCHEMA_VERSION } from './schema-version.js';
 import { overridesPathOf } from '../usage/prices-path.js';
+import { optionValue } from '../util/argv.js';
 import { SeenStats } from '../sessions/recent-stats.js';
 // Types only: a replay must not load the walk and the scanner it never uses.
 import type { Discovery } from '../sessions/discover.js';
@@ -108,11 +109,7 @@ function computeKey(argv: readonly string[], env: NodeJS.ProcessEnv): string | n
 
 /** The ledger a command line uses (as the full CLI would choose it). */
 export function ledgerPathOf(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--ledger' && i + 1 < argv.length) return argv[i + 1]!;
-    if (argv[i]!.startsWith('--ledger=')) return argv[i]!.slice('--ledger='.length);
-  }
-  return defaultLedgerPath(env);
+  return optionValue(argv, '--ledger') ?? defaultLedgerPath(env);
 }
 
 /** The record of a report's inputs: its paths (one JSON array: folders, then files) apart, since they rarely change from run to run while the numbers do. */

@@ -69,11 +69,6 @@ export function scopeKeyOf(dirs: readonly string[]): string {
   return JSON.stringify([...dirs].sort());
 }
 
-/** Changes when prices (the shipped table or the user's overrides) or pricing rules change, so cached costs are recomputed. */
-export function pricingHash(): string {
-  return activePrices().hash;
-}
-
 export async function viewFromFiles(dirs: readonly string[], pricing: Pricing, threads?: number): Promise<UsageView> {
   const loaded = await loadUsage(dirs, threads);
   return { files: loaded.files, rows: rollup(loaded.events, loaded.files, pricing).sort(canonicalRowOrder), warnings: loaded.warnings, ledger: null };
@@ -185,7 +180,7 @@ export async function viewFromLedger(store: LedgerStore, dirs: readonly string[]
     live.found ? live.changed : null,
   );
   const problems: FileWarnings[] = found.problems.map((p) => ({ path: p.path, malformed: 0, invalid: 0, partialTail: false, error: p.error }));
-  const hash = pricingHash();
+  const hash = activePrices().hash;
   // One read transaction: the generation, the files and the events seen all belong to one state
   // of the ledger, whatever other processes write meanwhile.
   const memory = live.memory?.priceHash === hash ? live.memory : null;

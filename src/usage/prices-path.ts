@@ -4,6 +4,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { optionValue } from '../util/argv.js';
 
 /** The default override file. */
 export function defaultOverridesPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -12,9 +13,5 @@ export function defaultOverridesPath(env: NodeJS.ProcessEnv = process.env): stri
 
 /** The override file a run with these arguments reads (ledger/report-cache.ts keys replays on it). */
 export function overridesPathOf(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--prices' && i + 1 < argv.length) return argv[i + 1]!;
-    if (argv[i]!.startsWith('--prices=')) return argv[i]!.slice('--prices='.length);
-  }
-  return defaultOverridesPath(env);
+  return optionValue(argv, '--prices') ?? defaultOverridesPath(env);
 }

@@ -15,6 +15,7 @@ export function doctorCommand(program: Command): void {
     const dirs = dirsOf(opts);
     const found = discover(dirs);
     const { view } = await loadCostedRows(opts);
+    const prices = activePrices().source;
     const ledgerPath = typeof opts.ledger === 'string' ? opts.ledger : opts.ledger === false ? null : defaultLedgerPath();
     const report = {
       dataDirs: dirs.map((d) => ({ path: d, exists: existsSync(d), hasProjects: found.dataDirs.includes(d) })),
@@ -25,7 +26,7 @@ export function doctorCommand(program: Command): void {
       unpricedModels: unpricedModels(view.rows, opts.mode),
       // With its write-ahead log: until a checkpoint, what was written last sits there, not in the file.
       ledger: ledgerPath ? { path: ledgerPath, bytes: sizeOf(ledgerPath) + sizeOf(`${ledgerPath}-wal`), ...view.ledger } : null,
-      prices: { path: PRICES_PATH, models: Object.keys(loadPriceTable()).length, overrides: activePrices().source.overrides, overriddenModels: activePrices().source.overriddenModels },
+      prices: { path: PRICES_PATH, models: Object.keys(loadPriceTable()).length, overrides: prices.overrides, overriddenModels: prices.overriddenModels },
     };
     if (opts.json) {
       process.stdout.write(JSON.stringify(report, null, 2) + '\n');

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { fleetStatus, type HostStatus } from '../../fleet/status.js';
-import { pricingHash } from '../../ledger/view.js';
+import { activePrices } from '../../usage/prices-file.js';
 import { fleetUrl, withFleet } from '../common.js';
 
 export function fleetCommand(program: Command): void {
@@ -16,7 +16,7 @@ export function fleetCommand(program: Command): void {
     .option('-j, --json', 'print JSON')
     .action(async (opts: { from?: string; json?: boolean }) => {
       const url = fleetUrl(opts.from, '--from');
-      const status = await withFleet(url, (client) => fleetStatus(client, pricingHash()));
+      const status = await withFleet(url, (client) => fleetStatus(client, activePrices().hash));
       if (opts.json) {
         process.stdout.write(JSON.stringify(status, null, 2) + '\n');
         return;

@@ -5,12 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { pricingHash } from '../../ledger/view.js';
 import type { LedgerStore } from '../../ledger/store.js';
 import { connectFleet, describe, failure, FleetUnavailable } from '../../fleet/connect.js';
 import { pushLedger, type PushResult } from '../../fleet/push.js';
 import { LOCK } from '../../fleet/schema.js';
-import { activePricing } from '../../usage/prices-file.js';
+import { activePrices } from '../../usage/prices-file.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OperationFailed } from '../run.js';
 import { currentLedger, dirsOf, fleetExit, fleetUrl, ledgerFaultNote, UsageError, type SourceOptions } from '../common.js';
@@ -50,7 +49,7 @@ export async function runSync(opts: SyncOptions): Promise<void> {
 async function syncOnce(url: string, opts: SyncOptions, batch: number): Promise<PushResult | null> {
   const store = await currentLedger(dirsOf(opts), opts.ledger);
   if (!store) throw new OperationFailed('the ledger could not be used (see the note above): nothing was sent');
-  const hostId = hostIdOf(store);
+  const hostId = await orLedgerFault(store, async () => hostIdOf(store));
   const { client, step, close } = await connectFleet(url, opts.timeout * 1000);
   try {
     const { rows } = await step(() => client.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [LOCK.host, hostId]));
@@ -58,25 +57,34 @@ async function syncOnce(url: string, opts: SyncOptions, batch: number): Promise<
       process.stderr.write('ccost sync: another sync of this host is running; it sends what there is\n');
       return null;
     }
-    const pricing = activePricing();
-    try {
-      return await pushLedger(store, client, {
+    const prices = activePrices();
+    return await orLedgerFault(store, () =>
+      pushLedger(store, client, {
         hostId,
         hostName: opts.hostName ?? hostname(),
-        pricing,
-        pricingVersion: pricingHash(),
+        pricing: prices.pricing,
+        pricingVersion: prices.hash,
         batch,
         step,
         onBatch: process.stderr.isTTY ? (sent) => process.stderr.write(`\rccost sync: ${sent.toLocaleString('en-US')} sent`) : undefined,
-      });
-    } catch (err) {
-      // The ledger's log failed while being read for the push (a damaged page the catch-up did not touch).
-      const what = ledgerFaultNote(err, store);
-      if (what === null) throw err;
-      throw new OperationFailed(`${what}; nothing more was sent (what earlier batches sent stays in the fleet)`);
-    }
+      }),
+    );
   } finally {
     await close();
+  }
+}
+
+/**
+ * Work that reads the ledger after its catch-up: a damaged page met only now (the log's segments,
+ * which the catch-up does not read) is said in one line and the ledger moved aside.
+ */
+async function orLedgerFault<T>(store: LedgerStore, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    const what = ledgerFaultNote(err, store);
+    if (what === null) throw err;
+    throw new OperationFailed(`${what}; nothing more was sent (what earlier batches sent stays in the fleet)`);
   }
 }
 
